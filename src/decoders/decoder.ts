@@ -1,0 +1,69 @@
+/**
+ * The decoder contract: a pure function from one raw record to normalized events. No I/O, no database,
+ * no Kafka. (DAS decryption needs a data key: it comes from ctx.keyProvider, injected, so tests stay local.)
+ */
+import type { AuditEvent, SourceFormat } from '../model/events.js';
+import type { KeyColumns } from '../model/row-key.js';
+
+/** One record as a transport delivered it. Sources build these; decoders read them. */
+export interface RawRecord {
+  /** Unique per source and stable across redelivery (Kafka topic/partition/offset, or a content hash). */
+  readonly position: string;
+  /** The record value's bytes as received. null = Kafka tombstone. */
+  readonly value: Buffer | null;
+  /** The record key's bytes (Kafka key), when the transport has one. */
+  readonly key?: Buffer | null;
+  readonly topic?: string;
+  readonly partition?: number;
+  readonly offset?: string;
+  /** Transport timestamp (Kafka record timestamp, epoch ms as a string). */
+  readonly timestamp?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type SkipReason = 'TOMBSTONE' | 'HEARTBEAT' | 'NOT_AUDIT' | 'MARKER' | 'EMPTY' | 'NON_TRANSACTIONAL_MESSAGE';
+
+/** A decoded record: zero or more events, or a reason it was deliberately skipped (counted, not stored). */
+export interface DecodeResult {
+  readonly events: readonly AuditEvent[];
+  readonly skipped?: SkipReason;
+}
+
+/** Resolves an encrypted data key (DAS: KMS Decrypt with the cluster's encryption context). */
+export type DataKeyProvider = (encryptedKey: Buffer, encryptionContext: Readonly<Record<string, string>>) => Promise<Buffer>;
+
+export interface DecodeContext {
+  /** `--key`: which columns identify a row of a table, when the record does not say. */
+  readonly keyColumns: KeyColumns;
+  /** Logical message prefix carrying application context (default `auditql`). */
+  readonly contextPrefix: string;
+  /** DAS: turns the record's encrypted data key into the AES data key. Absent → records are dead-lettered. */
+  readonly keyProvider?: DataKeyProvider;
+  /** DAS: the cluster (or instance) resource id for the KMS encryption context, when known. */
+  readonly dasResourceId?: string;
+  /** Maxwell `encrypt=data|all`: the shared key. */
+  readonly maxwellKey?: string;
+  /** pgAudit stderr logs: the server's log_line_prefix. */
+  readonly logLinePrefix?: string;
+}
+
+/**
+ * Splits a text log into entries for formats that are not JSON (pgAudit stderr and csvlog): one entry may
+ * span several lines. Streaming: feed lines without their newline; get back the entries they completed.
+ */
+export interface LogFramer {
+  line(text: string): string[];
+  end(): string[];
+}
+
+export interface Decoder {
+  readonly format: SourceFormat;
+  /** For `--format auto`: does this parsed JSON value look like this format? (Log lines: see createLogFramer.) */
+  recognizes(value: unknown): boolean;
+  decode(record: RawRecord, ctx: DecodeContext): DecodeResult | Promise<DecodeResult>;
+  /** Formats read from text logs frame them here; the file source uses it when a file is not JSON. */
+  createLogFramer?(ctx: DecodeContext): LogFramer;
+}
+
+export const skip = (skipped: SkipReason): DecodeResult => ({ events: [], skipped });
+export const emit = (...events: AuditEvent[]): DecodeResult => ({ events });

@@ -1,0 +1,33 @@
+/**
+ * Decode one record, never throwing: events (positioned `#n` when a record yields several), a skip, or a
+ * dead letter with a stable code and a message safe to store (no row values).
+ */
+import type { DecodeContext, Decoder, RawRecord, SkipReason } from '../decoders/decoder.js';
+import { AuditqlError, ErrorCode, type ErrorCode as Code } from '../errors.js';
+import { withPosition, type AuditEvent } from '../model/events.js';
+
+export type DecodedRecord =
+  | { readonly kind: 'events'; readonly events: readonly AuditEvent[]; readonly skipped?: SkipReason }
+  | { readonly kind: 'dead'; readonly code: Code; readonly message: string };
+
+export function positionEvents(record: RawRecord, events: readonly AuditEvent[]): readonly AuditEvent[] {
+  if (events.length === 1) return events[0]!.position === record.position ? events : [withPosition(events[0]!, record.position)];
+  return events.map((e, i) => withPosition(e, `${record.position}#${i}`));
+}
+
+function deadOf(err: unknown): DecodedRecord {
+  if (err instanceof AuditqlError) return { kind: 'dead', code: err.code, message: err.message };
+  if (err instanceof SyntaxError) return { kind: 'dead', code: ErrorCode.UNDECODABLE_RECORD, message: `not valid JSON: ${err.message}` };
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return { kind: 'dead', code: ErrorCode.UNDECODABLE_RECORD, message };
+}
+
+export async function decodeRecord(decoder: Decoder, record: RawRecord, ctx: DecodeContext): Promise<DecodedRecord> {
+  try {
+    const result = await decoder.decode(record, ctx);
+    if (result.events.length === 0) return { kind: 'events', events: [], skipped: result.skipped ?? 'EMPTY' };
+    return { kind: 'events', events: positionEvents(record, result.events) };
+  } catch (err) {
+    return deadOf(err);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Kafka-style envelopes in files, as `kcat -J` prints them (DESIGN.md CLI contract):
+ * `{"topic","partition","offset","tstype","ts","broker","headers":["k","v",…],"key","payload"}`; other
+ * tools write `value` instead of `payload`, or headers as an object. Anything else is a bare record value.
+ */
+import { createHash } from 'node:crypto';
+import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
+import type { RawRecord } from '../../decoders/decoder.js';
+import { isPlainObject } from '../../model/json.js';
+
+const MAYBE_ENVELOPE = /^\s*\{[^]{0,600}?"topic"\s*:/;
+
+export function contentPosition(bytes: Buffer): string {
+  return 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+}
+
+function toBytes(v: unknown): Buffer | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  return Buffer.from(stringifyLossless(v) ?? 'null', 'utf8');
+}
+
+function toHeaders(h: unknown): Record<string, string> | undefined {
+  if (Array.isArray(h)) {
+    const out: Record<string, string> = {};
+    for (let i = 0; i + 1 < h.length; i += 2) out[String(h[i])] = h[i + 1] === null ? '' : String(h[i + 1]);
+    return out;
+  }
+  if (isPlainObject(h)) {
+    return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  }
+  return undefined;
+}
+
+/** Turn one item of a file into a RawRecord: an envelope's value/key/headers, or the item as the value. */
+export function itemToRecord(item: Buffer): RawRecord {
+  if (MAYBE_ENVELOPE.test(item.subarray(0, 700).toString('latin1'))) {
+    let parsed: unknown;
+    try {
+      parsed = parseLossless(item.toString('utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    if (isPlainObject(parsed) && typeof parsed['topic'] === 'string' && ('payload' in parsed || 'value' in parsed)) {
+      const value = toBytes('payload' in parsed ? parsed['payload'] : parsed['value']);
+      const partition = parsed['partition'] === undefined ? undefined : Number(String(parsed['partition']));
+      const offset = parsed['offset'] === undefined ? undefined : String(parsed['offset']);
+      const ts = parsed['ts'] ?? parsed['timestamp'];
+      const headers = toHeaders(parsed['headers']);
+      const position =
+        partition !== undefined && offset !== undefined
+          ? `kafka:${parsed['topic']}/${partition}/${offset}`
+          : contentPosition(item);
+      return {
+        position,
+        value,
+        key: toBytes(parsed['key']),
+        topic: parsed['topic'],
+        ...(partition !== undefined ? { partition } : {}),
+        ...(offset !== undefined ? { offset } : {}),
+        ...(ts !== undefined && ts !== null ? { timestamp: String(ts) } : {}),
+        ...(headers ? { headers } : {}),
+      };
+    }
+  }
+  return { position: contentPosition(item), value: item };
+}
