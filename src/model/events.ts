@@ -170,5 +170,5 @@ export const schemaChange = (e: Fields<SchemaChangeEvent>): SchemaChangeEvent =>
 
 /** Re-position an event (the pipeline's `#n` suffix) without mutating it. */
 export function withPosition<E extends AuditEvent>(event: E, position: string): E {
-  return Object.freeze({ ...event, position }) as E;
+  return Object.freeze({ ...event, position }) as unknown as E;
 }
