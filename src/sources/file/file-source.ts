@@ -1,0 +1,42 @@
+/** The file transport as a Source: files read one after another, progress reported for big ones. */
+import { statSync } from 'node:fs';
+import { resolve, basename } from 'node:path';
+import type { DecodeContext, Decoder } from '../../decoders/decoder.js';
+import type { Source, SourceRecord } from '../source.js';
+import { readFileRecords } from './read-records.js';
+
+export interface FileSourceOptions {
+  readonly paths: readonly string[];
+  readonly decoder: Pick<Decoder, 'createLogFramer'> | null;
+  readonly ctx: DecodeContext;
+  /** Called about every 2 s while a file larger than 8 MiB is read. */
+  readonly progress?: (line: string) => void;
+}
+
+export function fileSource(o: FileSourceOptions): Source {
+  return {
+    description: `file ${o.paths.map((p) => basename(p)).join(', ')}`,
+    async *records(): AsyncGenerator<SourceRecord> {
+      for (const path of o.paths) {
+        const abs = resolve(path);
+        const size = statSync(abs).size;
+        const started = Date.now();
+        let last = started;
+        let n = 0;
+        const report = size > 8 << 20 && o.progress
+          ? (bytes: number) => {
+              const now = Date.now();
+              if (now - last < 2000) return;
+              last = now;
+              const rate = Math.round(n / ((now - started) / 1000));
+              o.progress!(`${basename(path)}: ${Math.floor((bytes / size) * 100)}% — ${n} records, ${rate}/s`);
+            }
+          : undefined;
+        for await (const record of readFileRecords(abs, o.decoder, o.ctx, report)) {
+          n++;
+          yield { ...record, checkpoint: { stream: `file:${abs}`, position: String(n) } };
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Applies migrations/*.sql in order, each once, each in its own transaction, under an advisory lock so
+ * concurrent `serve`/`ingest` processes starting together do not race. See migrations/README.md.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { AuditqlError, ErrorCode } from '../errors.js';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+const LOCK_KEY = 7_411_001; // pg_advisory_lock key for migrations
+
+export interface MigrateResult {
+  readonly applied: string[];
+  readonly timescaledb: boolean;
+}
+
+function migrationsDir(): string {
+  // compiled: dist/src/warehouse → ../../../migrations; from sources (vitest): src/warehouse → ../../migrations
+  try {
+    readdirSync(MIGRATIONS_DIR);
+    return MIGRATIONS_DIR;
+  } catch {
+    return fileURLToPath(new URL('../../migrations/', import.meta.url));
+  }
+}
+
+export function expandPlaceholders(sql: string, timescaledb: boolean): string {
+  return sql
+    .replace(/\{\{PARTITION_BY (\w+)\}\}/g, (_m, col: string) => (timescaledb ? '' : `PARTITION BY RANGE (${col})`))
+    .replace(/\{\{TIME_PARTITIONED ([\w.]+) (\w+)\}\}/g, (_m, table: string, col: string) =>
+      timescaledb
+        ? `SELECT create_hypertable('${table}', '${col}', chunk_time_interval => interval '1 day');`
+        : `CREATE TABLE ${table}_default PARTITION OF ${table} DEFAULT;`,
+    );
+}
+
+async function useTimescale(client: pg.PoolClient): Promise<boolean> {
+  if (process.env.AUDITQL_TIMESCALEDB === 'off') return false;
+  const r = await client.query(`select 1 from pg_available_extensions where name = 'timescaledb'`);
+  return r.rowCount === 1;
+}
+
+export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
+    await client.query('CREATE SCHEMA IF NOT EXISTS auditql');
+    await client.query(`CREATE TABLE IF NOT EXISTS auditql.schema_migrations (
+      name text PRIMARY KEY, checksum text NOT NULL, options jsonb NOT NULL DEFAULT '{}', applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = new Map(
+      (await client.query<{ name: string; checksum: string; options: { timescaledb?: boolean } }>(
+        'select name, checksum, options from auditql.schema_migrations',
+      )).rows.map((r) => [r.name, r]),
+    );
+    // The partitioning path is chosen once, by the first migration, and kept.
+    const first = done.get('001_warehouse.sql');
+    const timescaledb = first ? Boolean(first.options.timescaledb) : await useTimescale(client);
+    const dir = migrationsDir();
+    const files = readdirSync(dir).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+    const applied: string[] = [];
+    for (const file of files) {
+      const raw = readFileSync(join(dir, file), 'utf8');
+      const checksum = createHash('sha256').update(raw).digest('hex');
+      const prior = done.get(file);
+      if (prior) {
+        if (prior.checksum !== checksum) {
+          throw new AuditqlError(ErrorCode.BAD_CONFIG, `migration ${file} was changed after it was applied; add a new migration instead`);
+        }
+        continue;
+      }
+      await client.query('BEGIN');
+      try {
+        if (timescaledb && file === '001_warehouse.sql') await client.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
+        await client.query(expandPlaceholders(raw, timescaledb));
+        await client.query('insert into auditql.schema_migrations (name, checksum, options) values ($1, $2, $3)', [
+          file, checksum, JSON.stringify({ timescaledb }),
+        ]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw new AuditqlError(ErrorCode.INTERNAL, `migration ${file} failed: ${(err as Error).message}`, { cause: err });
+      }
+      applied.push(file);
+    }
+    return { applied, timescaledb };
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
+    client.release();
+  }
+}

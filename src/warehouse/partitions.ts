@@ -1,0 +1,81 @@
+/**
+ * Daily range partitions for auditql.changes and auditql.activity (plain PostgreSQL path). Created ahead
+ * of time (today … +N days) and on demand for the days a batch touches, before the batch's transaction.
+ * Days outside the managed window — and unknown times, stored at the epoch — stay in the default
+ * partition, so an odd timestamp never fails ingest. TimescaleDB manages its own chunks.
+ */
+import type pg from 'pg';
+
+export const PARTITIONED_TABLES = ['changes', 'activity'] as const;
+export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
+
+const DAY_MS = 86_400_000;
+const EARLIEST = Date.UTC(1990, 0, 1);
+const LOCK_KEY = 7_411_002;
+
+export const EPOCH = new Date(0);
+
+/** The UTC day a timestamp falls in, as 'YYYY-MM-DD'. */
+export const dayOf = (d: Date): string => d.toISOString().slice(0, 10);
+
+export class PartitionManager {
+  private readonly known = new Set<string>();
+  private timescale: boolean | undefined;
+
+  constructor(private readonly pool: pg.Pool, private readonly aheadDays = 7, private readonly futureLimitDays = 31) {}
+
+  private async isTimescale(): Promise<boolean> {
+    if (this.timescale === undefined) {
+      const r = await this.pool.query<{ options: { timescaledb?: boolean } }>(
+        `select options from auditql.schema_migrations where name = '001_warehouse.sql'`,
+      );
+      this.timescale = Boolean(r.rows[0]?.options.timescaledb);
+    }
+    return this.timescale;
+  }
+
+  /** Partitions for today and the next `aheadDays` days, for both tables. */
+  async createAhead(now = new Date()): Promise<void> {
+    const days: string[] = [];
+    for (let i = -1; i <= this.aheadDays; i++) days.push(dayOf(new Date(now.getTime() + i * DAY_MS)));
+    for (const t of PARTITIONED_TABLES) await this.ensure(t, days);
+  }
+
+  /** Make sure the partitions for these days exist (days outside the managed window are left to the default). */
+  async ensure(table: PartitionedTable, days: Iterable<string>): Promise<void> {
+    const limit = Date.now() + this.futureLimitDays * DAY_MS;
+    const missing = [...new Set(days)].filter((d) => {
+      if (this.known.has(`${table}:${d}`)) return false;
+      const t = Date.parse(`${d}T00:00:00Z`);
+      return t >= EARLIEST && t <= limit;
+    });
+    if (missing.length === 0 || (await this.isTimescale())) {
+      for (const d of missing) this.known.add(`${table}:${d}`);
+      return;
+    }
+    const client = await this.pool.connect();
+    try {
+      await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
+      for (const day of missing) {
+        const name = `${table}_p${day.replaceAll('-', '')}`;
+        const next = dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS));
+        const exists = await client.query(`select to_regclass($1) is not null as e`, [`auditql.${name}`]);
+        if (!exists.rows[0].e) {
+          try {
+            await client.query(
+              `CREATE TABLE auditql.${name} PARTITION OF auditql.${table} FOR VALUES FROM ('${day}T00:00:00Z') TO ('${next}T00:00:00Z')`,
+            );
+          } catch (err) {
+            // The default partition already holds rows of that day (e.g. written before the window moved):
+            // they stay there; queries read through the parent either way.
+            if ((err as { code?: string }).code !== '23514') throw err;
+          }
+        }
+        this.known.add(`${table}:${day}`);
+      }
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
+      client.release();
+    }
+  }
+}
