@@ -1,9 +1,10 @@
+/** `auditql ingest --from postgres|kafka`: long-running sources, until SIGINT/SIGTERM. */
 import type { EnvConfig } from '../../config/env.js';
-import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { IngestOptions } from './ingest-options.js';
+import { ingestPostgresCommand } from './ingest-postgres.js';
+import { ingestKafkaCommand } from './ingest-kafka.js';
 
-/** Replaced by the PostgreSQL and Kafka sources (issue #5). */
-export async function ingestLiveCommand(_env: EnvConfig, o: IngestOptions, _log: Logger): Promise<number> {
-  throw new AuditqlError(ErrorCode.BAD_CONFIG, `ingest --from ${o.from} is not built yet`);
+export async function ingestLiveCommand(env: EnvConfig, o: IngestOptions, log: Logger): Promise<number> {
+  return o.from === 'postgres' ? ingestPostgresCommand(env, o, log) : ingestKafkaCommand(env, o, log);
 }
