@@ -40,9 +40,11 @@ export function rowTarget(fields: Readonly<Record<string, unknown>>): { database
   return { database: database ?? null, table };
 }
 
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
 function rowOf(value: unknown, name: 'data' | 'old'): JsonRow {
-  if (typeof value === 'string') {
-    // Releases before `"encrypted":{iv,bytes}` replaced `data` with a base64 string under a fixed IV.
+  if (typeof value === 'string' && value.length % 4 === 0 && BASE64.test(value)) {
+    // Releases before `"encrypted":{iv,bytes}` replaced `data`/`old` with base64 ciphertext under a fixed IV.
     throw new DecodeError(ErrorCode.UNSUPPORTED_RECORD, `Maxwell row event: \`${name}\` is a string (legacy encryption), not a row`);
   }
   if (!isPlainObject(value)) throw undecodable(`\`${name}\` is missing or not an object`);
