@@ -1,0 +1,75 @@
+/**
+ * The `source` block (FORMATS.md §1.3) → where a change happened: database, schema (PostgreSQL only),
+ * table, the origin used by attribution, and the position facts kept in `extra`.
+ * - origin.server = `source.name` (the logical server name / topic prefix), for every connector;
+ * - origin.connection = MySQL `source.thread` as text (absent in snapshots); PostgreSQL has none;
+ * - origin.user = null: neither WAL nor binlog records a user.
+ */
+import type { Origin } from '../../model/events.js';
+import { isPlainObject, type Json } from '../../model/json.js';
+import { undecodable } from '../../errors.js';
+import type { SourceBlock } from './envelope.js';
+import { jsonIntOf, nonEmpty, snapshotOf, textOf } from './scalars.js';
+
+export type Dialect = 'postgresql' | 'mysql' | 'other';
+
+export interface SourceInfo {
+  readonly block: SourceBlock;
+  readonly dialect: Dialect;
+  readonly database: string | null;
+  readonly schema: string | null;
+  readonly table: string | null;
+  readonly origin: Origin;
+  /** Position and provenance facts for `extra` (nulls left out). */
+  readonly extra: Readonly<Record<string, Json>>;
+}
+
+/** `source.connector`, or a guess from the fields when an old or hand-made record leaves it out. */
+function dialectOf(s: SourceBlock): Dialect {
+  const connector = typeof s.connector === 'string' ? s.connector.toLowerCase() : '';
+  if (connector === 'postgresql') return 'postgresql';
+  if (connector === 'mysql' || connector === 'mariadb') return 'mysql';
+  if (connector !== '') return 'other';
+  if (s.lsn !== undefined || s.txId !== undefined || s.xmin !== undefined) return 'postgresql';
+  if (s.file !== undefined || s.pos !== undefined || s.server_id !== undefined) return 'mysql';
+  return 'other';
+}
+
+/** Only the fields that are set; integers normalized (string-typed numbers accepted). */
+function definedEntries(entries: readonly [string, Json | null | undefined][]): Record<string, Json> {
+  return Object.fromEntries(entries.filter((e): e is [string, Json] => e[1] !== null && e[1] !== undefined));
+}
+
+export function sourceInfo(value: unknown): SourceInfo {
+  if (!isPlainObject(value)) throw undecodable('Debezium record has no payload.source block');
+  const s = value as SourceBlock;
+  const dialect = dialectOf(s);
+  const extra = definedEntries([
+    ['connector', nonEmpty(s.connector)],
+    ['version', nonEmpty(s.version)],
+    ['snapshot', snapshotOf(s.snapshot)],
+    ['ts_us', jsonIntOf(s.ts_us)],
+    // PostgreSQL
+    ['lsn', jsonIntOf(s.lsn)],
+    ['xmin', jsonIntOf(s.xmin)],
+    ['sequence', nonEmpty(s.sequence)],
+    // MySQL
+    ['server_id', jsonIntOf(s.server_id)],
+    ['gtid', nonEmpty(s.gtid)],
+    ['file', nonEmpty(s.file)],
+    ['pos', jsonIntOf(s.pos)],
+    ['row', jsonIntOf(s.row)],
+    ['query', nonEmpty(s.query)],
+  ]);
+  const thread = dialect === 'mysql' ? textOf(s.thread) : null;
+  return {
+    block: s,
+    dialect,
+    database: nonEmpty(s.db),
+    // MySQL has no schemas: its `db` is the database. Other connectors (SQL Server, Oracle) do.
+    schema: dialect === 'mysql' ? null : nonEmpty(s.schema),
+    table: nonEmpty(s.table),
+    origin: { server: nonEmpty(s.name), connection: thread, user: null },
+    extra,
+  };
+}
