@@ -1,0 +1,141 @@
+/**
+ * Example GraphQL documents for the questions auditql answers (DESIGN.md "Who uses it"). GraphiQL opens
+ * with them preloaded (src/graphql/graphiql.ts) and `auditql start` can print them. Each example is one
+ * named operation with its variables, so it runs as-is against the demo warehouse. Time windows are
+ * relative to `now`, so the examples stay useful on any day.
+ */
+
+export interface Example {
+  /** Short title: the tab name in GraphiQL and the heading when printed. */
+  readonly title: string;
+  /** The question it answers, in an analyst's words. */
+  readonly question: string;
+  readonly query: string;
+  readonly variables: Readonly<Record<string, unknown>>;
+}
+
+const DAY_MS = 86_400_000;
+
+const ACTOR = 'actor { dbUser appUser remoteHost clientApplication evidence }';
+
+const ENTITY_HISTORY = `query EntityHistory($table: String!, $key: JSON!, $first: Int) {
+  entityHistory(table: $table, key: $key, first: $first) {
+    edges {
+      cursor
+      node {
+        operation
+        committedAt
+        fieldChanges { field oldValue newValue }
+        ${ACTOR}
+        transaction { id }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+const WHO_CHANGED = `query WhoChanged($table: String!, $key: JSON, $field: String, $since: DateTime) {
+  whoChanged(table: $table, key: $key, field: $field, since: $since, first: 20) {
+    edges {
+      node {
+        committedAt
+        key
+        fieldChanges { field oldValue newValue }
+        ${ACTOR}
+      }
+    }
+  }
+}`;
+
+const ACTIVITY_BY_USER = `query ActivityByUser($user: String!, $since: DateTime, $until: DateTime, $classes: [String!]) {
+  activityByUser(user: $user, since: $since, until: $until, classes: $classes, first: 50) {
+    edges {
+      node {
+        occurredAt
+        class
+        command
+        objectName
+        commandText
+        remoteHost
+        clientApplication
+        rowCount
+        errorMessage
+        transactionId
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+const ENTITY_AT = `query EntityAt($table: String!, $key: JSON!, $at: DateTime!) {
+  entityAt(table: $table, key: $key, at: $at)
+}`;
+
+const TRANSACTION = `# Copy a transaction id from a change's \`transaction { id }\` (e.g. in the EntityHistory tab).
+query Transaction($id: String!) {
+  transaction(id: $id) {
+    id
+    changes {
+      table
+      key
+      operation
+      fieldChanges { field oldValue newValue }
+    }
+    activity { class command commandText dbUser }
+  }
+}`;
+
+/** The examples, with time windows relative to `now`. */
+export function examples(now: Date = new Date()): readonly Example[] {
+  const daysAgo = (n: number) => new Date(now.getTime() - n * DAY_MS).toISOString();
+  return [
+    {
+      title: 'Entity history',
+      question: 'What happened to customer 1001, newest first, and who did it?',
+      query: ENTITY_HISTORY,
+      variables: { table: 'customers', key: { id: 1001 }, first: 20 },
+    },
+    {
+      title: 'Who changed a field',
+      question: "Who changed customer 1001's email in the last week?",
+      query: WHO_CHANGED,
+      variables: { table: 'customers', key: { id: 1001 }, field: 'email', since: daysAgo(7) },
+    },
+    {
+      title: 'Activity by user',
+      question: 'What did bob write or alter in the last day?',
+      query: ACTIVITY_BY_USER,
+      variables: { user: 'bob', since: daysAgo(1), classes: ['WRITE', 'DDL'] },
+    },
+    {
+      title: 'Entity as of a time',
+      question: 'What did customer 1001 look like an hour ago?',
+      query: ENTITY_AT,
+      variables: { table: 'customers', key: { id: 1001 }, at: new Date(now.getTime() - 3_600_000).toISOString() },
+    },
+    {
+      title: 'A transaction',
+      question: 'Everything one transaction changed, and the statements behind it.',
+      query: TRANSACTION,
+      variables: { id: '571' },
+    },
+  ];
+}
+
+/** The first tab: a commented menu of the other tabs above the first example, so "run" works at once. */
+export function welcomeDocument(list: readonly Example[] = examples()): string {
+  const menu = list.map((e, i) => `#   ${i + 1}. ${e.title}: ${e.question}`).join('\n');
+  return (
+    `# Welcome to auditql: who changed what, from what to what, when.\n#\n` +
+    `# Example queries (this tab runs 1; the others each have a tab of their own, variables included):\n${menu}\n#\n` +
+    `# Press Ctrl-Enter (Cmd-Enter) to run. Cursors from \`pageInfo.endCursor\` go into \`after\`.\n\n` +
+    (list[0]?.query ?? '{ __typename }') + '\n'
+  );
+}
+
+/** All examples as plain text, for `auditql start` to print. */
+export function formatExamples(list: readonly Example[] = examples()): string {
+  return list
+    .map((e) => `# ${e.title}: ${e.question}\n${e.query}\n# variables: ${JSON.stringify(e.variables)}\n`)
+    .join('\n');
+}
