@@ -48,8 +48,9 @@ export interface SourceBlock {
   readonly ts_ms?: unknown;
   readonly ts_us?: unknown;
   readonly ts_ns?: unknown;
-  /** Pre-1.0 events: epoch seconds instead of ts_ms. */
+  /** Pre-1.0 events: MySQL epoch seconds / PostgreSQL epoch µs instead of ts_ms. */
   readonly ts_sec?: unknown;
+  readonly ts_usec?: unknown;
   /** `true|first|first_in_data_collection|last_in_data_collection|last|false|incremental`, or a JSON boolean. */
   readonly snapshot?: unknown;
   readonly db?: unknown;

@@ -1,6 +1,6 @@
 /**
  * When a change happened (FORMATS.md §1.2, §1.3). `source.ts_us` / `ts_ms` / `ts_ns` is the DB change time
- * (PG: commit time; MySQL: binlog event time); pre-1.0 events carry `ts_sec`. 0 means unknown (snapshot
+ * (PG: commit time; MySQL: binlog event time); pre-1.0 events carry `ts_sec` (MySQL) or `ts_usec` (PostgreSQL). 0 means unknown (snapshot
  * examples print `ts_ms: 0`). Failing that, the envelope's `ts_ms` — when the connector processed the event —
  * is the best bound we have, marked `ENVELOPE`; with neither, the time is unknown.
  */
@@ -11,13 +11,14 @@ import { bigIntOf } from './scalars.js';
 // JavaScript Date range: ±8.64e15 ms.
 const MAX_MS = 8_640_000_000_000_000n;
 
-/** Epoch ms of a block's first positive timestamp field (ts_us, ts_ms, ts_ns, then legacy ts_sec), or null. */
+/** Epoch ms of a block's first positive timestamp field (ts_us, ts_ms, ts_ns, then legacy ts_usec / ts_sec), or null. */
 export function instantOf(block: unknown): Date | null {
   if (!isPlainObject(block)) return null;
   const fields: readonly [string, (n: bigint) => bigint][] = [
     ['ts_us', (n) => n / 1_000n],
     ['ts_ms', (n) => n],
     ['ts_ns', (n) => n / 1_000_000n],
+    ['ts_usec', (n) => n / 1_000n],
     ['ts_sec', (n) => n * 1_000n],
   ];
   for (const [field, toMs] of fields) {
