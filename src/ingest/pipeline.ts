@@ -143,6 +143,8 @@ export class IngestPipeline {
       } catch (err) {
         if (attempt >= attempts || !isTransient(err)) {
           this.failure = err;
+          // A source waiting for acknowledgements (Kafka) would otherwise keep the loop waiting for a record.
+          this.o.source.fail?.(err);
           return;
         }
         const delay = Math.min(30_000, 250 * 2 ** (attempt - 1));

@@ -20,4 +20,10 @@ export interface Source {
   acknowledge?(checkpoints: readonly Checkpoint[]): Promise<void>;
   /** Stop producing records (SIGTERM); `records()` then ends after what it already yielded. */
   stop?(): void | Promise<void>;
+  /**
+   * The pipeline gave up (a batch could not be stored): records yielded since the last `acknowledge` will
+   * never be acknowledged. A source that waits for acknowledgements must stop waiting, and end or throw
+   * from `records()` without yielding more.
+   */
+  fail?(reason: unknown): void;
 }
