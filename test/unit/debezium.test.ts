@@ -62,6 +62,33 @@ describe('Debezium recognizes', () => {
   });
 });
 
+describe('Debezium skips', () => {
+  const ctx = decodeContext();
+  const reason = async (value: string | null, extra: { topic?: string } = {}) => {
+    const d = await decodeRecord(debeziumDecoder, { position: 'p', value: value === null ? null : Buffer.from(value), ...extra }, ctx);
+    if (d.kind !== 'events' || d.events.length > 0) throw new Error('expected a skip');
+    return d.skipped;
+  };
+  const msg = (prefix: string, txId: string) =>
+    `{"op":"m","source":{"connector":"postgresql","name":"s","db":"d","schema":"","table":"",${txId}"lsn":1,"ts_ms":1},"message":{"prefix":"${prefix}","content":"e30="}}`;
+  it('names why a record was skipped', async () => {
+    expect(await reason(null)).toBe('TOMBSTONE');
+    expect(await reason('')).toBe('TOMBSTONE');
+    expect(await reason('null')).toBe('TOMBSTONE');
+    expect(await reason('{"schema":null,"payload":null}')).toBe('TOMBSTONE');
+    expect(await reason('{"ts_ms":1}')).toBe('HEARTBEAT');
+    expect(await reason('{"ts_ms":1,"x":2}', { topic: '__debezium-heartbeat.s' })).toBe('HEARTBEAT');
+    expect(await reason(msg('auditql', ''))).toBe('NON_TRANSACTIONAL_MESSAGE');
+    expect(await reason(msg('other', '"txId":5,'))).toBe('NOT_AUDIT');
+  });
+  it('uses the configured context prefix', async () => {
+    const d = await decodeRecord(debeziumDecoder, { position: 'p', value: Buffer.from(msg('app-ctx', '"txId":5,')) }, decodeContext({ contextPrefix: 'app-ctx' }));
+    expect(d.kind === 'events' && d.events.map(comparable)).toEqual([
+      { kind: 'context', format: 'debezium', txId: '5', server: 's', prefix: 'app-ctx', transactional: true, content: {}, appUser: null, occurredAt: '1970-01-01T00:00:00.001Z' },
+    ]);
+  });
+});
+
 describe('Debezium errors', () => {
   const ctx = decodeContext();
   const dead = async (value: string) => {
