@@ -1,0 +1,66 @@
+/**
+ * The pgAudit decoder (PGA README "Format", PG runtime-config-logging; FORMATS.md §4; docs/formats/pgaudit.md).
+ *
+ * A record is one framed log entry: a stderr entry (log_line_prefix + severity + message, maybe several
+ * lines), a csvlog record, or a jsonlog object. Entries at a pgAudit severity whose message starts with
+ * `AUDIT: ` become one ActivityEvent each (an OBJECT audit of several relations is several entries, hence
+ * several events with the same statement id); every other entry is skipped as NOT_AUDIT. An AUDIT entry that
+ * cannot be read is a DecodeError, so it is dead-lettered, never silently dropped.
+ *
+ * The log_line_prefix comes from ctx.logLinePrefix; unset, the defaults in log-line-prefix.ts are tried.
+ */
+import { undecodable } from '../../errors.js';
+import { parseJsonLossless } from '../../model/lossless-json.js';
+import { emit, skip, type DecodeContext, type DecodeResult, type Decoder, type LogFramer, type RawRecord } from '../decoder.js';
+import { parseAuditPayload } from './audit-payload.js';
+import { CSVLOG_START, parseCsvlogRecord } from './csvlog.js';
+import { mentionsAudit } from './detect.js';
+import { PgLogFramer } from './framer.js';
+import { isJsonlogRecord, jsonlogEntry } from './jsonlog.js';
+import { AUDIT_MARKER, AUDIT_SEVERITIES, type LogEntry } from './log-entry.js';
+import { prefixSetFor } from './log-line-prefix.js';
+import { parseStderrEntry } from './stderr-entry.js';
+import { toActivity } from './to-activity.js';
+
+export { looksLikePgauditLog } from './detect.js';
+
+function entryOf(text: string, ctx: DecodeContext): LogEntry | null {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{')) {
+    const value = parseJsonLossless(trimmed);
+    if (!isJsonlogRecord(value)) throw undecodable('JSON record is not a PostgreSQL jsonlog record');
+    return jsonlogEntry(value);
+  }
+  const stderr = parseStderrEntry(text, prefixSetFor(ctx.logLinePrefix));
+  if (stderr) return stderr;
+  if (CSVLOG_START.test(text)) {
+    const csv = parseCsvlogRecord(text);
+    if (csv.ok) return csv.entry;
+    if (mentionsAudit(text)) throw undecodable(csv.reason);
+    return null;
+  }
+  if (mentionsAudit(text)) {
+    throw undecodable(
+      ctx.logLinePrefix === undefined
+        ? 'pgAudit entry matches none of the default log_line_prefix forms; configure the server\'s log_line_prefix'
+        : 'pgAudit entry does not match the configured log_line_prefix',
+    );
+  }
+  return null;
+}
+
+export function decodePgaudit(record: RawRecord, ctx: DecodeContext): DecodeResult {
+  if (record.value === null) return skip('TOMBSTONE');
+  const text = record.value.toString('utf8');
+  if (text.trim() === '') return skip('EMPTY');
+  const entry = entryOf(text, ctx);
+  if (!entry || !AUDIT_SEVERITIES.has(entry.severity) || !entry.message.startsWith(AUDIT_MARKER)) return skip('NOT_AUDIT');
+  return emit(toActivity(record.position, entry, parseAuditPayload(entry.message)));
+}
+
+export const pgauditDecoder: Decoder = Object.freeze({
+  format: 'pgaudit',
+  recognizes: isJsonlogRecord,
+  decode: decodePgaudit,
+  createLogFramer: (ctx: DecodeContext): LogFramer => new PgLogFramer(prefixSetFor(ctx.logLinePrefix)),
+});
