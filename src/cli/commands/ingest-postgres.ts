@@ -1,9 +1,117 @@
+/**
+ * `auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot] [--source NAME]`
+ * (DESIGN.md "CLI contract"; docs/sources/postgres.md): built-in capture from a source database's
+ * replication slot into the warehouse, until SIGINT/SIGTERM. `startPostgresCapture` is the same wiring
+ * for callers that already hold a warehouse (`auditql start`, the demo, tests).
+ */
+import type pg from 'pg';
 import type { EnvConfig } from '../../config/env.js';
+import type { DecodeContext } from '../../decoders/decoder.js';
+import { pgoutputDecoder } from '../../decoders/pgoutput/decoder.js';
 import { AuditqlError, ErrorCode } from '../../errors.js';
+import { IngestPipeline } from '../../ingest/pipeline.js';
+import type { IngestSummary } from '../../ingest/summary.js';
+import { installSignalHandlers, onShutdown, shutdown } from '../../lifecycle.js';
 import type { Logger } from '../../log.js';
+import { openPostgresSource, slotStream, type PostgresSource } from '../../sources/postgres/postgres-source.js';
+import { settleAttribution } from '../../warehouse/attribution.js';
+import { connectWarehouse } from '../../warehouse/connect.js';
+import { readCheckpoints, WarehouseSink, type BatchResult } from '../../warehouse/sink.js';
 import type { IngestOptions } from './ingest-options.js';
 
-/** Placeholder until the postgres source lands (issue #5). */
-export async function ingestPostgresCommand(_env: EnvConfig, _o: IngestOptions, _log: Logger): Promise<number> {
-  throw new AuditqlError(ErrorCode.BAD_CONFIG, 'ingest --from postgres is not built yet');
+export interface PostgresCaptureOptions {
+  /** The warehouse pool. */
+  readonly pool: pg.Pool;
+  /** `--source`: dedupe and checkpoints are per source. */
+  readonly sourceName: string;
+  readonly sourceUrl: string;
+  readonly publication: string;
+  readonly slot: string;
+  readonly createSlot?: boolean;
+  readonly ctx: DecodeContext;
+  readonly batchSize?: number;
+  /** How long a partial batch waits for more records (default 20 ms: capture is about latency). */
+  readonly flushMs?: number;
+  readonly log: Logger;
+  readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
+}
+
+export interface PostgresCapture {
+  readonly source: PostgresSource;
+  /** Settles when the capture ended: after stop(), or with the error that ended it. */
+  readonly done: Promise<IngestSummary>;
+  /** Stop reading, write what was read, acknowledge it, close the source connections. */
+  stop(): Promise<IngestSummary>;
+}
+
+/** Open the source at this source's warehouse checkpoint and run source → decoder → sink until stopped. */
+export async function startPostgresCapture(o: PostgresCaptureOptions): Promise<PostgresCapture> {
+  const checkpoints = await readCheckpoints(o.pool, o.sourceName);
+  const source = await openPostgresSource({
+    url: o.sourceUrl,
+    publication: o.publication,
+    slot: o.slot,
+    createSlot: o.createSlot ?? false,
+    startLsn: checkpoints.get(slotStream(o.slot)) ?? null,
+    log: o.log,
+  });
+  const pipeline = new IngestPipeline({
+    sourceName: o.sourceName,
+    source,
+    decoderFor: () => pgoutputDecoder,
+    ctx: o.ctx,
+    sink: new WarehouseSink(o.pool, settleAttribution),
+    ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+    flushMs: o.flushMs ?? 20,
+    log: o.log.warn,
+    ...(o.onBatch ? { onBatch: o.onBatch } : {}),
+  });
+  const done = pipeline.run().finally(() => source.close());
+  done.catch(() => {}); // observed by the caller through `done` / stop()
+  return {
+    source,
+    done,
+    async stop() {
+      source.stop();
+      return done;
+    },
+  };
+}
+
+const required = (flag: string, value: string | undefined): string => {
+  if (!value) throw new AuditqlError(ErrorCode.BAD_CONFIG, `ingest --from postgres: ${flag} is required`);
+  return value;
+};
+
+export async function ingestPostgresCommand(env: EnvConfig, o: IngestOptions, log: Logger): Promise<number> {
+  const sourceUrl = required('--source-url', o.sourceUrl);
+  const publication = required('--publication', o.publication);
+  const slot = required('--slot', o.slot);
+  if (!/^postgres(ql)?:\/\//.test(sourceUrl)) throw new AuditqlError(ErrorCode.BAD_CONFIG, '--source-url: expected a postgres:// or postgresql:// URL');
+  if (o.files.length > 0) throw new AuditqlError(ErrorCode.BAD_CONFIG, 'ingest --from postgres takes no FILE arguments');
+  installSignalHandlers();
+  const c = await connectWarehouse(env, { log: log.info, applicationName: 'auditql-ingest' });
+  onShutdown(() => c.close());
+  try {
+    const capture = await startPostgresCapture({
+      pool: c.warehouse.pool,
+      sourceName: o.source,
+      sourceUrl,
+      publication,
+      slot,
+      createSlot: o.createSlot,
+      ctx: o.ctx,
+      batchSize: o.batchSize,
+      log,
+      onBatch: (r, s) => log.debug(`stored ${r.stored}, duplicates ${r.duplicates} (total read ${s.read}, stored ${s.stored})`),
+    });
+    onShutdown(async () => {
+      await capture.stop().catch(() => {});
+    });
+    const summary = await capture.done;
+    log.info(`capture stopped: read ${summary.read}, stored ${summary.stored}, duplicates ${summary.duplicates}, skipped ${summary.skipped}, dead-lettered ${summary.deadLettered}`);
+    return 0;
+  } finally {
+    await shutdown();
+  }
 }
