@@ -48,6 +48,7 @@ describe('Debezium recognizes', () => {
     expect(debeziumDecoder.recognizes({ status: 'BEGIN', id: '571:53195829', ts_ms: 1, event_count: null, data_collections: null })).toBe(true);
     expect(debeziumDecoder.recognizes({ source: { name: 'm' }, databaseName: 'inventory', ddl: 'CREATE TABLE t (id int)', tableChanges: [] })).toBe(true);
     expect(debeziumDecoder.recognizes({ schema: null, payload: null })).toBe(true);
+    expect(debeziumDecoder.recognizes({ ts_ms: 1718003300001 })).toBe(true); // heartbeat: auto skips it too
   });
   it('does not claim Maxwell, DAS or other shapes', () => {
     expect(debeziumDecoder.recognizes({ database: 'test', table: 't', type: 'insert', ts: 1, data: { id: 1 } })).toBe(false);

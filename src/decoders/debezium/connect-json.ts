@@ -44,5 +44,11 @@ export function unwrap(value: unknown): ConnectJson {
 /** A struct schema's field by name, or null. */
 export function fieldSchema(struct: ConnectSchema | null | undefined, name: string): ConnectSchema | null {
   if (!struct || !Array.isArray(struct.fields)) return null;
-  return struct.fields.find((f) => f.field === name) ?? null;
+  return struct.fields.find((f) => isPlainObject(f) && f.field === name) ?? null;
+}
+
+/** The column names a struct schema lists (empty without one). */
+export function fieldNames(struct: ConnectSchema | null | undefined): string[] {
+  if (!struct || !Array.isArray(struct.fields)) return [];
+  return struct.fields.map((f) => (isPlainObject(f) ? f.field : undefined)).filter((f): f is string => typeof f === 'string');
 }

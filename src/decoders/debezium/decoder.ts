@@ -21,14 +21,12 @@ import { ROW_OPERATIONS, rowChange } from './row-change.js';
 import { logicalMessage } from './logical-message.js';
 import { isTransactionMetadata, transactionMetadata } from './transaction-metadata.js';
 import { isSchemaChange, schemaChanges } from './schema-change.js';
-import { recognizes } from './recognize.js';
+import { isHeartbeatValue, recognizes } from './recognize.js';
 
 const HEARTBEAT_TOPIC = /^__debezium-heartbeat\./;
 
 function isHeartbeat(payload: Record<string, unknown>, schemaName: unknown, topic: string | undefined): boolean {
-  if (schemaName === LogicalType.HEARTBEAT || (topic !== undefined && HEARTBEAT_TOPIC.test(topic))) return true;
-  const keys = Object.keys(payload);
-  return keys.length === 1 && keys[0] === 'ts_ms';
+  return schemaName === LogicalType.HEARTBEAT || (topic !== undefined && HEARTBEAT_TOPIC.test(topic)) || isHeartbeatValue(payload);
 }
 
 function decode(record: RawRecord, ctx: DecodeContext): DecodeResult {

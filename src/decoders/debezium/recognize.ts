@@ -3,7 +3,8 @@
  * - a data event: `op` ∈ c/u/d/r/t/m with a `source` object (bare, or as the `payload` of `{schema, payload}`),
  * - a transaction topic value (`status` BEGIN/END, string `id`, no `op`),
  * - a MySQL schema-change value (`ddl` with `tableChanges`/`databaseName` and a `source`, no `op`),
- * - a Connect JSON tombstone `{"schema": null, "payload": null}`, or a Debezium heartbeat with its schema.
+ * - a Connect JSON tombstone `{"schema": null, "payload": null}`, or a Debezium heartbeat (`{"ts_ms": …}`
+ *   alone, bare or with its `io.debezium.connector.common.Heartbeat` schema), so `auto` skips it too.
  * Maxwell (`database`/`table`/`type`/`data`), DAS (`type: DatabaseActivityMonitoringRecords`…) and pgAudit
  * shapes have none of these and are not claimed.
  */
@@ -19,8 +20,14 @@ export function isDataEvent(value: Record<string, unknown>): boolean {
   return typeof value['op'] === 'string' && OPS.has(value['op']) && isPlainObject(value['source']);
 }
 
+/** A heartbeat value: `{"ts_ms": <n>}` and nothing else. */
+export function isHeartbeatValue(value: Record<string, unknown>): boolean {
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === 'ts_ms';
+}
+
 function isDebeziumPayload(value: unknown): boolean {
-  return isPlainObject(value) && (isDataEvent(value) || isTransactionMetadata(value) || isSchemaChange(value));
+  return isPlainObject(value) && (isDataEvent(value) || isTransactionMetadata(value) || isSchemaChange(value) || isHeartbeatValue(value));
 }
 
 export function recognizes(value: unknown): boolean {

@@ -15,7 +15,7 @@ import { resolveKey } from '../../model/row-key.js';
 import { undecodable } from '../../errors.js';
 import type { DecodeContext, RawRecord } from '../decoder.js';
 import { NEW_KEY_HEADER, OLD_KEY_HEADER, type ChangePayload, type ConnectSchema } from './envelope.js';
-import { fieldSchema } from './connect-json.js';
+import { fieldNames, fieldSchema } from './connect-json.js';
 import { decodeImage } from './values.js';
 import { assessBefore } from './before-image.js';
 import { eventTime } from './event-time.js';
@@ -66,8 +66,7 @@ export function rowChange(
         keyColumns: ctx.keyColumns,
       });
 
-  const tableSchema = afterSchema ?? beforeSchema;
-  const tableColumns = (tableSchema?.fields ?? []).map((f) => f.field).filter((f): f is string => typeof f === 'string');
+  const tableColumns = fieldNames(afterSchema ?? beforeSchema);
   const assessed = assessBefore(operation, before, after, NAMED_KEY.has(keySource) ? Object.keys(key) : null, tableColumns);
   const unknownBefore = before?.unknown ?? [];
   const unknownAfter = after?.unknown ?? [];
