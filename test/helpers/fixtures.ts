@@ -38,7 +38,7 @@ export function fixtureCases(format: string): FixtureCase[] {
   const dir = join(FIXTURES, format);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => !f.endsWith('.expected.json') && !f.endsWith('.md'))
+    .filter((f) => !f.endsWith('.expected.json') && !/\.(md|mjs|js|ts|sh|py)$/.test(f) && !f.startsWith('.'))
     .map((f) => {
       const name = f.replace(/\.[^.]+$/, '');
       const exp = join(dir, `${name}.expected.json`);
