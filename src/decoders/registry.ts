@@ -12,13 +12,11 @@ export type FileFormat = (typeof FORMATS)[number];
 export type FormatChoice = FileFormat | 'auto';
 
 // Loaded on demand so a command only pays for the formats it reads (the DAS decoder pulls in the AWS SDK).
-// (Module paths held in a variable until every decoder module has landed; then these become literals.)
-const lazy = (path: string, name: string) => async () => ((await import(path)) as Record<string, Decoder>)[name]!;
 const LOADERS: Record<FileFormat, () => Promise<Decoder>> = {
-  debezium: lazy('./debezium/decoder.js', 'debeziumDecoder'),
-  maxwell: lazy('./maxwell/decoder.js', 'maxwellDecoder'),
-  das: lazy('./das/decoder.js', 'dasDecoder'),
-  pgaudit: lazy('./pgaudit/decoder.js', 'pgauditDecoder'),
+  debezium: async () => (await import('./debezium/decoder.js')).debeziumDecoder,
+  maxwell: async () => (await import('./maxwell/decoder.js')).maxwellDecoder,
+  das: async () => (await import('./das/decoder.js')).dasDecoder,
+  pgaudit: async () => (await import('./pgaudit/decoder.js')).pgauditDecoder,
 };
 
 export function isFormatChoice(name: string): name is FormatChoice {

@@ -11,6 +11,7 @@ import { connectWarehouse } from '../../warehouse/connect.js';
 import { WarehouseSink } from '../../warehouse/sink.js';
 import { settleAttribution } from '../../warehouse/attribution.js';
 import type { IngestOptions } from './ingest-options.js';
+import { withKeyProviders } from './key-providers.js';
 
 export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: Logger): Promise<number> {
   if (o.files.length === 0) throw new AuditqlError(ErrorCode.BAD_CONFIG, 'ingest --from file: name at least one FILE');
@@ -19,14 +20,15 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
     if (!statSync(f).isFile()) throw new AuditqlError(ErrorCode.BAD_CONFIG, `${f}: not a regular file`);
   }
   const decoder = await loadDecoder(o.format);
+  const ctx = withKeyProviders(o.ctx, [o.format]);
   const c = await connectWarehouse(env, { log: log.info });
   try {
     const sink = new WarehouseSink(c.warehouse.pool, settleAttribution);
     const pipeline = new IngestPipeline({
       sourceName: o.source,
-      source: fileSource({ paths: o.files, decoder, ctx: o.ctx, progress: (l) => log.info(l) }),
+      source: fileSource({ paths: o.files, decoder, ctx, progress: (l) => log.info(l) }),
       decoderFor: () => decoder,
-      ctx: o.ctx,
+      ctx,
       sink,
       batchSize: o.batchSize,
       log: log.warn,
