@@ -1,0 +1,15 @@
+/**
+ * The warehouse's read side: every query the API runs, one concept per file. Resolvers call these only
+ * (DESIGN.md "Module boundaries": the warehouse owns the SQL).
+ */
+export * from './keyset.js';
+export * from './change-record.js';
+export * from './activity-record.js';
+export * from './change-page.js';
+export * from './activity-page.js';
+export * from './attributions.js';
+export * from './transaction-key.js';
+export * from './transaction-summary.js';
+export * from './transaction-members.js';
+export * from './entity-history.js';
+export * from './health.js';

@@ -1,0 +1,28 @@
+/**
+ * A transaction is identified by its source transaction id and the server it ran on (two servers may
+ * reuse an id). A null server matches a null server.
+ */
+import { sql, type RawBuilder } from 'kysely';
+
+export interface TxKey {
+  readonly txId: string;
+  readonly server: string | null;
+}
+
+/** `alias.server` equals the key's server, null matching null (index-friendly, unlike IS NOT DISTINCT FROM). */
+export const sameServer = (alias: string, keyAlias: string): RawBuilder<boolean> =>
+  sql<boolean>`(${sql.ref(`${alias}.server`)} = ${sql.ref(`${keyAlias}.server`)} or (${sql.ref(`${alias}.server`)} is null and ${sql.ref(`${keyAlias}.server`)} is null))`;
+
+/** `unnest(…) with ordinality as k(tx_id, server, i)`: the keys as a relation, `i` = 1-based position. */
+export const txKeys = (keys: readonly TxKey[]): RawBuilder<unknown> =>
+  sql`unnest(${keys.map((k) => k.txId)}::text[], ${keys.map((k) => k.server)}::text[]) with ordinality as k(tx_id, server, i)`;
+
+/**
+ * The activity of a transaction over key alias `k`: activity with its id on the same server, plus activity
+ * that attribution linked to one of its changes (activity streams may name the server differently).
+ */
+export const txActivitySeqs = (k: string): RawBuilder<unknown> =>
+  sql`(select a2.seq from auditql.activity a2 where a2.tx_id = ${sql.ref(`${k}.tx_id`)} and ${sameServer('a2', k)}
+      union
+      select at.activity_seq from auditql.changes c2 join auditql.attributions at on at.change_seq = c2.seq
+      where c2.tx_id = ${sql.ref(`${k}.tx_id`)} and ${sameServer('c2', k)} and at.activity_seq is not null)`;

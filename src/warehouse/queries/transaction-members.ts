@@ -1,0 +1,45 @@
+/**
+ * The changes and the activity of many transactions at once, a page of each per transaction (lateral
+ * joins): `Transaction.changes` and `Transaction.activity` for a whole page of changes in one statement
+ * each. Both walk the feed sequence upward, i.e. in the order the warehouse stored them.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Warehouse } from '../tables.js';
+import { changeColumns, type ChangeRecord } from './change-record.js';
+import { activityColumns, type ActivityRecord } from './activity-record.js';
+import { sameServer, txActivitySeqs, txKeys, type TxKey } from './transaction-key.js';
+
+export interface MemberPage {
+  /** Rows per transaction. */
+  readonly limit: number;
+  /** Only rows with a greater feed sequence. */
+  readonly afterSeq: string | null;
+}
+
+/** Per key (in key order): up to `limit` changes of that transaction in feed order. */
+export async function transactionChanges(db: Kysely<Warehouse>, keys: readonly TxKey[], page: MemberPage): Promise<ChangeRecord[][]> {
+  if (keys.length === 0) return [];
+  const r = await sql<ChangeRecord & { i: string }>`select k.i as "i", m.* from ${txKeys(keys)}
+    cross join lateral (select ${changeColumns('c')} from auditql.changes c
+      where c.tx_id = k.tx_id and ${sameServer('c', 'k')} and c.seq > ${page.afterSeq ?? '0'}::bigint
+      order by c.seq limit ${page.limit}) m
+    order by k.i, m.seq`.execute(db);
+  return group(keys.length, r.rows);
+}
+
+/** Per key (in key order): up to `limit` activity events of that transaction in feed order. */
+export async function transactionActivity(db: Kysely<Warehouse>, keys: readonly TxKey[], page: MemberPage): Promise<ActivityRecord[][]> {
+  if (keys.length === 0) return [];
+  const r = await sql<ActivityRecord & { i: string }>`select k.i as "i", m.* from ${txKeys(keys)}
+    cross join lateral (select ${activityColumns('a')} from auditql.activity a
+      where a.seq in ${txActivitySeqs('k')} and a.seq > ${page.afterSeq ?? '0'}::bigint
+      order by a.seq limit ${page.limit}) m
+    order by k.i, m.seq`.execute(db);
+  return group(keys.length, r.rows);
+}
+
+function group<R extends { i: string }>(n: number, rows: readonly R[]): Omit<R, 'i'>[][] {
+  const out: Omit<R, 'i'>[][] = Array.from({ length: n }, () => []);
+  for (const { i, ...rest } of rows) out[Number(i) - 1]!.push(rest);
+  return out;
+}
