@@ -1,0 +1,19 @@
+/**
+ * The per-request GraphQL context: the warehouse, fresh DataLoaders, and the limits resolvers enforce.
+ * HTTP builds one per request (server.ts); a WebSocket transport (issue #5) builds one per operation with
+ * the same function.
+ */
+import type { WarehouseDb } from '../warehouse/db.js';
+import type { Logger } from '../log.js';
+import { createLoaders, type Loaders } from './loaders.js';
+
+export interface ApiContext {
+  readonly warehouse: WarehouseDb;
+  readonly loaders: Loaders;
+  readonly maxPageSize: number;
+  readonly log: Logger;
+}
+
+export function createApiContext(o: { warehouse: WarehouseDb; maxPageSize: number; log: Logger }): ApiContext {
+  return { warehouse: o.warehouse, loaders: createLoaders(o.warehouse.db), maxPageSize: o.maxPageSize, log: o.log };
+}

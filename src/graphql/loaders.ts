@@ -1,0 +1,77 @@
+/**
+ * Per-request DataLoaders (DESIGN.md "GraphQL contract"): field resolvers on a page of N changes or
+ * activity events ask for one item each; each loader turns those into one warehouse statement per page.
+ * Created per request (src/graphql/context.ts), so nothing is cached across requests.
+ */
+import DataLoader from 'dataloader';
+import type { Kysely } from 'kysely';
+import type { Warehouse } from '../warehouse/tables.js';
+import { attributionsForChanges, type AttributionRecord } from '../warehouse/queries/attributions.js';
+import { transactionSummaries, type TransactionSummary } from '../warehouse/queries/transaction-summary.js';
+import { transactionActivity, transactionChanges, type MemberPage } from '../warehouse/queries/transaction-members.js';
+import { precedingChanges, type HistoryTarget } from '../warehouse/queries/entity-history.js';
+import type { ChangeRecord } from '../warehouse/queries/change-record.js';
+import type { ActivityRecord } from '../warehouse/queries/activity-record.js';
+import type { TxKey } from '../warehouse/queries/transaction-key.js';
+import { actorOf, type ActorNode } from './actor.js';
+
+/** How many earlier changes history stitching reads per change (docs/graphql.md "Field changes"). */
+export const STITCH_DEPTH = 16;
+
+const txKeyText = (k: TxKey) => JSON.stringify([k.txId, k.server]);
+
+interface MemberKey extends TxKey, MemberPage {}
+const memberKeyText = (k: MemberKey) => JSON.stringify([k.txId, k.server, k.limit, k.afterSeq]);
+
+/** Group keys by page shape, run one statement per shape, put results back in key order. */
+async function byPage<R>(keys: readonly MemberKey[], run: (txs: TxKey[], page: MemberPage) => Promise<R[][]>): Promise<R[][]> {
+  const groups = new Map<string, number[]>();
+  keys.forEach((k, i) => {
+    const g = JSON.stringify([k.limit, k.afterSeq]);
+    const list = groups.get(g);
+    if (list) list.push(i);
+    else groups.set(g, [i]);
+  });
+  const out: R[][] = new Array<R[]>(keys.length);
+  await Promise.all(
+    [...groups.values()].map(async (idx) => {
+      const first = keys[idx[0]!]!;
+      const rows = await run(idx.map((i) => keys[i]!), { limit: first.limit, afterSeq: first.afterSeq });
+      idx.forEach((i, j) => (out[i] = rows[j]!));
+    }),
+  );
+  return out;
+}
+
+export interface Loaders {
+  /** Change seq → its actor (null when no evidence). */
+  readonly actor: DataLoader<string, ActorNode | null>;
+  readonly transactionSummary: DataLoader<TxKey, TransactionSummary, string>;
+  readonly transactionChanges: DataLoader<MemberKey, ChangeRecord[], string>;
+  readonly transactionActivity: DataLoader<MemberKey, ActivityRecord[], string>;
+  /** A change → the entity's earlier changes, newest first (history stitching). */
+  readonly preceding: DataLoader<HistoryTarget, ChangeRecord[], string>;
+}
+
+export function createLoaders(db: Kysely<Warehouse>): Loaders {
+  return {
+    actor: new DataLoader(async (seqs) => {
+      const rows = await attributionsForChanges(db, seqs);
+      const bySeq = new Map<string, AttributionRecord[]>();
+      for (const r of rows) {
+        const list = bySeq.get(r.changeSeq);
+        if (list) list.push(r);
+        else bySeq.set(r.changeSeq, [r]);
+      }
+      return seqs.map((s) => actorOf(bySeq.get(s) ?? []));
+    }),
+    transactionSummary: new DataLoader((keys) => transactionSummaries(db, keys), { cacheKeyFn: txKeyText }),
+    transactionChanges: new DataLoader((keys) => byPage(keys, (txs, page) => transactionChanges(db, txs, page)), {
+      cacheKeyFn: memberKeyText,
+    }),
+    transactionActivity: new DataLoader((keys) => byPage(keys, (txs, page) => transactionActivity(db, txs, page)), {
+      cacheKeyFn: memberKeyText,
+    }),
+    preceding: new DataLoader((targets) => precedingChanges(db, targets, STITCH_DEPTH), { cacheKeyFn: (t) => t.seq }),
+  };
+}

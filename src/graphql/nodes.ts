@@ -1,0 +1,41 @@
+/**
+ * What resolvers hand to GraphQL: warehouse records plus the few derived fields (id, cursor), built once
+ * per row so the object types can use plain property reads (`simpleResolvers`).
+ */
+import type { ActivityRecord } from '../warehouse/queries/activity-record.js';
+import type { ChangeRecord } from '../warehouse/queries/change-record.js';
+import type { TxKey } from '../warehouse/queries/transaction-key.js';
+import { encodeActivityCursor, encodeChangeCursor } from './cursor.js';
+
+export interface ChangeNode extends ChangeRecord {
+  readonly id: string;
+  readonly cursor: string;
+  readonly transactionId: string | null;
+}
+
+export interface ActivityNode extends Omit<ActivityRecord, 'rowCount'> {
+  readonly id: string;
+  readonly rowCount: number | null;
+  readonly cursor: string;
+  readonly transactionId: string | null;
+  readonly success: boolean;
+}
+
+/** A transaction as a field value: its identity only; everything else is loaded when asked for. */
+export interface TransactionNode extends TxKey {
+  readonly id: string;
+}
+
+export const changeNode = (r: ChangeRecord): ChangeNode => ({ ...r, id: r.seq, cursor: encodeChangeCursor(r), transactionId: r.txId });
+
+export const activityNode = (r: ActivityRecord): ActivityNode => ({
+  ...r,
+  id: r.seq,
+  rowCount: r.rowCount === null ? null : Number(r.rowCount),
+  cursor: encodeActivityCursor(r),
+  transactionId: r.txId,
+  success: !r.failed,
+});
+
+export const transactionNode = (txId: string | null, server: string | null): TransactionNode | null =>
+  txId === null ? null : { id: txId, txId, server };

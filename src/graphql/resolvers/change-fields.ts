@@ -1,0 +1,38 @@
+/** Field resolvers of `Change` that need more than the row: `actor`, `transaction`, `fieldChanges`. */
+import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { ApiContext } from '../context.js';
+import { transactionNode, type ChangeNode, type TransactionNode } from '../nodes.js';
+import type { ActorNode } from '../actor.js';
+import { fieldChanges, unknownOldFields, type FieldChangeValue } from '../history/field-changes.js';
+import { Change, FieldChange } from '../types/change.js';
+import { Actor } from '../types/actor.js';
+import { Transaction } from '../types/transaction.js';
+
+@Resolver(() => Change)
+export class ChangeFields {
+  @FieldResolver(() => Actor, {
+    nullable: true,
+    description: 'Who made the change, from attribution evidence; null when there is none (never guessed).',
+  })
+  actor(@Root() c: ChangeNode, @Ctx() ctx: ApiContext): Promise<ActorNode | null> {
+    return ctx.loaders.actor.load(c.seq);
+  }
+
+  @FieldResolver(() => Transaction, { nullable: true, description: 'The source transaction it was part of, when the source said.' })
+  transaction(@Root() c: ChangeNode): TransactionNode | null {
+    return transactionNode(c.txId, c.server);
+  }
+
+  @FieldResolver(() => [FieldChange], {
+    description:
+      'Each changed field, old → new. An old value the source did not give is filled from the entity\'s earlier changes when they tell it (`oldValueFrom: HISTORY`), else marked unknown (`oldValueKnown: false`).',
+  })
+  async fieldChanges(
+    @Root() c: ChangeNode,
+    @Arg('fromHistory', () => Boolean, { defaultValue: true, description: 'Fill unknown old values from earlier changes (history stitching).' }) fromHistory: boolean,
+    @Ctx() ctx: ApiContext,
+  ): Promise<FieldChangeValue[]> {
+    if (!fromHistory || unknownOldFields(c).length === 0) return fieldChanges(c, null);
+    return fieldChanges(c, await ctx.loaders.preceding.load(c));
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The GraphQL schema, built by type-graphql from the resolver classes. `schema/schema.graphql` is this
+ * schema printed (`npm run schema`); test/graphql/schema-drift.test.ts fails when they differ.
+ * Subscriptions (issue #5) add their resolver class to API_RESOLVERS.
+ */
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { DateTimeScalar } from './types/scalars.js';
+import { graphqlJs } from './graphql-js.js';
+import { ChangeQueries } from './resolvers/change-queries.js';
+import { ActivityQueries } from './resolvers/activity-queries.js';
+import { EntityAtQueries } from './resolvers/entity-at.js';
+import { ChangeFields } from './resolvers/change-fields.js';
+import { ActivityFields } from './resolvers/activity-fields.js';
+import { TransactionFields } from './resolvers/transaction-fields.js';
+
+export const API_RESOLVERS = [ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields] as const;
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** The schema (built once per process; it is immutable). */
+export function buildApiSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers: [...API_RESOLVERS],
+    // No class-validator: arguments are checked where they are used, with stable error codes.
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+  });
+  return built;
+}
+
+export const SCHEMA_HEADER =
+  '# The auditql GraphQL schema. Generated from src/graphql by `npm run schema`; do not edit.\n' +
+  '# Names here are public interface (DESIGN.md "GraphQL contract"): add, never rename.\n\n';
+
+/** The SDL as checked in: sorted, so it changes only when the schema does. */
+export function printApiSchema(schema: GraphQLSchema): string {
+  return SCHEMA_HEADER + graphqlJs.printSchema(graphqlJs.lexicographicSortSchema(schema)) + '\n';
+}

@@ -1,0 +1,173 @@
+/**
+ * The API server (DESIGN.md "CLI contract": `auditql serve`): one `http.Server` carrying
+ * - `GET /healthz` — 200 when the warehouse answers and is migrated, else 503;
+ * - GraphiQL for browsers on `GET /graphql` (graphiql.ts, mounted first, served offline);
+ * - GraphQL over HTTP on `/graphql` (Apollo Server 5 + express 5, type-graphql resolvers);
+ * - and, through `attachments`, any transport that shares the server and path: subscriptions over
+ *   graphql-ws (issue #5) attach here — a `WebSocketServer({ server: httpServer, path })` handling the
+ *   upgrade, `createApiContext` for its per-operation context, `queryLimitsRule` for its limits — and its
+ *   `close` runs before the HTTP server drains.
+ * `close()` stops accepting, lets in-flight requests finish (Apollo's drain plugin), then closes
+ * attachments and idle sockets. The warehouse pool belongs to the caller.
+ */
+import 'reflect-metadata';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { WarehouseDb } from '../warehouse/db.js';
+import { warehouseHealth } from '../warehouse/queries/health.js';
+import { silentLogger, type Logger } from '../log.js';
+import { buildApiSchema } from './schema.js';
+import { createApiContext, type ApiContext } from './context.js';
+import { createFormatError } from './errors.js';
+import { DEFAULT_QUERY_LIMITS, queryLimitsRule, type QueryLimits } from './limits.js';
+import { DEFAULT_MAX_PAGE_SIZE } from './paging.js';
+import { graphiqlRouter } from './graphiql.js';
+import { graphqlJs } from './graphql-js.js';
+
+const { GraphQLError, validate } = graphqlJs;
+
+export const GRAPHQL_PATH = '/graphql';
+export const HEALTH_PATH = '/healthz';
+
+/** A transport sharing the HTTP server and `/graphql` (issue #5: graphql-ws). */
+export interface ServerAttachment {
+  (s: {
+    readonly httpServer: Server;
+    readonly path: string;
+    readonly schema: GraphQLSchema;
+    /** A fresh per-operation context (DataLoaders included). */
+    readonly context: () => ApiContext;
+    readonly limits: QueryLimits;
+    readonly log: Logger;
+  }): Promise<{ close(): Promise<void> }> | { close(): Promise<void> };
+}
+
+export interface ApiServerOptions {
+  readonly warehouse: WarehouseDb;
+  readonly port: number;
+  readonly host: string;
+  /** Serve introspection (default true; AUDITQL_INTROSPECTION=false turns it off). */
+  readonly introspection?: boolean;
+  readonly log?: Logger;
+  /** Hard maximum of `first` (default 500); more is AUDITQL_PAGE_TOO_LARGE. */
+  readonly maxPageSize?: number;
+  /** Depth and cost limits (default DEFAULT_QUERY_LIMITS). */
+  readonly limits?: Partial<QueryLimits>;
+  /** Transports attached to the same server and path, started before it listens. */
+  readonly attachments?: readonly ServerAttachment[];
+}
+
+export interface ApiServer {
+  /** http://host:port/graphql */
+  readonly url: string;
+  readonly port: number;
+  readonly httpServer: Server;
+  readonly schema: GraphQLSchema;
+  close(): Promise<void>;
+}
+
+/** Runs the depth and cost rule with the request's variables, after parsing and before execution. */
+function limitsPlugin(limits: QueryLimits): ApolloServerPlugin<ApiContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(rc) {
+          const errors = validate(rc.schema, rc.document, [queryLimitsRule(limits, rc.request.variables, rc.operationName)]);
+          const first = errors[0];
+          if (first) {
+            throw new GraphQLError(first.message, { nodes: first.nodes, extensions: { ...first.extensions, http: { status: 400 } } });
+          }
+        },
+      };
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
+  const log = o.log ?? silentLogger;
+  const maxPageSize = o.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE;
+  const limits: QueryLimits = Object.freeze({ ...DEFAULT_QUERY_LIMITS, ...o.limits });
+  const introspection = o.introspection ?? true;
+  const schema = await buildApiSchema();
+  const context = () => createApiContext({ warehouse: o.warehouse, maxPageSize, log });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+
+  const attached: { close(): Promise<void> }[] = [];
+  const apollo = new ApolloServer<ApiContext>({
+    schema,
+    introspection,
+    // Without introspection, "did you mean …" suggestions would leak the schema too.
+    hideSchemaDetailsFromClientErrors: !introspection,
+    includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false, // src/lifecycle.ts owns signals
+    formatError: createFormatError(log),
+    logger: { debug: log.debug, info: log.info, warn: log.warn, error: log.error },
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(), // GraphiQL is ours and offline; no CDN landing page
+      limitsPlugin(limits),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await Promise.all(attached.splice(0).map((a) => a.close()));
+            },
+          };
+        },
+      },
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+    ],
+  });
+  await apollo.start();
+  try {
+    app.get(HEALTH_PATH, async (_req, res) => {
+      try {
+        const h = await warehouseHealth(o.warehouse.db);
+        res.status(h.migrated ? 200 : 503).json({ status: h.migrated ? 'ok' : 'unavailable', warehouse: h.migrated ? 'ok' : 'not migrated' });
+      } catch (err) {
+        log.warn(`health check: warehouse unreachable: ${(err as Error).message}`);
+        res.status(503).json({ status: 'unavailable', warehouse: 'unreachable' });
+      }
+    });
+    app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH }));
+    app.use(GRAPHQL_PATH, express.json({ limit: '256kb' }), expressMiddleware(apollo, { context: async () => context() }));
+
+    for (const attach of o.attachments ?? []) attached.push(await attach({ httpServer, path: GRAPHQL_PATH, schema, context, limits, log }));
+    const address = await listen(httpServer, o.port, o.host);
+    const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${hostInUrl}:${address.port}${GRAPHQL_PATH}`,
+      port: address.port,
+      httpServer,
+      schema,
+      close() {
+        closing ??= apollo.stop();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await Promise.all(attached.map((a) => a.close().catch(() => {})));
+    await apollo.stop().catch(() => {});
+    throw err;
+  }
+}
