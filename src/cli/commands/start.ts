@@ -1,8 +1,15 @@
+/**
+ * `auditql start` (what `npm start` runs): migrate and serve. The built-in demo source and the configured
+ * live sources join here with issue #5 — each as one more step between `startServing` and waiting.
+ */
 import type { EnvConfig } from '../../config/env.js';
-import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { installSignalHandlers } from '../../lifecycle.js';
+import { startServing, untilShutdown } from './serve.js';
 
-/** Replaced by the GraphQL server (issue #4). */
-export async function startCommand(_env: EnvConfig, _log: Logger): Promise<number> {
-  throw new AuditqlError(ErrorCode.BAD_CONFIG, 'start: the GraphQL API is not built yet');
+export async function startCommand(env: EnvConfig, log: Logger): Promise<number> {
+  installSignalHandlers();
+  const { api } = await startServing(env, log);
+  log.info(`GraphQL API at ${api.url} (GraphiQL: open it in a browser)`);
+  return untilShutdown();
 }
