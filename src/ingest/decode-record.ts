@@ -22,10 +22,23 @@ function deadOf(err: unknown): DecodedRecord {
   return { kind: 'dead', code: ErrorCode.UNDECODABLE_RECORD, message };
 }
 
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000: such an event would fail its whole batch. A cheap byte scan
+ * of the raw record decides whether the decoded events need checking at all.
+ */
+function holdsNul(record: RawRecord, events: readonly AuditEvent[]): boolean {
+  const v = record.value;
+  if (!v || (v.indexOf(0) < 0 && v.indexOf('\\u0000') < 0)) return false;
+  return JSON.stringify(events).includes('\\u0000');
+}
+
 export async function decodeRecord(decoder: Decoder, record: RawRecord, ctx: DecodeContext): Promise<DecodedRecord> {
   try {
     const result = await decoder.decode(record, ctx);
     if (result.events.length === 0) return { kind: 'events', events: [], skipped: result.skipped ?? 'EMPTY' };
+    if (holdsNul(record, result.events)) {
+      return { kind: 'dead', code: ErrorCode.UNSUPPORTED_RECORD, message: 'a value holds a NUL character (U+0000), which PostgreSQL text and jsonb cannot store' };
+    }
     return { kind: 'events', events: positionEvents(record, result.events) };
   } catch (err) {
     return deadOf(err);

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
+import { IngestPipeline } from '../../src/ingest/pipeline.js';
+import { loadDecoder } from '../../src/decoders/registry.js';
+import { decodeContext } from '../../src/decoders/context.js';
+import { WarehouseSink } from '../../src/warehouse/sink.js';
+import type { Source, SourceRecord } from '../../src/sources/source.js';
+
+let w: TestWarehouse;
+beforeAll(async () => { w = await freshWarehouse(); });
+afterAll(async () => { await w?.destroy(); });
+
+const row = (id: number, name: string) =>
+  JSON.stringify({ database: 'shop', table: 'customers', type: 'insert', ts: 1700000000, xid: 9, data: { id, name } });
+
+function arraySource(values: string[]): Source & { acked: string[] } {
+  const acked: string[] = [];
+  return {
+    description: 'test',
+    acked,
+    async *records(): AsyncGenerator<SourceRecord> {
+      let i = 0;
+      for (const v of values) {
+        i++;
+        yield { position: `p${i}`, value: Buffer.from(v), checkpoint: { stream: 's', position: String(i) } };
+      }
+    },
+    async acknowledge(cps) { acked.push(...cps.map((c) => c.position)); },
+  };
+}
+
+describe('IngestPipeline', () => {
+  it('dead-letters a record the warehouse cannot store (NUL) without failing the good ones in its batch', async () => {
+    const decoder = await loadDecoder('maxwell');
+    const source = arraySource([row(1, 'ok'), row(2, 'bad\u0000name'), row(3, 'also ok')]);
+    const summary = await new IngestPipeline({
+      sourceName: 'nul', source, decoderFor: () => decoder, ctx: decodeContext(), sink: new WarehouseSink(w.pool),
+    }).run();
+    expect(summary).toMatchObject({ read: 3, stored: 2, deadLettered: 1 });
+    const dl = await w.pool.query(`select error_code, convert_from(raw_value, 'UTF8') as raw from auditql.dead_letters where source = 'nul'`);
+    expect(dl.rows).toEqual([{ error_code: 'AUDITQL_UNSUPPORTED_RECORD', raw: row(2, 'bad\u0000name') }]);
+    expect(source.acked).toEqual(['3']);
+  });
+
+  it('acknowledges a batch only after the warehouse committed it, and stops on a permanent error', async () => {
+    const decoder = await loadDecoder('maxwell');
+    const source = arraySource([row(1, 'a'), row(2, 'b'), row(3, 'c'), row(4, 'd')]);
+    let writes = 0;
+    const sink = new WarehouseSink(w.pool);
+    const failing = {
+      async write(batch: Parameters<WarehouseSink['write']>[0]) {
+        writes++;
+        if (writes === 2) throw Object.assign(new Error('disk full'), { code: '53100' });
+        return sink.write(batch);
+      },
+    };
+    const p = new IngestPipeline({ sourceName: 'ack', source, decoderFor: () => decoder, ctx: decodeContext(), sink: failing, batchSize: 2 });
+    await expect(p.run()).rejects.toThrow(/disk full/);
+    expect(source.acked).toEqual(['2']);
+    const n = await w.pool.query(`select count(*)::int as n from auditql.changes where source = 'ack'`);
+    expect(n.rows[0].n).toBe(2);
+    const cp = await w.pool.query(`select position from auditql.checkpoints where source = 'ack'`);
+    expect(cp.rows).toEqual([{ position: '2' }]);
+  });
+});
