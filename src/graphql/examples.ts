@@ -16,7 +16,7 @@ export interface Example {
 
 const DAY_MS = 86_400_000;
 
-const ACTOR = 'actor { dbUser appUser remoteHost clientApplication evidence }';
+const ACTOR = 'actor { dbUser appUser remoteHost clientApplication confidence evidence { source confidence } }';
 
 const ENTITY_HISTORY = `query EntityHistory($table: String!, $key: JSON!, $first: Int) {
   entityHistory(table: $table, key: $key, first: $first) {
@@ -75,13 +75,30 @@ const TRANSACTION = `# Copy a transaction id from a change's \`transaction { id 
 query Transaction($id: String!) {
   transaction(id: $id) {
     id
-    changes {
+    server
+    committedAt
+    appUser
+    changeCount
+    changes(first: 50) {
+      nodes { table key operation fieldChanges { field oldValue newValue } }
+    }
+    activity(first: 50) {
+      nodes { class command commandText dbUser remoteHost }
+    }
+  }
+}`;
+
+const RECENT_DELETES = `query RecentDeletes($since: DateTime) {
+  changes(filter: { operations: [DELETE], since: $since }, first: 20) {
+    nodes {
+      committedAt
+      database
       table
       key
-      operation
-      fieldChanges { field oldValue newValue }
+      before
+      ${ACTOR}
     }
-    activity { class command commandText dbUser }
+    pageInfo { hasNextPage endCursor }
   }
 }`;
 
@@ -118,6 +135,12 @@ export function examples(now: Date = new Date()): readonly Example[] {
       question: 'Everything one transaction changed, and the statements behind it.',
       query: TRANSACTION,
       variables: { id: '571' },
+    },
+    {
+      title: 'Recent deletes',
+      question: 'Which rows were deleted today, and by whom?',
+      query: RECENT_DELETES,
+      variables: { since: daysAgo(1) },
     },
   ];
 }
