@@ -247,10 +247,22 @@ describe('postgres capture', () => {
     expect(dupes.rows).toEqual([]);
   });
 
+  it('moves the checkpoint and the slot past quiet WAL on a non-transactional heartbeat message', async () => {
+    const cp = async () => (await w.pool.query(`select position from auditql.checkpoints where source = 'pg-test'`)).rows[0].position as string;
+    const before = await cp();
+    await srcPool.query(`insert into not_published select generate_series(100, 200)`);
+    const hb = (await srcPool.query(`select pg_logical_emit_message(false, 'auditql-heartbeat', '')::text as lsn`)).rows[0].lsn as string;
+    const after = await until('checkpoint past the heartbeat', cp, (p) => p !== before);
+    expect((await srcPool.query(`select $1::pg_lsn > $2::pg_lsn as past`, [after, hb])).rows[0].past).toBe(true);
+    await until('slot confirmation', async () =>
+      (await srcPool.query(`select confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = 'aq_slot'`)).rows[0].lsn as string,
+    (lsn) => lsn === after);
+  });
+
   it('stops cleanly: the last batch is written and acknowledged, and the slot is released', async () => {
     const summary = await capture.stop();
     expect(summary.deadLettered).toBe(0);
-    expect(summary.skippedBy).toMatchObject({ NOT_AUDIT: 1, NON_TRANSACTIONAL_MESSAGE: 1 });
+    expect(summary.skippedBy).toMatchObject({ NOT_AUDIT: 2, NON_TRANSACTIONAL_MESSAGE: 1 });
     const slot = await until('slot released', async () =>
       (await srcPool.query(`select active from pg_replication_slots where slot_name = 'aq_slot'`)).rows[0].active as boolean, (a) => a === false);
     expect(slot).toBe(false);
