@@ -1,0 +1,61 @@
+/**
+ * A realistic Debezium PostgreSQL workload for benchmarks: 4 tables of ~10 columns, inserts, updates and
+ * deletes over 20,000 entities, schemaless JSON with the connector's `source` block (FORMATS.md §1.2–1.3).
+ */
+import { createWriteStream, statSync } from 'node:fs';
+
+const TABLES = ['customers', 'orders', 'products', 'order_lines'] as const;
+const ENTITIES = 20_000;
+
+function rowFor(table: string, id: number, version: number): Record<string, unknown> {
+  const base = { id, version, updated_at: `2026-11-2${id % 10}T10:${String(version % 60).padStart(2, '0')}:00Z`, tenant_id: id % 97 };
+  switch (table) {
+    case 'customers':
+      return { ...base, email: `user${id}.${version}@example.com`, first_name: `First${id % 1000}`, last_name: `Last${id % 777}`, status: version % 3 ? 'active' : 'suspended', credit_limit: `${(id % 5000) + 0.5}`, country: 'DE' };
+    case 'orders':
+      return { ...base, customer_id: id % 5000, total: `${(id * 7) % 10000}.${version % 100}`, currency: 'EUR', state: ['new', 'paid', 'shipped', 'done'][version % 4], items: version % 9, note: null };
+    case 'products':
+      return { ...base, sku: `SKU-${id}`, title: `Product ${id} with a reasonably descriptive name`, price: `${id % 300}.99`, stock: (id * 13 + version) % 1000, active: version % 5 !== 0, category: `cat${id % 40}` };
+    default:
+      return { ...base, order_id: Math.floor(id / 3), product_id: id % 9000, qty: (version % 7) + 1, unit_price: `${id % 300}.99`, discount: `0.${version % 10}`, line_no: id % 3 };
+  }
+}
+
+/** Debezium PG envelope (schemaless), FORMATS.md §1.2–1.3. */
+export function event(i: number, versions: Map<number, number>): string {
+  const table = TABLES[i % TABLES.length]!;
+  const id = (i * 7919) % ENTITIES;
+  const key = id * 4 + (i % TABLES.length);
+  const v = versions.get(key) ?? 0;
+  const op = v === 0 ? 'c' : i % 50 === 0 ? 'd' : 'u';
+  versions.set(key, op === 'd' ? 0 : v + 1);
+  const ts = 1_795_000_000_000 + i * 3;
+  const lsn = 24_023_128 + i * 152;
+  const payload = {
+    before: op === 'c' ? null : rowFor(table, id, v - 1 < 0 ? 0 : v - 1),
+    after: op === 'd' ? null : rowFor(table, id, v),
+    source: { version: '2.7.3.Final', connector: 'postgresql', name: 'shop', ts_ms: ts, snapshot: 'false', db: 'shop', sequence: `["${lsn - 152}","${lsn}"]`, schema: 'public', table, txId: 700 + Math.floor(i / 3), lsn, xmin: null },
+    op,
+    ts_ms: ts + 40,
+    transaction: null,
+  };
+  return JSON.stringify(payload);
+}
+
+/** Write `n` events as JSON lines; returns the file size. */
+export async function writeDebeziumWorkload(path: string, N: number): Promise<number> {
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+  const versions = new Map<number, number>();
+  let chunk: string[] = [];
+  for (let i = 0; i < N; i++) {
+    chunk.push(event(i, versions));
+    if (chunk.length === 2000) {
+      if (!out.write(chunk.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
+      chunk = [];
+    }
+  }
+  out.write(chunk.join('\n') + (chunk.length ? '\n' : ''));
+  await new Promise<void>((res) => out.end(() => res()));
+  return statSync(path).size;
+}
+
