@@ -23,8 +23,7 @@ import type { Source, SourceRecord } from '../source.js';
 import { databaseOf, sourceClientConfig } from './connection.js';
 import { formatLsn, isLsn, maxLsn, parseLsn } from './lsn.js';
 import { preflight, type PreflightResult } from './preflight.js';
-import type { ParsedMessage } from './raw-text-plugin.js';
-import { RecordBuilder } from './record-builder.js';
+import { ProtocolError, RecordBuilder } from './record-builder.js';
 import { RecordQueue } from './record-queue.js';
 import { RelationCatalog } from './relation-catalog.js';
 import { ReplicationSession } from './replication-session.js';
@@ -167,7 +166,8 @@ export class PostgresSource implements Source {
       const delay = Math.min(this.o.maxBackoffMs ?? 30_000, (this.o.initialBackoffMs ?? 1000) * 2 ** failures);
       failures++;
       reconnecting = true;
-      this.o.log.warn(`source connection lost (${message}); reconnecting in ${delay} ms`);
+      const what = error instanceof ProtocolError ? 'replication stream failed' : 'source connection lost';
+      this.o.log.warn(`${what} (${message}); reconnecting in ${delay} ms`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
         this.wake = () => {
@@ -179,10 +179,9 @@ export class PostgresSource implements Source {
     }
   }
 
-  private async handle(lsn: string, message: ParsedMessage, session: ReplicationSession, builder: RecordBuilder): Promise<void> {
-    if (message.tag === 'unparsable') throw message.error;
+  private async handle(lsn: string, message: Pgoutput.Message, session: ReplicationSession, builder: RecordBuilder): Promise<void> {
     if (message.tag === 'relation') {
-      builder.setRelation(await this.catalog.describe(message as Pgoutput.MessageRelation));
+      builder.setRelation(await this.catalog.describe(message));
       return;
     }
     for (const built of builder.accept(lsn, message)) {

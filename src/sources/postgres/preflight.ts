@@ -44,7 +44,7 @@ async function identifySystem(url: string): Promise<{ systemId: string; database
     return { systemId: String(r.rows[0]!.systemid), database: String(r.rows[0]!.dbname) };
   } catch (err) {
     const e = err as { code?: string; message: string };
-    if (e.code === '28000' || e.code === '42501') throw bad(`the source role may not open a replication connection (${e.message}); it needs the REPLICATION attribute`);
+    if (e.code === '28000' || e.code === '42501') throw bad(`the source refused a replication connection (${e.message}); the role needs the REPLICATION attribute and pg_hba.conf a "replication" entry for it`);
     throw err;
   } finally {
     await client.end().catch(() => {});

@@ -5,11 +5,12 @@
  * warehouse (`confirmed()`), on start, every 10 s, and whenever the server asks for a reply. Flow control
  * is on, so messages are handled one at a time, in order, and the socket pauses while a handler waits.
  */
-import { LogicalReplicationService } from 'pg-logical-replication';
+import { LogicalReplicationService, type Pgoutput } from 'pg-logical-replication';
 import type { Logger } from '../../log.js';
 import { sourceClientConfig } from './connection.js';
 import { formatLsn } from './lsn.js';
 import { RawTextPgoutputPlugin, type ParsedMessage } from './raw-text-plugin.js';
+import { ProtocolError } from './record-builder.js';
 
 export interface SessionOptions {
   readonly url: string;
@@ -17,7 +18,7 @@ export interface SessionOptions {
   readonly publication: string;
   readonly startLsn: bigint;
   /** Handles one message; a rejection ends the session. */
-  readonly onMessage: (lsn: string, message: ParsedMessage, session: ReplicationSession) => Promise<void>;
+  readonly onMessage: (lsn: string, message: Pgoutput.Message, session: ReplicationSession) => Promise<void>;
   /** The LSN the warehouse has made durable: what the server may forget. */
   readonly confirmed: () => bigint;
   /** START_REPLICATION succeeded. */
@@ -54,7 +55,7 @@ export class ReplicationSession {
       if (this.closed) return;
       this.messages++;
       try {
-        if (message.tag === 'unparsable') throw message.error;
+        if (message.tag === 'unparsable') throw new ProtocolError(`unparsable pgoutput message: ${message.error.message}`);
         await o.onMessage(lsn, message, this);
       } catch (err) {
         this.abort(err instanceof Error ? err : new Error(String(err)));
