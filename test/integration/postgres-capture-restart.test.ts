@@ -120,7 +120,7 @@ describe('postgres capture restart', () => {
     }
   });
 
-  it('the built CLI, killed with SIGKILL mid-stream and restarted, stores every change exactly once; SIGTERM stops it cleanly', async () => {
+  it('the built CLI, killed with SIGKILL mid-stream three times and restarted, stores every change exactly once; SIGTERM stops it cleanly', async () => {
     const bin = `${ROOT}bin/auditql.js`;
     expect(existsSync(`${ROOT}dist/src/cli/commands/ingest-postgres.js`), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
     const { src, pool } = await setupSource('src_kill');
@@ -139,24 +139,24 @@ describe('postgres capture restart', () => {
       return { child, exited, stderr: () => stderr };
     };
     try {
-      const first = run();
+      let current = run();
       await until('the slot', async () => (await pool.query(`select active from pg_replication_slots where slot_name = 'kill_slot'`)).rows[0]?.active as boolean | undefined, (a) => a === true);
-      const writing = workload(pool, 0, 300);
-      await until('some changes stored', countChanges(w, 'cli'), (n) => n >= 60);
-      first.child.kill('SIGKILL');
-      expect((await first.exited).signal).toBe('SIGKILL');
+      const writing = workload(pool, 0, 500);
+      // kill -9 three times at different points of the stream, restarting at once each time
+      for (const threshold of [60, 400, 750]) {
+        await until(`${threshold} changes stored`, countChanges(w, 'cli'), (n) => n >= threshold);
+        current.child.kill('SIGKILL');
+        expect((await current.exited).signal).toBe('SIGKILL');
+        expect(await countChanges(w, 'cli')()).toBeLessThan(500 * CHANGES_PER_TX);
+        current = run();
+      }
       await writing;
-      const atKill = await countChanges(w, 'cli')();
-      expect(atKill).toBeLessThan(300 * CHANGES_PER_TX);
-      await workload(pool, 300, 400);
-
-      const second = run();
-      await until('all changes after the restart', countChanges(w, 'cli'), (n) => n >= 400 * CHANGES_PER_TX);
-      second.child.kill('SIGTERM');
-      const end = await second.exited;
+      await until('all changes after the restarts', countChanges(w, 'cli'), (n) => n >= 500 * CHANGES_PER_TX);
+      current.child.kill('SIGTERM');
+      const end = await current.exited;
       expect(end.code, end.stderr).toBe(143);
       expect(end.stderr).toMatch(/capture stopped/);
-      await expectExactlyOnce(w, 'cli', 400);
+      await expectExactlyOnce(w, 'cli', 500);
       const slot = await until('slot released and confirmed', async () =>
         (await pool.query(`select active, confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = 'kill_slot'`)).rows[0],
       (s) => s.active === false);
