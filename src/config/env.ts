@@ -13,6 +13,13 @@ export interface EnvConfig {
   readonly dataDir: string;
   readonly introspection: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** `auditql start` runs the demo shop source + workload (default: only on the embedded default). */
+  readonly demo: boolean;
+  /**
+   * `auditql start` ingests these sources: `auditql ingest` argument lists separated by `;`, e.g.
+   * `--from postgres --source-url postgres://… --publication app --slot auditql --create-slot`.
+   */
+  readonly ingest: readonly (readonly string[])[];
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -49,5 +56,10 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     dataDir: env.AUDITQL_DATA_DIR || '.auditql',
     introspection: bool(env, 'AUDITQL_INTROSPECTION', true),
     logLevel,
+    demo: bool(env, 'AUDITQL_DEMO', databaseUrl === null),
+    ingest: (env.AUDITQL_INGEST ?? '')
+      .split(';')
+      .map((spec) => spec.trim().split(/\s+/).filter(Boolean))
+      .filter((args) => args.length > 0),
   });
 }

@@ -1,15 +1,71 @@
 /**
- * `auditql start` (what `npm start` runs): migrate and serve. The built-in demo source and the configured
- * live sources join here with issue #5 — each as one more step between `startServing` and waiting.
+ * `auditql start` (what `npm start` runs; DESIGN.md "Running it"): migrate, serve, and ingest.
+ * - No DATABASE_URL: the embedded PostgreSQL holds the warehouse and a demo shop database whose live
+ *   workload (several database users, some transactions with application context) is captured through
+ *   logical replication — history, attribution and live subscriptions at once.
+ * - AUDITQL_INGEST: the configured sources, each an `auditql ingest` argument list, separated by `;`.
  */
 import type { EnvConfig } from '../../config/env.js';
 import type { Logger } from '../../log.js';
-import { installSignalHandlers } from '../../lifecycle.js';
-import { startServing, untilShutdown } from './serve.js';
+import { installSignalHandlers, onShutdown, shutdown } from '../../lifecycle.js';
+import { decodeContext } from '../../decoders/context.js';
+import { ensureDemoSource } from '../../demo/demo-source.js';
+import { startWorkload } from '../../demo/workload.js';
+import { DEMO_PUBLICATION, DEMO_SLOT } from '../../demo/shop-schema.js';
+import { examples } from '../../graphql/examples.js';
+import { startServing, untilShutdown, type Serving } from './serve.js';
+import { startPostgresCapture } from './ingest-postgres.js';
+import { parseIngestArgs } from './ingest-options.js';
+import { ingestLiveCommand } from './ingest-live.js';
+
+async function startDemo(s: Serving, log: Logger): Promise<void> {
+  const embedded = s.connected.embedded;
+  if (!embedded) return;
+  const source = await ensureDemoSource(embedded.url('postgres'));
+  const capture = await startPostgresCapture({
+    pool: s.connected.warehouse.pool,
+    sourceName: 'demo',
+    sourceUrl: source.captureUrl,
+    publication: DEMO_PUBLICATION,
+    slot: DEMO_SLOT,
+    createSlot: true,
+    ctx: decodeContext(),
+    log,
+  });
+  capture.done.catch((err: Error) => {
+    log.error(`demo capture stopped: ${err.message}`);
+  });
+  onShutdown(async () => { await capture.stop().catch(() => {}); });
+  const workload = startWorkload(source, log);
+  onShutdown(() => workload.stop());
+  log.info('demo: a shop database (customers, products, orders, order_lines) changes every second as shop_web, bob and carol; captured live');
+}
+
+function startConfigured(env: EnvConfig, log: Logger): void {
+  for (const args of env.ingest) {
+    const o = parseIngestArgs(args);
+    if (o.from === 'file') {
+      log.warn('AUDITQL_INGEST: --from file is for `auditql ingest`, not `start`; skipped');
+      continue;
+    }
+    log.info(`ingesting --from ${o.from} as source ${JSON.stringify(o.source)}`);
+    ingestLiveCommand(env, o, log).catch((err: Error) => {
+      log.error(`ingest --from ${o.from} (${o.source}) failed: ${err.message}`);
+      void shutdown().finally(() => process.exit(1));
+    });
+  }
+}
 
 export async function startCommand(env: EnvConfig, log: Logger): Promise<number> {
   installSignalHandlers();
-  const { api } = await startServing(env, log);
-  log.info(`GraphQL API at ${api.url} (GraphiQL: open it in a browser)`);
+  // Validate every configured source before anything starts.
+  for (const args of env.ingest) parseIngestArgs(args);
+  const serving = await startServing(env, log);
+  if (env.demo) await startDemo(serving, log);
+  startConfigured(env, log);
+  const url = serving.api.url;
+  log.info(`GraphQL API and GraphiQL: ${url}   (open it in a browser; subscriptions: ws${url.slice(4)})`);
+  log.info(`try: ${examples().slice(0, 3).map((e) => e.question).join(' · ')} — the examples are preloaded in GraphiQL`);
+  log.info('Ctrl-C stops everything cleanly');
   return untilShutdown();
 }
