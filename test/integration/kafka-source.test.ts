@@ -687,10 +687,10 @@ describe('topic routes', () => {
     const anchored = parseTopicRoutes([{ pattern: '/inventory/', format: 'debezium' }]);
     expect(routeFor(anchored, 'dbserver1.inventory.customers')).toBeUndefined();
     expect(routeFor(anchored, 'inventory')?.format).toBe('debezium');
-    expect(selectTopics(parseTopicRoutes([{ pattern: '/db\\..+/', format: 'debezium' }, { pattern: 'later', format: 'maxwell' }]), ['db.a', 'x', '__consumer_offsets', 'db.b'])).toEqual({
-      topics: ['db.a', 'db.b', 'later'],
-      unmatched: [],
-    });
+    const later = parseTopicRoutes([{ pattern: '/db\\..+/', format: 'debezium' }, { pattern: 'later', format: 'maxwell' }, { pattern: '/none.+/', format: 'maxwell' }]);
+    // Only existing topics are selected; routes with none yet are reported (and matched again later).
+    expect(selectTopics(later, ['db.a', 'x', '__consumer_offsets', 'db.b'])).toEqual({ topics: ['db.a', 'db.b'], unmatched: [later[1], later[2]] });
+    expect(selectTopics(later, ['db.a', 'later']).topics).toEqual(['db.a', 'later']);
     expect(() => parseTopicRoutes([{ pattern: '/(/', format: 'debezium' }])).toThrow(/--topic \/\(\/=debezium: not a valid regular expression/);
     expect(() => parseTopicRoutes([{ pattern: 'dbserver1.*', format: 'debezium' }])).toThrow(/not a Kafka topic name/);
   });

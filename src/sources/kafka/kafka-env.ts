@@ -21,7 +21,7 @@ export interface KafkaEnv {
   readonly concurrency: number;
   /** Records queued between Kafka and the pipeline at most. */
   readonly queueRecords: number;
-  /** How often `/regex/` topic routes are matched again against the cluster's topics, in ms; 0 = never. */
+  /** How often the topic routes are matched again against the cluster's topics, in ms; 0 = never. */
   readonly topicRefreshMs: number;
 }
 

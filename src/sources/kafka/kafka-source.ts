@@ -7,8 +7,9 @@
  * Lifecycle:
  * - `records()` connects, waits until the routes select at least one topic (Debezium creates its topics
  *   only when a connector starts: readiness, not sleep), subscribes and runs the consumer.
- * - Every `topicRefreshMs`, `/regex/` routes are matched again; a newly matching topic (a new table)
- *   restarts the consumer on the new topic list, because kafkajs resolves pattern subscriptions only once.
+ * - Every `topicRefreshMs`, the routes are matched again; a newly matching topic (a new table, or a literal
+ *   topic created since) restarts the consumer on the new topic list, because kafkajs resolves pattern
+ *   subscriptions only once and cannot subscribe to a topic that does not exist.
  * - `stop()` (SIGTERM): stops fetching; batches in flight finish, wait for the warehouse and commit; then
  *   `records()` ends after the pipeline took what is queued, and the clients disconnect.
  * - `fail()` (the pipeline gave up): waiting handlers throw, so nothing more is committed.
@@ -109,7 +110,7 @@ export class KafkaSource implements Source {
     this.topics = await this.waitForTopics();
     if (this.stopping) return;
     await this.runConsumer();
-    if (this.o.client.topicRefreshMs > 0 && this.o.routes.some((r) => r.regex)) {
+    if (this.o.client.topicRefreshMs > 0) {
       this.refresher = setInterval(() => void this.serially(() => this.refreshTopics()), this.o.client.topicRefreshMs);
       this.refresher.unref();
     }

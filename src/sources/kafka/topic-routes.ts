@@ -10,9 +10,10 @@
  *   `__consumer_offsets`); name one literally to read it.
  * - When several routes match a topic, the first one given decides its format.
  *
- * Topics are matched against the cluster's topic list when the consumer starts (kafkajs resolves pattern
- * subscriptions once, at subscribe time); the source re-lists them periodically and re-subscribes when a
- * new topic matches (kafka-source.ts).
+ * Only topics that exist are subscribed to (the consumer does not auto-create topics, and kafkajs fails a
+ * subscription to a missing one). Topics are matched against the cluster's topic list when the consumer
+ * starts (kafkajs resolves pattern subscriptions once, at subscribe time); the source re-lists them
+ * periodically and re-subscribes when a new topic matches (kafka-source.ts).
  */
 import { AuditqlError, ErrorCode } from '../../errors.js';
 
@@ -68,22 +69,15 @@ export function routeFor(routes: readonly TopicRoute[], topic: string): TopicRou
 export interface TopicSelection {
   /** Topics to subscribe to, sorted. */
   readonly topics: readonly string[];
-  /** Regular-expression routes that matched no existing topic (yet). */
+  /** Routes that matched no existing topic (yet). */
   readonly unmatched: readonly TopicRoute[];
 }
 
-/**
- * Which of the cluster's topics the routes select. A literal topic is selected even when it does not exist
- * yet (the broker decides whether to create it); a regular expression selects only topics that exist.
- */
+/** Which of the cluster's existing topics the routes select. */
 export function selectTopics(routes: readonly TopicRoute[], existing: readonly string[]): TopicSelection {
   const selected = new Set<string>();
   const unmatched: TopicRoute[] = [];
   for (const route of routes) {
-    if (route.topic !== undefined) {
-      selected.add(route.topic);
-      continue;
-    }
     const hits = existing.filter((t) => matches(route, t));
     if (hits.length === 0) unmatched.push(route);
     for (const t of hits) selected.add(t);
