@@ -39,8 +39,10 @@ export function createFormatError(log: Logger): (formatted: GraphQLFormattedErro
     if (original instanceof AuditqlError && CLIENT_ERROR_CODES.has(original.code)) {
       return { message: original.message, ...where, extensions: { code: original.code } };
     }
-    // A GraphQLError with no path and nothing underneath is about the request document itself.
-    const requestLevel = original instanceof GraphQLError && !formatted.path && !original.originalError;
+    // A GraphQLError with no path, caused by nothing but another GraphQLError (Apollo wraps validation
+    // errors), is about the request document itself: syntax, validation, variables, limits.
+    const requestLevel =
+      original instanceof GraphQLError && !formatted.path && (original.originalError == null || original.originalError instanceof GraphQLError);
     if (requestLevel && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
