@@ -29,6 +29,7 @@ import { DEFAULT_QUERY_LIMITS, queryLimitsRule, type QueryLimits } from './limit
 import { DEFAULT_MAX_PAGE_SIZE } from './paging.js';
 import { graphiqlRouter } from './graphiql.js';
 import { graphqlJs } from './graphql-js.js';
+import { firehoseRouter, type FirehoseRouterOptions } from '../sources/firehose/firehose-router.js';
 
 const { GraphQLError, validate } = graphqlJs;
 
@@ -61,6 +62,8 @@ export interface ApiServerOptions {
   readonly limits?: Partial<QueryLimits>;
   /** Transports attached to the same server and path, started before it listens. */
   readonly attachments?: readonly ServerAttachment[];
+  /** Kinesis Data Firehose HTTP endpoint delivery on `POST /ingest/firehose/:source` (docs/sources/firehose.md); absent = disabled. */
+  readonly firehose?: Omit<FirehoseRouterOptions, 'log'>;
 }
 
 export interface ApiServer {
@@ -148,6 +151,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         res.status(503).json({ status: 'unavailable', warehouse: 'unreachable' });
       }
     });
+    if (o.firehose) app.use(firehoseRouter({ ...o.firehose, log }));
     app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH }));
     app.use(GRAPHQL_PATH, express.json({ limit: '256kb' }), expressMiddleware(apollo, { context: async () => context() }));
 
