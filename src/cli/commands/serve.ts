@@ -7,10 +7,25 @@ import type { Logger } from '../../log.js';
 import { installSignalHandlers, onShutdown } from '../../lifecycle.js';
 import { connectWarehouse, type Connected } from '../../warehouse/connect.js';
 import { startApiServer, type ApiServer } from '../../graphql/server.js';
+import { loadFirehoseConfig, type FirehoseConfig } from '../../config/firehose.js';
+import { loadDecoder } from '../../decoders/registry.js';
+import type { FirehoseRouterOptions } from '../../sources/firehose/firehose-router.js';
+import { WarehouseSink } from '../../warehouse/sink.js';
+import { settleAttribution } from '../../warehouse/attribution.js';
+import type { WarehouseDb } from '../../warehouse/db.js';
+import { withKeyProviders } from './key-providers.js';
 
 export interface Serving {
   readonly connected: Connected;
   readonly api: ApiServer;
+}
+
+/** The Firehose endpoint's sources, ready to serve: decoders loaded, the DAS KMS key provider injected. */
+async function firehoseOptions(config: FirehoseConfig, warehouse: WarehouseDb): Promise<Omit<FirehoseRouterOptions, 'log'>> {
+  const endpoints = await Promise.all(config.sources.map(async (s) => ({
+    name: s.name, accessKey: s.accessKey, decoder: await loadDecoder(s.format), ctx: withKeyProviders(s.ctx, [s.format]),
+  })));
+  return { endpoints, sink: new WarehouseSink(warehouse.pool, settleAttribution), maxBodyBytes: config.maxBodyBytes, maxConcurrentDeliveries: config.concurrency };
 }
 
 /**
@@ -18,6 +33,8 @@ export interface Serving {
  * first, then the warehouse. Composable: `start` builds on it.
  */
 export async function startServing(env: EnvConfig, log: Logger): Promise<Serving> {
+  const firehose = loadFirehoseConfig(); // fails fast, before the warehouse starts
+  for (const w of firehose.warnings) log.warn(w);
   const connected = await connectWarehouse(env, { log: log.info, applicationName: 'auditql-api' });
   onShutdown(() => connected.close());
   const api = await startApiServer({
@@ -26,7 +43,11 @@ export async function startServing(env: EnvConfig, log: Logger): Promise<Serving
     host: env.host,
     introspection: env.introspection,
     log,
+    ...(firehose.sources.length > 0 ? { firehose: await firehoseOptions(firehose, connected.warehouse) } : {}),
   });
+  if (firehose.sources.length > 0) {
+    log.info(`Firehose HTTP endpoint: POST ${api.url.replace(/\/graphql$/, '')}/ingest/firehose/{${firehose.sources.map((s) => s.name).join(',')}}`);
+  }
   onShutdown(async () => {
     log.info('shutting down: draining in-flight requests');
     await api.close();
