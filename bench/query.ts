@@ -1,0 +1,466 @@
+/**
+ * `npm run bench:query` (issue 4 item 8): `entityHistory(first: 20)` over HTTP against the very SQL the
+ * resolver runs, executed directly through `pg`, in one run. Target: GraphQL p50 ≤ 1 ms and ≤ 3× raw SQL.
+ *
+ * 1. A warehouse: DATABASE_URL, or a fresh embedded PostgreSQL in a temp dir (thrown away afterwards).
+ * 2. BENCH_CHANGES (default 1,000,000) changes over BENCH_ENTITIES (default 10,000) entities, loaded with
+ *    `INSERT … SELECT generate_series` in daily partitions made by PartitionManager over BENCH_DAYS days.
+ *    Rows carry exactly the columns the sink fills (checked against CHANGE_COLUMNS), Debezium-like
+ *    positions and `extra`, and before/after rows of 11 columns whose changed_fields are derived from them.
+ *    The load is not measured; a rerun against the same DATABASE_URL reuses rows already loaded.
+ * 3. The real API server (`startApiServer`) in a worker thread, so the HTTP client never shares its event
+ *    loop. One warm-up request records the statements the server runs; the raw side replays exactly those
+ *    statements (table and key swapped per request) through a plain `pg` client.
+ * 4. Sequential (GraphQL and SQL interleaved, same random entity) and BENCH_CONCURRENCY-way concurrent.
+ *    For reference, the same SQL as a named prepared statement (planned once per connection), and the
+ *    planning and execution times PostgreSQL reports for it.
+ * The last line is machine-readable: `graphql_p50_ms=… graphql_p99_ms=… sql_p50_ms=… sql_p99_ms=… ratio=…`.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import pg from 'pg';
+import { startApiServer } from '../src/graphql/server.js';
+import { silentLogger } from '../src/log.js';
+import { keyText } from '../src/model/row-key.js';
+import { CHANGE_COLUMNS } from '../src/warehouse/columns.js';
+import { ensureDatabase } from '../src/warehouse/connect.js';
+import { openWarehouse } from '../src/warehouse/db.js';
+import { startEmbedded, type EmbeddedServer } from '../src/warehouse/embedded.js';
+import { migrate } from '../src/warehouse/migrate.js';
+import { dayOf, PartitionManager } from '../src/warehouse/partitions.js';
+
+const intEnv = (name: string, dflt: number): number => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v.replaceAll('_', ''));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${v}: expected a positive integer`);
+  return n;
+};
+
+const SOURCE = 'auditql-bench';
+const TABLES = ['customers', 'orders'] as const;
+const PAGE = 20;
+const QUERY = `query BenchEntityHistory($table: String!, $key: JSON!) {
+  entityHistory(table: $table, key: $key, first: ${PAGE}) {
+    edges { cursor node { id operation committedAt table key before after } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+interface Statement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+type ToWorker = { readonly type: 'capture'; readonly on: boolean } | { readonly type: 'stop' };
+type FromWorker =
+  | { readonly type: 'ready'; readonly url: string }
+  | { readonly type: 'captured'; readonly statements: readonly Statement[] }
+  | { readonly type: 'stopped' };
+
+// ───────────────────────────── server side (worker thread) ─────────────────────────────
+
+async function serve(url: string): Promise<void> {
+  const port = parentPort!;
+  const warehouse = openWarehouse(url, { max: 10, applicationName: 'auditql-bench-api' });
+  // Record what the resolvers send to PostgreSQL while capturing is on (Kysely calls client.query(text, values)).
+  let captured: Statement[] | null = null;
+  warehouse.pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    Object.assign(client, {
+      query: (...args: unknown[]) => {
+        if (captured && typeof args[0] === 'string') captured.push({ text: args[0], values: (args[1] as unknown[]) ?? [] });
+        return query(...args);
+      },
+    });
+  });
+  const server = await startApiServer({ warehouse, port: 0, host: '127.0.0.1', log: silentLogger });
+  port.on('message', async (m: ToWorker) => {
+    if (m.type === 'capture') {
+      if (m.on) captured = [];
+      else {
+        port.postMessage({ type: 'captured', statements: captured ?? [] } satisfies FromWorker);
+        captured = null;
+      }
+    } else {
+      await server.close();
+      await warehouse.close();
+      port.postMessage({ type: 'stopped' } satisfies FromWorker);
+    }
+  });
+  port.postMessage({ type: 'ready', url: server.url } satisfies FromWorker);
+}
+
+// ───────────────────────────── load ─────────────────────────────
+
+/** SQL for one row image of entity `id` of table `tbl` at version `v` (0 = inserted), as of `ts`. */
+function rowImage(tbl: string, id: string, version: string, ts: string): string {
+  const v = `(${version})`;
+  return `case when ${tbl} = 'customers' then jsonb_build_object(
+      'id', ${id}, 'first_name', 'Ada' || ${id}, 'last_name', 'Lovelace' || (${id} % 997),
+      'email', 'user' || ${id} || '+' || (${v} / 4) || '@example.com',
+      'phone', '+1-555-' || lpad(((${id} * 7 + ${v}) % 10000)::text, 4, '0'),
+      'status', (array['active','active','suspended','active','closed'])[1 + ${v} % 5],
+      'tier', (array['bronze','silver','gold'])[1 + (${v} / 10) % 3],
+      'credit_limit', round((${id} % 50) * 100 + ${v} * 2.5, 2),
+      'city', (array['Lisbon','Oslo','Lyon','Austin','Osaka'])[1 + ${id} % 5], 'country', (array['PT','NO','FR','US','JP'])[1 + ${id} % 5],
+      'updated_at', to_char(${ts} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+    else jsonb_build_object(
+      'id', ${id}, 'customer_id', 1000 + (${id} * 31) % 5000,
+      'status', (array['placed','paid','packed','shipped','delivered','returned'])[1 + ${v} % 6],
+      'total', round(10 + (${id} % 400) + ${v} * 0.75, 2), 'currency', 'EUR', 'items', 1 + (${id} + ${v}) % 9,
+      'shipping_method', (array['standard','express'])[1 + ${id} % 2], 'carrier', (array['DHL','UPS','PostNL'])[1 + ${v} % 3],
+      'tracking_no', case when ${v} % 6 >= 3 then 'TRK' || lpad((${id} * 13 + ${v})::text, 10, '0') end,
+      'placed_at', '2026-01-01T00:00:00Z', 'updated_at', to_char(${ts} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+    end`;
+}
+
+/** Every column the sink writes (src/warehouse/columns.ts) → its generated value; checked at run time. */
+function insertSql(entities: number): string {
+  const cols: Record<string, string> = {
+    seq: '$1::bigint + g',
+    source: `'${SOURCE}'`,
+    position: `'shop.public.' || t.tbl || '/0/' || g`,
+    part_at: 't.ts',
+    format: `'debezium'`,
+    operation: `case when k.v = 0 then 'INSERT' else 'UPDATE' end`,
+    database_name: `'shop'`,
+    schema_name: `'public'`,
+    table_name: 't.tbl',
+    key: `jsonb_build_object('id', t.id)`,
+    key_text: `'[["id","' || t.id || '"]]'`,
+    key_source: `'RECORD_KEY'`,
+    before: 'r.b',
+    after: 'r.a',
+    before_complete: 'true',
+    unknown_before: `'{}'`,
+    unknown_after: `'{}'`,
+    changed_fields: `array(select x.key from jsonb_each(r.a) x where r.b is null or x.value is distinct from r.b -> x.key)`,
+    tx_id: `(7000000 + g)::text`,
+    tx_order: '1',
+    committed_at: 't.ts',
+    committed_at_source: `'SOURCE'`,
+    server: `'shop'`,
+    connection: 'null',
+    source_user: 'null',
+    extra: `jsonb_build_object('connector', 'postgresql', 'version', '2.7.3.Final',
+      'ts_us', (extract(epoch from t.ts) * 1000000)::bigint + 1500, 'lsn', 240000000 + g * 912,
+      'sequence', '["' || (240000000 + g * 912 - 912) || '","' || (240000000 + g * 912) || '"]', 'topic', 'shop.public.' || t.tbl)`,
+  };
+  const expected = ['seq', 'source', 'position', ...CHANGE_COLUMNS.map((c) => c.column)].sort();
+  if (JSON.stringify(Object.keys(cols).sort()) !== JSON.stringify(expected)) {
+    throw new Error(`bench rows drifted from the sink's columns: ${JSON.stringify(expected)}`);
+  }
+  // $1 seq offset, $2 first g, $3 last g, $4 start time, $5 seconds per change
+  const tsOf = (g: string) => `($4::timestamptz + (${g} - 1) * $5::float8 * interval '1 second')`;
+  return `INSERT INTO auditql.changes (${Object.keys(cols).join(', ')})
+    SELECT ${Object.values(cols).join(',\n      ')}
+    FROM generate_series($2::bigint, $3::bigint) g
+    CROSS JOIN LATERAL (SELECT (g - 1) % ${entities} + 1 AS e, (g - 1) / ${entities} AS v) k
+    CROSS JOIN LATERAL (SELECT (array['${TABLES.join("','")}'])[1 + k.e % ${TABLES.length}] AS tbl, 1000 + k.e AS id, ${tsOf('g')} AS ts) t
+    CROSS JOIN LATERAL (SELECT ${rowImage('t.tbl', 't.id', 'k.v', 't.ts')} AS a,
+      CASE WHEN k.v = 0 THEN NULL ELSE ${rowImage('t.tbl', 't.id', 'k.v - 1', tsOf(`g - ${entities}`))} END AS b
+      OFFSET 0) r`; // OFFSET 0: build each image once, not once per jsonb_each row
+}
+
+interface Loaded {
+  readonly changes: number;
+  readonly entities: number;
+  readonly partitions: number;
+  readonly loadSeconds: number;
+  readonly tableBytes: number;
+}
+
+async function load(pool: pg.Pool, changes: number, entities: number, days: number, log: (m: string) => void): Promise<Loaded> {
+  const existing = await pool.query<{ n: string }>(`select count(*) as n from auditql.changes where source = $1`, [SOURCE]);
+  const t0 = performance.now();
+  if (Number(existing.rows[0]!.n) === changes) {
+    log(`reusing ${changes} ${SOURCE} changes already in the warehouse`);
+  } else {
+    if (Number(existing.rows[0]!.n) !== 0) throw new Error(`the warehouse holds ${existing.rows[0]!.n} ${SOURCE} changes, not ${changes}: use another database`);
+    const end = Date.now() - 60_000;
+    const start = end - days * 86_400_000;
+    const pm = new PartitionManager(pool, 1);
+    const dayList: string[] = [];
+    for (let t = start; t <= end + 86_400_000; t += 86_400_000) dayList.push(dayOf(new Date(t)));
+    await pm.ensure('changes', dayList);
+    const offset = (await pool.query<{ s: string }>(`select coalesce(max(seq), 0) as s from auditql.changes`)).rows[0]!.s;
+    const text = insertSql(entities);
+    const chunk = 50_000;
+    let nextLo = 1;
+    let done = 0;
+    // Two chunks at a time (one per core); each row's seq, time and images depend only on its number.
+    await Promise.all([0, 1].map(async () => {
+      while (nextLo <= changes) {
+        const lo = nextLo;
+        const hi = Math.min(changes, lo + chunk - 1);
+        nextLo = hi + 1;
+        await pool.query(text, [offset, lo, hi, new Date(start).toISOString(), (days * 86_400) / changes]);
+        done += hi - lo + 1;
+        log(`  loaded ${done.toLocaleString('en')} / ${changes.toLocaleString('en')} changes (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      }
+    }));
+    await pool.query(`select setval('auditql.feed_seq', greatest((select max(seq) from auditql.changes), 1))`);
+    log('  vacuum analyze auditql.changes');
+    await pool.query('vacuum analyze auditql.changes');
+  }
+  const parts = await pool.query<{ n: number; bytes: string }>(
+    `select count(*)::int as n, sum(pg_total_relation_size(inhrelid))::bigint as bytes from pg_inherits where inhparent = 'auditql.changes'::regclass`);
+  return {
+    changes,
+    entities,
+    partitions: parts.rows[0]!.n,
+    loadSeconds: (performance.now() - t0) / 1000,
+    tableBytes: Number(parts.rows[0]!.bytes),
+  };
+}
+
+// ───────────────────────────── measurement ─────────────────────────────
+
+interface Target {
+  readonly table: string;
+  readonly key: { readonly id: number };
+}
+
+function graphqlClient(endpoint: string, agent: http.Agent) {
+  const url = new URL(endpoint);
+  return (t: Target): Promise<{ data?: { entityHistory: { edges: { node: { committedAt: string } }[]; pageInfo: { hasNextPage: boolean } } }; errors?: unknown[] }> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ query: QUERY, variables: t });
+      const req = http.request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+            } catch (err) {
+              reject(err);
+            }
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+/** The captured statements with the warm-up entity's table and key text swapped for another entity's. */
+function replayer(statements: readonly Statement[], warm: Target) {
+  const warmKey = keyText(warm.key);
+  /** `prepared`: as named statements, so PostgreSQL plans each once per connection (not what Kysely does). */
+  return (client: pg.Pool | pg.Client, t: Target, prepared = false) => {
+    const kt = keyText(t.key);
+    const run = async () => {
+      let rows: { committedAt: Date | null }[] = [];
+      for (const [i, s] of statements.entries()) {
+        const values = s.values.map((v) => (v === warmKey ? kt : v === warm.table ? t.table : v)) as unknown[];
+        const r = await (prepared ? client.query({ name: `bench-${i}`, text: s.text, values }) : client.query(s.text, values));
+        if (rows.length === 0) rows = r.rows as { committedAt: Date | null }[];
+      }
+      return rows;
+    };
+    return run();
+  };
+}
+
+/** Median planning and execution time of a statement (EXPLAIN ANALYZE on the same connection). */
+async function planningMs(client: pg.Client, s: Statement, warm: Target): Promise<{ planning: number; execution: number }> {
+  const p: number[] = [];
+  const e: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const r = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, TIMING OFF) ${s.text}`, s.values.map((v) => (v === warm.table ? warm.table : v)) as unknown[]);
+    const text = r.rows.map((x) => x['QUERY PLAN']).join('\n');
+    p.push(Number(/Planning Time: ([\d.]+)/.exec(text)?.[1] ?? NaN));
+    e.push(Number(/Execution Time: ([\d.]+)/.exec(text)?.[1] ?? NaN));
+  }
+  return { planning: summary(p).p50, execution: summary(e).p50 };
+}
+
+const pct = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const ms = (x: number) => x.toFixed(3);
+
+function summary(samples: number[]) {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50: pct(s, 50), p90: pct(s, 90), p99: pct(s, 99), max: s[s.length - 1]!, n: s.length };
+}
+
+async function main(): Promise<void> {
+  const changes = intEnv('BENCH_CHANGES', 1_000_000);
+  const entities = intEnv('BENCH_ENTITIES', 10_000);
+  const days = intEnv('BENCH_DAYS', 30);
+  const iterations = intEnv('BENCH_ITERATIONS', 5_000);
+  const concurrency = intEnv('BENCH_CONCURRENCY', 4);
+  const log = (m: string) => process.stderr.write(`bench:query ${m}\n`);
+  if (entities > changes) throw new Error('BENCH_ENTITIES must not exceed BENCH_CHANGES');
+
+  let embedded: EmbeddedServer | undefined;
+  let dir: string | undefined;
+  let url = process.env.DATABASE_URL;
+  if (url) log(`warehouse: DATABASE_URL (bench rows use source '${SOURCE}')`);
+  else {
+    dir = mkdtempSync(join(tmpdir(), 'auditql-bench-'));
+    chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own user and must reach the data directory
+    embedded = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true });
+    await ensureDatabase(embedded.url('postgres'), 'auditql_bench');
+    url = embedded.url('auditql_bench');
+    log(`warehouse: fresh embedded PostgreSQL on port ${embedded.port}`);
+  }
+  const setup = openWarehouse(url, { max: 4, applicationName: 'auditql-bench-load' });
+  let worker: Worker | undefined;
+  try {
+    await migrate(setup.pool);
+    const pgVersion = (await setup.pool.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v;
+    log(`loading ${changes.toLocaleString('en')} changes over ${entities.toLocaleString('en')} entities, ${days} days`);
+    const loaded = await load(setup.pool, changes, entities, days, log);
+    await setup.close();
+
+    worker = new Worker(new URL(import.meta.url), { workerData: { url } });
+    const w = worker;
+    const inbox: FromWorker[] = [];
+    const waiters: ((m: FromWorker) => void)[] = [];
+    w.on('message', (m: FromWorker) => (waiters.length ? waiters.shift()!(m) : inbox.push(m)));
+    w.on('error', (err) => log(`server worker failed: ${err.stack ?? err}`));
+    const next = () => new Promise<FromWorker>((res) => (inbox.length ? res(inbox.shift()!) : waiters.push(res)));
+    const ready = await next();
+    if (ready.type !== 'ready') throw new Error('server worker did not start');
+    log(`server: ${ready.url} (worker thread)`);
+
+    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    const gql = graphqlClient(ready.url, agent);
+    const target = (i: number): Target => {
+      const e = 1 + (Math.imul(i + 1, 2_654_435_761) >>> 0) % entities;
+      return { table: TABLES[e % TABLES.length]!, key: { id: 1000 + e } };
+    };
+
+    // Warm-up, and the statements one request runs.
+    const warm = target(0);
+    w.postMessage({ type: 'capture', on: true } satisfies ToWorker);
+    const first = await gql(warm);
+    w.postMessage({ type: 'capture', on: false } satisfies ToWorker);
+    const cap = await next();
+    if (cap.type !== 'captured') throw new Error('no statements captured');
+    if (first.errors || !first.data) throw new Error(`entityHistory failed: ${JSON.stringify(first.errors)}`);
+    const statements = cap.statements.filter((s) => !/^\s*(begin|commit|rollback)\b/i.test(s.text));
+    log(`one entityHistory(first: ${PAGE}) request ran ${statements.length} SQL statement(s):`);
+    for (const s of statements) log(`  ${s.text.replace(/\s+/g, ' ').slice(0, 400)}  -- ${JSON.stringify(s.values)}`);
+    const replay = replayer(statements, warm);
+
+    const raw = new pg.Client({ connectionString: url, application_name: 'auditql-bench-sql' });
+    await raw.connect();
+    const rawPool = new pg.Pool({ connectionString: url, max: concurrency, application_name: 'auditql-bench-sql' });
+
+    // Same answer both ways (a page of PAGE rows, newest first, plus one to tell hasNextPage).
+    for (let i = 0; i < 20; i++) {
+      const t = target(i);
+      const [g, r] = [await gql(t), await replay(raw, t)];
+      const a = g.data?.entityHistory.edges.map((e) => e.node.committedAt) ?? [];
+      const b = r.slice(0, PAGE).map((x) => x.committedAt?.toISOString());
+      if (JSON.stringify(a) !== JSON.stringify(b) || a.length !== Math.min(PAGE, Math.ceil(changes / entities))) {
+        throw new Error(`GraphQL and SQL disagree for ${JSON.stringify(t)}: ${JSON.stringify({ a, b })}`);
+      }
+    }
+    for (let i = 0; i < 500; i++) {
+      await gql(target(i));
+      await replay(raw, target(i));
+    }
+
+    // Sequential, interleaved: the same entity both ways, back to back.
+    log(`sequential: ${iterations} requests each way`);
+    const load0 = loadavg()[0]!;
+    const gSeq: number[] = [];
+    const sSeq: number[] = [];
+    const pSeq: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const t = target(1000 + i);
+      const t0 = performance.now();
+      const g = await gql(t);
+      const t1 = performance.now();
+      await replay(raw, t);
+      const t2 = performance.now();
+      await replay(raw, t, true);
+      const t3 = performance.now();
+      if (!g.data) throw new Error(`entityHistory failed: ${JSON.stringify(g.errors)}`);
+      gSeq.push(t1 - t0);
+      sSeq.push(t2 - t1);
+      pSeq.push(t3 - t2);
+    }
+
+    // Concurrent: `concurrency` loops, GraphQL first, then SQL over a pool of the same size.
+    const concurrent = async (one: (t: Target) => Promise<unknown>) => {
+      const lat: number[] = [];
+      let i = 0;
+      const started = performance.now();
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (i < iterations) {
+          const t = target(100_000 + i++);
+          const t0 = performance.now();
+          await one(t);
+          lat.push(performance.now() - t0);
+        }
+      }));
+      return { ...summary(lat), rps: lat.length / ((performance.now() - started) / 1000) };
+    };
+    log(`concurrent: ${concurrency} in flight, ${iterations} requests each way`);
+    const gConc = await concurrent(gql);
+    const sConc = await concurrent((t) => replay(rawPool, t));
+
+    const load1 = loadavg()[0]!;
+    const planning = await planningMs(raw, statements[0]!, warm);
+    await raw.end();
+    await rawPool.end();
+    agent.destroy();
+
+    const gs = summary(gSeq);
+    const ss = summary(sSeq);
+    const ratio = gs.p50 / ss.p50;
+    const out = (l: string) => process.stdout.write(l + '\n');
+    out(`bench:query — entityHistory(first: ${PAGE}) over HTTP vs the same SQL through pg`);
+    out(`warehouse: PostgreSQL ${pgVersion}${embedded ? ' (embedded)' : ''}, ${loaded.changes.toLocaleString('en')} changes, ` +
+      `${loaded.entities.toLocaleString('en')} entities (${Math.round(loaded.changes / loaded.entities)} changes each), ` +
+      `${loaded.partitions} partitions, ${(loaded.tableBytes / 2 ** 30).toFixed(2)} GiB with indexes; load ${loaded.loadSeconds.toFixed(0)} s`);
+    out(`statements per request: ${statements.length}; planning the first: ${ms(planning.planning)} ms, executing it: ${ms(planning.execution)} ms (EXPLAIN ANALYZE, median of 20)`);
+    out(`node ${process.version}, ${cpus().length} cpus; load average ${load0.toFixed(2)} before, ${load1.toFixed(2)} after measuring`);
+    out('');
+    out('                       p50 ms   p90 ms   p99 ms   max ms   req/s');
+    const row = (name: string, s: ReturnType<typeof summary> & { rps?: number }) =>
+      out(`${name.padEnd(22)} ${ms(s.p50).padStart(6)}   ${ms(s.p90).padStart(6)}   ${ms(s.p99).padStart(6)}   ${ms(s.max).padStart(6)}   ${s.rps ? s.rps.toFixed(0).padStart(5) : '    -'}`);
+    row('graphql sequential', gs);
+    row('sql sequential', ss);
+    row('sql prepared (named)', summary(pSeq));
+    row(`graphql ${concurrency} concurrent`, gConc);
+    row(`sql ${concurrency} concurrent`, sConc);
+    out('');
+    out(`target: graphql p50 <= 1 ms ${gs.p50 <= 1 ? 'met' : 'MISSED'}; <= 3x sql p50 ${ratio <= 3 ? 'met' : 'MISSED'} (ratio ${ratio.toFixed(2)}; concurrent ratio ${(gConc.p50 / sConc.p50).toFixed(2)})`);
+    out(`graphql_p50_ms=${ms(gs.p50)} graphql_p99_ms=${ms(gs.p99)} sql_p50_ms=${ms(ss.p50)} sql_p99_ms=${ms(ss.p99)} ratio=${ratio.toFixed(2)}`);
+  } finally {
+    if (worker) {
+      worker.postMessage({ type: 'stop' } satisfies ToWorker);
+      await new Promise<void>((res) => {
+        const timer = setTimeout(res, 10_000);
+        worker!.on('message', (m: FromWorker) => m.type === 'stopped' && (clearTimeout(timer), res()));
+      });
+      await worker.terminate();
+    }
+    await setup.close();
+    await embedded?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (isMainThread) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench:query failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+} else {
+  serve((workerData as { url: string }).url).catch((err: unknown) => {
+    process.stderr.write(`bench:query server failed: ${String(err)}\n`);
+    process.exit(1);
+  });
+}
