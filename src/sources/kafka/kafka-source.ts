@@ -111,7 +111,13 @@ export class KafkaSource implements Source {
     if (this.stopping) return;
     await this.runConsumer();
     if (this.o.client.topicRefreshMs > 0) {
-      this.refresher = setInterval(() => void this.serially(() => this.refreshTopics()), this.o.client.topicRefreshMs);
+      this.refresher = setInterval(() => {
+        this.serially(() => this.refreshTopics()).catch((err: Error) => {
+          // No consumer runs any more: end the source so the command exits (and its supervisor restarts it).
+          this.o.log.error(`kafka: restarting the consumer on new topics failed: ${err.message}`);
+          this.fail(err);
+        });
+      }, this.o.client.topicRefreshMs);
       this.refresher.unref();
     }
   }
