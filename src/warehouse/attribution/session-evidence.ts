@@ -1,0 +1,82 @@
+/**
+ * `ACTIVITY_SESSION` (always PROBABLE): an activity event from the change's connection — MySQL thread /
+ * connection id (Debezium `source.thread`, Maxwell `thread_id`) against the activity's `sessionId`; a
+ * PostgreSQL backend pid against the activity's `pid` — on the same server, a write (or, for a TRUNCATE,
+ * DDL) whose object is the changed table, within `session_window` of the commit time. Both directions: new
+ * changes look for stored activity, new activity for stored changes. Per change, one row per distinct
+ * identity (the nearest statement in time); idempotent.
+ */
+import type pg from 'pg';
+
+const ACTIVITY_FIELDS = `a.seq, a.class, a.db_user, a.remote_host, a.client_application, a.part_at AS at,
+  auditql.activity_object_keys(a.object_name, a.database_name) AS objects`;
+
+const SQL = `
+WITH settings AS (
+  SELECT coalesce((SELECT session_window FROM auditql.attribution_settings), interval '5 seconds') AS w
+),
+new_change AS (
+  SELECT c.seq, c.server, c.connection, c.part_at, c.operation,
+         auditql.change_object_keys(c.database_name, c.schema_name, c.table_name) AS objects
+  FROM auditql.changes c
+  WHERE c.seq = ANY($1::bigint[]) AND c.connection IS NOT NULL AND c.server IS NOT NULL AND c.committed_at IS NOT NULL
+),
+new_act AS (
+  SELECT a.server, a.session_id,
+         CASE WHEN auditql.pid_is_connection(a.format, a.extra) THEN a.pid END AS pid, ${ACTIVITY_FIELDS}
+  FROM auditql.activity a
+  WHERE a.seq = ANY($2::bigint[]) AND a.server IS NOT NULL AND a.db_user IS NOT NULL
+    AND coalesce(a.occurred_at, a.started_at) IS NOT NULL AND a.class IN ('WRITE', 'DDL')
+    AND (a.session_id IS NOT NULL OR a.pid IS NOT NULL)
+),
+pair AS (
+  SELECT c.seq AS change_seq, c.server, c.connection, c.part_at AS change_at, c.operation, c.objects AS change_objects,
+         a.seq AS activity_seq, a.class, a.db_user, a.remote_host, a.client_application, a.at, a.objects
+  FROM new_change c CROSS JOIN settings s
+  CROSS JOIN LATERAL (
+    SELECT ${ACTIVITY_FIELDS} FROM auditql.activity a
+    WHERE a.server = c.server AND a.session_id = c.connection AND a.part_at BETWEEN c.part_at - s.w AND c.part_at + s.w
+    UNION ALL
+    SELECT ${ACTIVITY_FIELDS} FROM auditql.activity a
+    WHERE a.server = c.server AND a.pid = c.connection AND a.part_at BETWEEN c.part_at - s.w AND c.part_at + s.w
+      AND auditql.pid_is_connection(a.format, a.extra)
+  ) a
+  UNION ALL
+  SELECT c.seq, c.server, c.connection, c.part_at, c.operation,
+         auditql.change_object_keys(c.database_name, c.schema_name, c.table_name),
+         a.seq, a.class, a.db_user, a.remote_host, a.client_application, a.at, a.objects
+  FROM new_act a CROSS JOIN settings s
+  JOIN auditql.changes c ON c.server = a.server AND c.connection = ANY (ARRAY[a.session_id, a.pid])
+    AND c.part_at BETWEEN a.at - s.w AND a.at + s.w AND c.committed_at IS NOT NULL
+),
+candidate AS (
+  SELECT DISTINCT ON (p.change_seq, p.db_user, p.remote_host, p.client_application) p.*
+  FROM pair p
+  WHERE p.db_user IS NOT NULL
+    AND (p.class = 'WRITE' OR (p.class = 'DDL' AND p.operation = 'TRUNCATE'))
+    AND p.objects && p.change_objects
+  ORDER BY p.change_seq, p.db_user, p.remote_host, p.client_application,
+           abs(extract(epoch FROM p.at - p.change_at)), p.activity_seq
+)
+INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, remote_host, client_application, activity_seq, detail)
+SELECT nextval('auditql.feed_seq'), p.change_seq, 'ACTIVITY_SESSION', 'PROBABLE', p.db_user, p.remote_host,
+       p.client_application, p.activity_seq,
+       jsonb_build_object('match', 'SESSION', 'server', p.server, 'connection', p.connection,
+                          'deltaMs', round(extract(epoch FROM p.at - p.change_at) * 1000)::bigint,
+                          'windowMs', round(extract(epoch FROM (SELECT w FROM settings)) * 1000)::bigint)
+FROM candidate p
+WHERE NOT EXISTS (
+  SELECT 1 FROM auditql.attributions x
+  WHERE x.change_seq = p.change_seq AND x.evidence = 'ACTIVITY_SESSION'
+    AND x.db_user IS NOT DISTINCT FROM p.db_user AND x.remote_host IS NOT DISTINCT FROM p.remote_host
+    AND x.client_application IS NOT DISTINCT FROM p.client_application)
+ORDER BY p.change_seq
+ON CONFLICT DO NOTHING`;
+
+/** Settle ACTIVITY_SESSION for newly stored changes and activity; returns the rows added. */
+export async function settleSessionEvidence(
+  client: pg.PoolClient, changeSeqs: readonly string[], activitySeqs: readonly string[],
+): Promise<number> {
+  const r = await client.query(SQL, [changeSeqs, activitySeqs]);
+  return r.rowCount ?? 0;
+}

@@ -1,0 +1,35 @@
+/**
+ * Attribution settlement (DESIGN.md "Attribution"; docs/attribution.md). The warehouse sink calls it inside
+ * each batch's transaction, after the inserts and under the feed advisory lock, with the feed sequences it
+ * just stored. Evidence arrives in either order — activity streams lag, or run ahead — so each rule looks
+ * both ways: new changes for stored context and activity, new context and activity for stored changes.
+ * Every rule is one set-based statement (no per-row round trips) and idempotent, so a change's actor is
+ * settled, and later upgraded, whenever the missing side arrives. The sink's lock serializes settlements:
+ * whichever side commits second sees the first.
+ *
+ * Nothing is ever guessed: a change without evidence gets no row, and evidence that disagrees is all kept
+ * (the API flags the conflict).
+ */
+import type pg from 'pg';
+import type { StoredSeqs } from '../sink.js';
+import type { SettleCounts } from './evidence.js';
+import { settleTxEvidence } from './tx-evidence.js';
+import { settleSessionEvidence } from './session-evidence.js';
+import { settleSourceEvidence } from './source-evidence.js';
+
+const NONE: SettleCounts = Object.freeze({ appContext: 0, activityTx: 0, activitySession: 0, source: 0 });
+
+/** The sink's `AfterInsert` (src/warehouse/sink.ts): settle what this batch stored. */
+export async function settleAttribution(client: pg.PoolClient, seqs: StoredSeqs): Promise<void> {
+  await settleEvidence(client, seqs);
+}
+
+/** Settle, and say how many rows each rule added. */
+export async function settleEvidence(client: pg.PoolClient, seqs: StoredSeqs): Promise<SettleCounts> {
+  const { change, activity, context } = seqs;
+  if (change.length === 0 && activity.length === 0 && context.length === 0) return NONE;
+  const tx = await settleTxEvidence(client, change, activity, context);
+  const activitySession = change.length > 0 || activity.length > 0 ? await settleSessionEvidence(client, change, activity) : 0;
+  const source = change.length > 0 ? await settleSourceEvidence(client, change) : 0;
+  return { ...tx, activitySession, source };
+}
