@@ -45,6 +45,12 @@ export interface DecodeContext {
   readonly maxwellKey?: string;
   /** pgAudit stderr logs: the server's log_line_prefix. */
   readonly logLinePrefix?: string;
+  /**
+   * `--server`: the logical server every event of this source is from, so evidence from different sources
+   * about one database server can meet (attribution joins on it). Decoders ignore it: the pipeline sets it
+   * on their events (src/ingest/server-identity.ts).
+   */
+  readonly server?: string;
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { DecodeContext, Decoder, RawRecord, SkipReason } from '../decoders/decoder.js';
 import { AuditqlError, ErrorCode, type ErrorCode as Code } from '../errors.js';
 import { withPosition, type AuditEvent } from '../model/events.js';
+import { withServer } from './server-identity.js';
 
 export type DecodedRecord =
   | { readonly kind: 'events'; readonly events: readonly AuditEvent[]; readonly skipped?: SkipReason }
@@ -39,7 +40,8 @@ export async function decodeRecord(decoder: Decoder, record: RawRecord, ctx: Dec
     if (holdsNul(record, result.events)) {
       return { kind: 'dead', code: ErrorCode.UNSUPPORTED_RECORD, message: 'a value holds a NUL character (U+0000), which PostgreSQL text and jsonb cannot store' };
     }
-    return { kind: 'events', events: positionEvents(record, result.events) };
+    const events = positionEvents(record, result.events);
+    return { kind: 'events', events: ctx.server === undefined ? events : events.map((e) => withServer(e, ctx.server!)) };
   } catch (err) {
     return deadOf(err);
   }

@@ -43,6 +43,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
         'log-line-prefix': { type: 'string' },
         'maxwell-key': { type: 'string' },
         'das-resource-id': { type: 'string' },
+        server: { type: 'string' },
         'context-prefix': { type: 'string', default: DEFAULT_CONTEXT_PREFIX },
         'batch-size': { type: 'string', default: '5000' },
         'source-url': { type: 'string' },
@@ -66,6 +67,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
   const batchSize = Number(v['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw bad('ingest: --batch-size must be an integer from 1 to 100000');
   if (!v.source || !/^[\w.:@/-]{1,200}$/.test(v.source)) throw bad('ingest: --source must be 1-200 characters of letters, digits and ._:@/-');
+  if (v.server !== undefined && !/^[\w.:@/-]{1,200}$/.test(v.server)) throw bad('ingest: --server must be 1-200 characters of letters, digits and ._:@/-');
   let keyColumns;
   try {
     keyColumns = parseKeyColumns(v.key ?? []);
@@ -92,6 +94,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
       ...(v['log-line-prefix'] !== undefined ? { logLinePrefix: v['log-line-prefix'] } : {}),
       ...(v['maxwell-key'] !== undefined ? { maxwellKey: v['maxwell-key'] } : {}),
       ...(v['das-resource-id'] !== undefined ? { dasResourceId: v['das-resource-id'] } : {}),
+      ...(v.server !== undefined ? { server: v.server } : {}),
     }),
     ...(v['source-url'] !== undefined ? { sourceUrl: v['source-url'] } : {}),
     ...(v.publication !== undefined ? { publication: v.publication } : {}),
