@@ -31,6 +31,10 @@ async function main(argv: string[]): Promise<number> {
       const { serveCommand } = await import('./commands/serve.js');
       return serveCommand(env, log);
     }
+    case 'install-source': {
+      const { installSourceCommand } = await import('./commands/install-source.js');
+      return installSourceCommand(rest, log);
+    }
     case 'start': {
       const { startCommand } = await import('./commands/start.js');
       return startCommand(env, log);

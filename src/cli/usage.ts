@@ -8,6 +8,8 @@ Usage:
                  [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
   auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]
   auditql ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...
+  auditql install-source --source-url URL [--context-prefix P] [--print]
+                                    install auditql.set_actor(actor, context) on a source database
 
 Ingest options:
   --format F            record format (default auto: detected per record)
@@ -18,6 +20,8 @@ Ingest options:
   --maxwell-key K       Maxwell encrypt=data|all: the encryption key
   --das-resource-id ID  DAS: the cluster resource id (KMS encryption context aws:rds:dbc-id)
   --context-prefix P    logical-message prefix carrying application context (default auditql)
+  --server NAME         the database server these events are from; give every ingest of one server
+                        the same NAME so attribution can join them (docs/attribution.md)
   --batch-size N        events per warehouse transaction (default 5000)
 
 Environment:
