@@ -4,7 +4,7 @@ Usage:
   auditql start                     migrate, ingest the configured sources, serve (npm start)
   auditql serve                     GraphQL (+ GraphiQL, subscriptions) on http://HOST:PORT/graphql
   auditql migrate                   bring the warehouse schema up to date
-  auditql ingest --from file [--format debezium|maxwell|das|pgaudit|auto] [--source NAME]
+  auditql ingest --from file [--format debezium|maxwell|das|pgaudit|pgoutput|auto] [--source NAME]
                  [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
   auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]
   auditql ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...

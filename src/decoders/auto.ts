@@ -22,7 +22,7 @@ export function autoDecoder(decoders: readonly Decoder[]): Decoder {
       }
       const value = parseJsonLossless(text);
       const decoder = decoders.find((d) => d.recognizes(value));
-      if (!decoder) throw new DecodeError(ErrorCode.UNKNOWN_FORMAT, 'record matches no known format (debezium, maxwell, das, pgaudit)');
+      if (!decoder) throw new DecodeError(ErrorCode.UNKNOWN_FORMAT, `record matches no known format (${decoders.map((d) => d.format).join(', ')})`);
       return decoder.decode(record, ctx);
     },
   };

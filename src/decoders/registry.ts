@@ -7,7 +7,7 @@ import type { SourceFormat } from '../model/events.js';
 import type { Decoder } from './decoder.js';
 import { autoDecoder } from './auto.js';
 
-export const FORMATS = ['debezium', 'maxwell', 'das', 'pgaudit'] as const satisfies readonly SourceFormat[];
+export const FORMATS = ['debezium', 'maxwell', 'das', 'pgaudit', 'pgoutput'] as const satisfies readonly SourceFormat[];
 export type FileFormat = (typeof FORMATS)[number];
 export type FormatChoice = FileFormat | 'auto';
 
@@ -17,6 +17,8 @@ const LOADERS: Record<FileFormat, () => Promise<Decoder>> = {
   maxwell: async () => (await import('./maxwell/decoder.js')).maxwellDecoder,
   das: async () => (await import('./das/decoder.js')).dasDecoder,
   pgaudit: async () => (await import('./pgaudit/decoder.js')).pgauditDecoder,
+  // the built-in capture's own record format (docs/formats/pgoutput.md), e.g. for replaying a dump
+  pgoutput: async () => (await import('./pgoutput/decoder.js')).pgoutputDecoder,
 };
 
 export function isFormatChoice(name: string): name is FormatChoice {

@@ -26,7 +26,7 @@ export interface PipelineOptions {
   readonly sink: BatchWriter;
   readonly batchSize?: number;
   readonly flushMs?: number;
-  /** Attempts per batch on transient warehouse errors before giving up. */
+  /** Attempts per batch on transient warehouse errors before giving up (live sources: Infinity). */
   readonly retries?: number;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
   readonly log?: (message: string) => void;

@@ -81,6 +81,8 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
       ctx: o.ctx,
       sink: new WarehouseSink(pool, settleAttribution),
       batchSize: o.batchSize,
+      // a long-running consumer waits out a warehouse outage instead of exiting
+      retries: Number.POSITIVE_INFINITY,
       log: log.warn,
       onBatch: (_r, s) => {
         if (Date.now() - lastReport < 10_000) return;

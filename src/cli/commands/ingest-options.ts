@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { DecodeContext } from '../../decoders/decoder.js';
 import { decodeContext, DEFAULT_CONTEXT_PREFIX } from '../../decoders/context.js';
-import { isFormatChoice, type FormatChoice } from '../../decoders/registry.js';
+import { FORMATS, isFormatChoice, type FormatChoice } from '../../decoders/registry.js';
 import { parseKeyColumns } from '../../model/row-key.js';
 
 export type IngestFrom = 'file' | 'postgres' | 'kafka';
@@ -62,7 +62,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
   const from = v.from;
   if (from !== 'file' && from !== 'postgres' && from !== 'kafka') throw bad('ingest: --from must be file, postgres or kafka');
   if (!isFormatChoice(v.format!)) {
-    throw new AuditqlError(ErrorCode.UNKNOWN_FORMAT, `ingest: unknown --format ${JSON.stringify(v.format)}; expected debezium, maxwell, das, pgaudit or auto`);
+    throw new AuditqlError(ErrorCode.UNKNOWN_FORMAT, `ingest: unknown --format ${JSON.stringify(v.format)}; expected ${FORMATS.join(', ')} or auto`);
   }
   const batchSize = Number(v['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw bad('ingest: --batch-size must be an integer from 1 to 100000');

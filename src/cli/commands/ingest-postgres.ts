@@ -63,6 +63,8 @@ export async function startPostgresCapture(o: PostgresCaptureOptions): Promise<P
     sink: new WarehouseSink(o.pool, settleAttribution),
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     flushMs: o.flushMs ?? 20,
+    // a long-running capture waits out a warehouse outage instead of exiting
+    retries: Number.POSITIVE_INFINITY,
     log: o.log.warn,
     ...(o.onBatch ? { onBatch: o.onBatch } : {}),
   });
