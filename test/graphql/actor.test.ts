@@ -9,13 +9,15 @@ const seq: Record<string, string> = {};
 
 beforeAll(async () => {
   t = await startTestApi();
-  [seq.a, seq.b, seq.c, seq.d] = await storeEach(t.w, [
+  [seq.a, seq.b, seq.c] = await storeEach(t.w, [
     mkChange({ key: { id: 1 }, before: { id: 1, v: 0 }, after: { id: 1, v: 1 } }),
     mkChange({ key: { id: 2 }, before: { id: 2, v: 0 }, after: { id: 2, v: 1 } }),
     mkChange({ key: { id: 3 }, before: { id: 3, v: 0 }, after: { id: 3, v: 1 } }),
-    // the source itself names a user: the sink's attribution step records it as SOURCE evidence
-    mkChange({ key: { id: 4 }, before: { id: 4, v: 0 }, after: { id: 4, v: 1 }, origin: { server: 'pg1', connection: '77', user: 'replicator' } }),
   ]);
+  // the source itself names a user: ingest's attribution step records it as SOURCE evidence
+  [seq.d] = await storeEach(t.w, [
+    mkChange({ key: { id: 4 }, before: { id: 4, v: 0 }, after: { id: 4, v: 1 }, origin: { server: 'pg1', connection: '77', user: 'replicator' } }),
+  ], { attribution: true });
   const act = await store(t.w, [mkActivity({ dbUser: 'app_rw', sessionId: 'sess-9' })]);
   // evidence recorded in arbitrary order: weaker first, stronger later (activity streams lag)
   await attribute(t.w, seq.a!, { evidence: 'SOURCE', confidence: 'EXACT', dbUser: 'root' });

@@ -108,17 +108,27 @@ export function mkTransaction(p: Partial<Omit<TransactionEvent, 'kind'>> & { txI
   });
 }
 
-/** Write events through the real sink (with the CLI's attribution step), in one batch. */
-export async function store(w: WarehouseDb, events: readonly AuditEvent[], source = 'test'): Promise<BatchResult> {
-  const sink = new WarehouseSink(w.pool, settleAttribution);
-  return sink.write({ source, events, deadLetters: [], checkpoints: [] });
+export interface StoreOptions {
+  readonly source?: string;
+  /**
+   * Run the CLI's attribution step (src/warehouse/attribution.ts) in the batch, as ingest does. Off by
+   * default: API tests state the evidence they expect with `attribute`, independent of how attribution
+   * derives it.
+   */
+  readonly attribution?: boolean;
 }
 
-/** Store changes one per batch and return their seqs in order. */
-export async function storeEach(w: WarehouseDb, events: readonly AuditEvent[], source = 'test'): Promise<string[]> {
+/** Write events through the real sink, in one batch. */
+export async function store(w: WarehouseDb, events: readonly AuditEvent[], o: StoreOptions = {}): Promise<BatchResult> {
+  const sink = o.attribution ? new WarehouseSink(w.pool, settleAttribution) : new WarehouseSink(w.pool);
+  return sink.write({ source: o.source ?? 'test', events, deadLetters: [], checkpoints: [] });
+}
+
+/** Store events one per batch and return their seqs in order. */
+export async function storeEach(w: WarehouseDb, events: readonly AuditEvent[], o: StoreOptions = {}): Promise<string[]> {
   const seqs: string[] = [];
   for (const e of events) {
-    const r = await store(w, [e], source);
+    const r = await store(w, [e], o);
     seqs.push(...r.seqs.change, ...r.seqs.activity, ...r.seqs.context);
   }
   return seqs;
