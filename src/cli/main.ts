@@ -27,6 +27,10 @@ async function main(argv: string[]): Promise<number> {
       const { ingestLiveCommand } = await import('./commands/ingest-live.js');
       return ingestLiveCommand(env, o, log);
     }
+    case 'retention': {
+      const { retentionCommand } = await import('./commands/retention.js');
+      return retentionCommand(env, rest, log);
+    }
     case 'serve': {
       const { serveCommand } = await import('./commands/serve.js');
       return serveCommand(env, log);

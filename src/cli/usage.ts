@@ -4,6 +4,7 @@ Usage:
   auditql start                     migrate, ingest the configured sources, serve (npm start)
   auditql serve                     GraphQL (+ GraphiQL, subscriptions) on http://HOST:PORT/graphql
   auditql migrate                   bring the warehouse schema up to date
+  auditql retention --keep-days N   drop daily partitions older than N days
   auditql ingest --from file [--format debezium|maxwell|das|pgaudit|pgoutput|auto] [--source NAME]
                  [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
   auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]
@@ -27,4 +28,5 @@ Ingest options:
 Environment:
   DATABASE_URL          the warehouse (default: embedded PostgreSQL under .auditql/)
   PORT                  API port (default 4000)
+  AUDITQL_RETENTION_DAYS  start/serve: drop partitions older than this, daily (default: keep all)
 `;

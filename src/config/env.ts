@@ -13,6 +13,8 @@ export interface EnvConfig {
   readonly dataDir: string;
   readonly introspection: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Drop partitions older than this many days (AUDITQL_RETENTION_DAYS); null keeps everything. */
+  readonly retentionDays: number | null;
   /** `auditql start` runs the demo shop source + workload (default: only on the embedded default). */
   readonly demo: boolean;
   /**
@@ -56,6 +58,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     dataDir: env.AUDITQL_DATA_DIR || '.auditql',
     introspection: bool(env, 'AUDITQL_INTROSPECTION', true),
     logLevel,
+    retentionDays: env.AUDITQL_RETENTION_DAYS ? int(env, 'AUDITQL_RETENTION_DAYS', 0, 1, 100_000) : null,
     demo: bool(env, 'AUDITQL_DEMO', databaseUrl === null),
     ingest: (env.AUDITQL_INGEST ?? '')
       .split(';')

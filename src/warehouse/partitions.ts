@@ -78,4 +78,35 @@ export class PartitionManager {
       client.release();
     }
   }
+
+  /**
+   * Retention: drop whole daily partitions that end before `keepDays` days ago (never row DELETEs). The
+   * default partition is never dropped. Returns the dropped partitions' names.
+   */
+  async dropOlderThan(keepDays: number, now = new Date()): Promise<string[]> {
+    if (await this.isTimescale()) {
+      const cutoff = new Date(now.getTime() - keepDays * DAY_MS).toISOString();
+      for (const t of PARTITIONED_TABLES) await this.pool.query(`SELECT drop_chunks('auditql.${t}', older_than => $1::timestamptz)`, [cutoff]);
+      return [];
+    }
+    const cutoffDay = dayOf(new Date(now.getTime() - keepDays * DAY_MS));
+    const r = await this.pool.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i
+         JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+         JOIN pg_namespace n ON n.oid = p.relnamespace
+       WHERE n.nspname = 'auditql' AND p.relname = ANY($1) AND c.relname ~ '_p[0-9]{8}$'`,
+      [[...PARTITIONED_TABLES]],
+    );
+    const dropped: string[] = [];
+    for (const { name } of r.rows) {
+      const d = name.slice(-8);
+      const day = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+      if (day < cutoffDay) {
+        await this.pool.query(`DROP TABLE auditql.${name}`);
+        for (const t of PARTITIONED_TABLES) this.known.delete(`${t}:${day}`);
+        dropped.push(name);
+      }
+    }
+    return dropped.sort();
+  }
 }

@@ -14,6 +14,7 @@ import { startWorkload } from '../../demo/workload.js';
 import { DEMO_PUBLICATION, DEMO_SLOT } from '../../demo/shop-schema.js';
 import { examples } from '../../graphql/examples.js';
 import { startServing, untilShutdown, type Serving } from './serve.js';
+import { startMaintenance } from '../../warehouse/maintenance.js';
 import { startPostgresCapture } from './ingest-postgres.js';
 import { parseIngestArgs } from './ingest-options.js';
 import { ingestLiveCommand } from './ingest-live.js';
@@ -61,6 +62,7 @@ export async function startCommand(env: EnvConfig, log: Logger): Promise<number>
   // Validate every configured source before anything starts.
   for (const args of env.ingest) parseIngestArgs(args);
   const serving = await startServing(env, log);
+  onShutdown(startMaintenance(serving.connected.warehouse.pool, { retentionDays: env.retentionDays, log }));
   if (env.demo) await startDemo(serving, log);
   startConfigured(env, log);
   const url = serving.api.url;

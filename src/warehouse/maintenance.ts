@@ -1,0 +1,26 @@
+/**
+ * Periodic warehouse upkeep for long-running processes: partitions for the coming days, and (when a
+ * retention is configured) dropping the partitions that fell out of it. Runs at start, then twice a day.
+ */
+import type pg from 'pg';
+import type { Logger } from '../log.js';
+import { PartitionManager } from './partitions.js';
+
+export function startMaintenance(pool: pg.Pool, o: { retentionDays: number | null; log: Logger; everyMs?: number }): () => void {
+  const pm = new PartitionManager(pool);
+  const run = async () => {
+    try {
+      await pm.createAhead();
+      if (o.retentionDays !== null) {
+        const dropped = await pm.dropOlderThan(o.retentionDays);
+        if (dropped.length) o.log.info(`retention: dropped ${dropped.join(', ')}`);
+      }
+    } catch (err) {
+      o.log.warn(`warehouse maintenance failed (will retry): ${(err as Error).message}`);
+    }
+  };
+  void run();
+  const timer = setInterval(run, o.everyMs ?? 12 * 3_600_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
