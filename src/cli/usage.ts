@@ -28,5 +28,5 @@ Ingest options:
 Environment:
   DATABASE_URL          the warehouse (default: embedded PostgreSQL under .auditql/)
   PORT                  API port (default 4000)
-  AUDITQL_RETENTION_DAYS  start/serve: drop partitions older than this, daily (default: keep all)
+  AUDITQL_RETENTION_DAYS  start: drop partitions older than this, daily (default: keep all)
 `;
