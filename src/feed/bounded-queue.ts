@@ -1,0 +1,127 @@
+/**
+ * A subscriber's queue: items the feed has read for it and the transport has not taken yet. It never holds
+ * more than its limit (the feed checks `room` before pushing), so a slow client costs bounded memory.
+ * One consumer: `take()` waits for an item, the end, or a failure.
+ */
+export class BoundedQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+  private waiting: ((r: IteratorResult<T>) => void) | null = null;
+  private failWaiting: ((err: unknown) => void) | null = null;
+  private roomWaiters: (() => void)[] = [];
+  private ended = false;
+  private failure: { readonly error: unknown } | null = null;
+  /** When an item was last taken (ms, monotonic clock). */
+  lastTakeAt = performance.now();
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError('queue limit must be a positive integer');
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** How many more items fit. */
+  get room(): number {
+    return this.limit - this.size;
+  }
+
+  get closed(): boolean {
+    return this.ended || this.failure !== null;
+  }
+
+  /** Append items; the caller has checked `room`. Returns false (and keeps nothing) when they do not fit. */
+  push(items: readonly T[]): boolean {
+    if (this.closed) return true;
+    if (items.length > this.room) return false;
+    if (items.length === 0) return true;
+    let i = 0;
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = this.failWaiting = null;
+      this.lastTakeAt = performance.now();
+      w({ value: items[0]!, done: false });
+      i = 1;
+    }
+    for (; i < items.length; i++) this.items.push(items[i]!);
+    return true;
+  }
+
+  /** The next item; `done` after `end()`; rejects with the failure after `fail()` (once, then done). */
+  take(): Promise<IteratorResult<T>> {
+    if (this.size > 0) {
+      const v = this.items[this.head]!;
+      this.items[this.head++] = undefined as T;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+      this.lastTakeAt = performance.now();
+      this.notifyRoom();
+      return Promise.resolve({ value: v, done: false });
+    }
+    if (this.failure) {
+      const { error } = this.failure;
+      this.failure = null;
+      this.ended = true;
+      return Promise.reject(error);
+    }
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    this.notifyRoom();
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      this.waiting = resolve;
+      this.failWaiting = reject;
+    });
+  }
+
+  /** Resolves when at most `atMost` items wait (or the queue closed). */
+  whenAtMost(atMost: number): Promise<void> {
+    if (this.size <= atMost || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.size <= atMost || this.closed) resolve();
+        else this.roomWaiters.push(check);
+      };
+      this.roomWaiters.push(check);
+    });
+  }
+
+  /** No more items: waiting and later takes see `done` (items already queued are dropped). */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.clear();
+    const w = this.waiting;
+    this.waiting = this.failWaiting = null;
+    w?.({ value: undefined, done: true });
+    this.notifyRoom();
+  }
+
+  /** Drop what is queued and make the next take reject with `error`. */
+  fail(error: unknown): void {
+    if (this.closed) return;
+    this.clear();
+    const reject = this.failWaiting;
+    this.waiting = this.failWaiting = null;
+    if (reject) {
+      this.ended = true;
+      reject(error);
+    } else {
+      this.failure = { error };
+    }
+    this.notifyRoom();
+  }
+
+  private clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+
+  private notifyRoom(): void {
+    if (this.roomWaiters.length === 0) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) w();
+  }
+}
