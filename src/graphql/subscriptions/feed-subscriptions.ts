@@ -1,0 +1,92 @@
+/**
+ * `Subscription.changeAdded(filter, after)` and `Subscription.activityAdded(filter, after)` (DESIGN.md
+ * "GraphQL contract"; docs/subscriptions.md). The subscribe functions turn the arguments into a feed spec
+ * and a start cursor and hand the change feed's iterator to graphql-js; the resolvers pass each event's
+ * node on, after pointing the operation's loaders at the event's batch.
+ */
+import { Arg, Ctx, Resolver, Root, Subscription, type PubSub } from 'type-graphql';
+import { AuditqlError, ErrorCode } from '../../errors.js';
+import type { ApiContext } from '../context.js';
+import { decodeActivityCursor, decodeChangeCursor } from '../cursor.js';
+import type { ActivityNode, ChangeNode } from '../nodes.js';
+import { changeQueryOf } from '../resolvers/change-queries.js';
+import { activityQueryOf } from '../resolvers/activity-queries.js';
+import { Change } from '../types/change.js';
+import { Activity } from '../types/activity.js';
+import { ActivityFilter, ChangeFilter } from '../types/filters.js';
+import { isSubscriptionContext, type SubscriptionContext } from './subscription-context.js';
+import { activityFeedSpec, changeFeedSpec, type FeedEvent } from './feed-specs.js';
+
+interface FeedArgs<F> {
+  readonly filter?: F | null;
+  readonly after?: string | null;
+}
+
+function feedContext(ctx: ApiContext): SubscriptionContext {
+  if (!isSubscriptionContext(ctx)) {
+    throw new AuditqlError(ErrorCode.BAD_INPUT, 'subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on /graphql');
+  }
+  return ctx;
+}
+
+export function subscribeChanges(context: ApiContext, args: FeedArgs<ChangeFilter>): AsyncIterable<FeedEvent<ChangeNode>> {
+  const ctx = feedContext(context);
+  const spec = changeFeedSpec(ctx.warehouse.db, changeQueryOf(args.filter));
+  const after = args.after == null ? null : BigInt(decodeChangeCursor(args.after).seq);
+  return ctx.feed.subscribe(spec, after, ctx.onDrop);
+}
+
+export function subscribeActivity(context: ApiContext, args: FeedArgs<ActivityFilter>): AsyncIterable<FeedEvent<ActivityNode>> {
+  const ctx = feedContext(context);
+  const spec = activityFeedSpec(ctx.warehouse.db, activityQueryOf(args.filter));
+  const after = args.after == null ? null : BigInt(decodeActivityCursor(args.after).seq);
+  return ctx.feed.subscribe(spec, after, ctx.onDrop);
+}
+
+const AFTER =
+  'Resume after this `cursor` (of a `Change` or `Activity` received or paged before): first everything committed since, ' +
+  'from the warehouse, then live — no gap, no duplicate. Absent: from now on.';
+
+@Resolver()
+export class FeedSubscriptions {
+  @Subscription(() => Change, {
+    description: 'Every change matching `filter`, in the order the warehouse stored them (see docs/subscriptions.md).',
+    subscribe: ({ args, context }) => subscribeChanges(context as ApiContext, args as FeedArgs<ChangeFilter>),
+  })
+  changeAdded(
+    @Root() event: FeedEvent<ChangeNode>,
+    @Arg('filter', () => ChangeFilter, { nullable: true }) _filter: ChangeFilter | null | undefined,
+    @Arg('after', () => String, { nullable: true, description: AFTER }) _after: string | null | undefined,
+    @Ctx() ctx: ApiContext,
+  ): ChangeNode {
+    feedContext(ctx).useLoaders(event.loaders);
+    return event.node;
+  }
+
+  @Subscription(() => Activity, {
+    description: 'Every activity event matching `filter` (`success: false`: failures only), in the order the warehouse stored them.',
+    subscribe: ({ args, context }) => subscribeActivity(context as ApiContext, args as FeedArgs<ActivityFilter>),
+  })
+  activityAdded(
+    @Root() event: FeedEvent<ActivityNode>,
+    @Arg('filter', () => ActivityFilter, { nullable: true }) _filter: ActivityFilter | null | undefined,
+    @Arg('after', () => String, { nullable: true, description: AFTER }) _after: string | null | undefined,
+    @Ctx() ctx: ApiContext,
+  ): ActivityNode {
+    feedContext(ctx).useLoaders(event.loaders);
+    return event.node;
+  }
+}
+
+/**
+ * type-graphql insists on a PubSub when a schema has subscriptions, even when every subscription brings its
+ * own `subscribe` (ours do: rows come from the warehouse, never from in-process publishing).
+ */
+export const NO_PUBSUB: PubSub = {
+  publish() {
+    throw new Error('auditql subscriptions read the warehouse; nothing is published in-process');
+  },
+  subscribe() {
+    throw new Error('auditql subscriptions read the warehouse; nothing is published in-process');
+  },
+};

@@ -1,0 +1,164 @@
+/**
+ * Subscriptions over graphql-ws (subprotocol `graphql-transport-ws`) on the API's own HTTP server and path
+ * (DESIGN.md "CLI contract"; docs/subscriptions.md): a `ws` WebSocketServer handling the upgrade of
+ * `/graphql`, graphql-ws's `useServer` speaking the protocol, and the change feed (src/feed/) behind it.
+ *
+ * - `connection_init`: its payload goes to the auth hook (src/graphql/auth.ts); refused → close 4403.
+ * - `subscribe`: parsed and validated here with the same depth/cost limits as HTTP; only subscription
+ *   operations (queries and mutations go over HTTP, where introspection settings apply).
+ * - results and errors are masked like HTTP's (src/graphql/errors.ts).
+ * - a subscriber dropped as too slow gets an `error` message (AUDITQL_SUBSCRIBER_TOO_SLOW) and the
+ *   connection is closed with 4429 and reason AUDITQL_SUBSCRIBER_TOO_SLOW (close-codes.ts).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { DocumentNode, ExecutionArgs, GraphQLError as GraphQLErrorType, GraphQLFormattedError } from 'graphql';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { MessageType, stringifyMessage, type Context } from 'graphql-ws';
+import { AuditqlError, ErrorCode } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { WarehouseDb } from '../../warehouse/db.js';
+import { ChangeFeed, type ChangeFeedOptions } from '../../feed/change-feed.js';
+import { allowAll, ANONYMOUS, type AuthContext, type AuthHook } from '../auth.js';
+import { createFormatError } from '../errors.js';
+import { graphqlJs } from '../graphql-js.js';
+import { queryLimitsRule } from '../limits.js';
+import type { ServerAttachment } from '../server.js';
+import { CloseReason, SubscriptionCloseCode } from './close-codes.js';
+import { subscriptionContext } from './subscription-context.js';
+
+const { GraphQLError, execute, getOperationAST, parse, specifiedRules, subscribe, validate } = graphqlJs;
+
+export interface SubscriptionOptions {
+  /** Decides on each connection from its `connection_init` payload (default: everyone, anonymously). */
+  readonly auth?: AuthHook;
+  /** Change feed tuning (poll interval, page size, per-subscriber queue limit, stall timeout). */
+  readonly feed?: Partial<Pick<ChangeFeedOptions, 'pollMs' | 'pageSize' | 'queueLimit' | 'stallMs'>>;
+  /** Subscriptions one connection may hold at once (default 100). */
+  readonly maxSubscriptionsPerConnection?: number;
+  /** graphql-ws server pings every this many ms and drops a client that does not pong (default 12 000). */
+  readonly keepAliveMs?: number;
+  /** Largest message accepted from a client (default 256 KiB, like HTTP bodies). */
+  readonly maxPayloadBytes?: number;
+  /** Called with the feed once it exists (tests and benchmarks read its stats). */
+  readonly onFeed?: (feed: ChangeFeed) => void;
+}
+
+type Extra = {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+};
+type WsContext = Context<Record<string, unknown> | undefined, Extra>;
+
+/** Codes whose messages are written for clients, over WebSocket (HTTP's list plus the feed's own). */
+const FEED_CLIENT_CODES: ReadonlySet<string> = new Set([ErrorCode.SUBSCRIBER_TOO_SLOW]);
+
+function original(e: GraphQLErrorType): unknown {
+  let err: unknown = e;
+  while (err && typeof err === 'object' && 'originalError' in err && (err as { originalError?: unknown }).originalError) {
+    err = (err as { originalError: unknown }).originalError;
+  }
+  return err;
+}
+
+/** The attachment for `startApiServer` (src/graphql/server.ts). */
+export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOptions = {}): ServerAttachment {
+  return (s) => {
+    const log: Logger = s.log;
+    const auth = o.auth ?? allowAll;
+    const maxSubs = o.maxSubscriptionsPerConnection ?? 100;
+    const feed = new ChangeFeed({ db: warehouse.db, listenUrl: warehouse.url, log, ...o.feed });
+    o.onFeed?.(feed);
+    const formatError = createFormatError(log);
+    const format = (errors: readonly GraphQLErrorType[]): GraphQLFormattedError[] =>
+      errors.map((e) => {
+        const cause = original(e);
+        if (cause instanceof AuditqlError && FEED_CLIENT_CODES.has(cause.code)) return { message: cause.message, extensions: { code: cause.code } };
+        return formatError(e.toJSON(), e);
+      });
+    const auths = new WeakMap<object, AuthContext>();
+
+    /** Tell the client why, then close the connection (the error and close frame follow what is already queued). */
+    const dropped = (socket: WebSocket, id: string, error: AuditqlError) => {
+      log.warn(`subscription ${id} dropped: ${error.message}`);
+      if (socket.readyState !== socket.OPEN) return;
+      const payload = [{ message: error.message, extensions: { code: error.code } }];
+      socket.send(stringifyMessage({ id, type: MessageType.Error, payload }));
+      socket.close(SubscriptionCloseCode.SubscriberTooSlow, CloseReason.SubscriberTooSlow);
+    };
+
+    const wss = new WebSocketServer({ server: s.httpServer, path: s.path, maxPayload: o.maxPayloadBytes ?? 256 * 1024 });
+    wss.on('error', (err) => log.error(`graphql-ws: ${err.message}`));
+    const server = useServer<Record<string, unknown> | undefined, Extra>(
+      {
+        schema: s.schema,
+        execute: (args: ExecutionArgs) => execute(args),
+        subscribe: (args: ExecutionArgs) => subscribe(args),
+        async onConnect(ctx: WsContext) {
+          try {
+            const who = await auth(ctx.connectionParams);
+            if (!who) return false;
+            auths.set(ctx, who);
+            return true;
+          } catch (err) {
+            log.warn(`graphql-ws: the auth hook failed, connection refused: ${(err as Error).message}`);
+            return false;
+          }
+        },
+        onSubscribe(ctx: WsContext, id, payload) {
+          if (Object.keys(ctx.subscriptions).length > maxSubs) {
+            return [new GraphQLError(`at most ${maxSubs} subscriptions per connection`, { extensions: { code: ErrorCode.BAD_INPUT } })];
+          }
+          let document: DocumentNode;
+          try {
+            document = parse(payload.query);
+          } catch (err) {
+            return [err as GraphQLErrorType];
+          }
+          const variables = payload.variables ?? undefined;
+          const op = getOperationAST(document, payload.operationName);
+          if (!op) return [new GraphQLError('Unable to identify operation')];
+          if (op.operation !== 'subscription') {
+            return [new GraphQLError('only subscriptions are served over WebSocket; send queries over HTTP POST to /graphql', { nodes: [op], extensions: { code: ErrorCode.BAD_INPUT } })];
+          }
+          const errors = validate(s.schema, document, [...specifiedRules, queryLimitsRule(s.limits, variables, payload.operationName)]);
+          if (errors.length > 0) return errors;
+          const socket = ctx.extra.socket;
+          return {
+            schema: s.schema,
+            document,
+            operationName: payload.operationName,
+            variableValues: variables,
+            contextValue: subscriptionContext(s.context(), feed, auths.get(ctx) ?? ANONYMOUS, (error) => dropped(socket, id, error)),
+          };
+        },
+        onNext(_ctx, _id, _payload, _args, result) {
+          if (!result.errors) return undefined;
+          return { ...result, errors: format(result.errors) };
+        },
+        onError(_ctx, _id, _payload, errors) {
+          return format(errors);
+        },
+      },
+      wss,
+      o.keepAliveMs,
+    );
+
+    let closing: Promise<void> | undefined;
+    return {
+      close() {
+        // Sockets first (1001 Going away: clients resubscribe with `after` elsewhere), then the feed. Ending
+        // the feed first would send `complete`, which a client takes as the subscription having finished.
+        closing ??= (async () => {
+          const stragglers = setTimeout(() => {
+            for (const c of wss.clients) c.terminate();
+          }, 2000);
+          await Promise.resolve(server.dispose()).catch((err: unknown) => log.warn(`graphql-ws: closing: ${(err as Error).message}`));
+          clearTimeout(stragglers);
+          await feed.close();
+        })();
+        return closing;
+      },
+    };
+  };
+}

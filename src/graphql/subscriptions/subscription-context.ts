@@ -1,0 +1,42 @@
+/**
+ * The context of one subscription operation: the API context (src/graphql/context.ts) plus the change feed
+ * and the connection's `AuthContext`. Its `loaders` are those of the batch the event being executed came
+ * from (batch-loaders.ts): the root field sets them before any field resolver of that event runs, and
+ * graphql-ws executes one event of an operation at a time.
+ */
+import type { ApiContext } from '../context.js';
+import type { Loaders } from '../loaders.js';
+import type { AuthContext } from '../auth.js';
+import type { ChangeFeed } from '../../feed/change-feed.js';
+import type { AuditqlError } from '../../errors.js';
+
+export interface SubscriptionContext extends ApiContext {
+  readonly feed: ChangeFeed;
+  readonly auth: AuthContext;
+  /** The transport's reaction to a subscriber dropped as too slow (close the connection). */
+  readonly onDrop: (error: AuditqlError) => void;
+  /** Use these loaders for the event about to execute. */
+  useLoaders(loaders: Loaders): void;
+}
+
+export function subscriptionContext(
+  base: ApiContext, feed: ChangeFeed, auth: AuthContext, onDrop: (error: AuditqlError) => void,
+): SubscriptionContext {
+  let loaders = base.loaders;
+  return {
+    ...base,
+    feed,
+    auth,
+    onDrop,
+    get loaders() {
+      return loaders;
+    },
+    useLoaders(l: Loaders) {
+      loaders = l;
+    },
+  };
+}
+
+export function isSubscriptionContext(ctx: ApiContext): ctx is SubscriptionContext {
+  return 'feed' in ctx && 'useLoaders' in ctx;
+}
