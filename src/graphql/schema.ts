@@ -8,6 +8,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { DateTimeScalar } from './types/scalars.js';
 import { graphqlJs } from './graphql-js.js';
+import { FeedSubscriptions, NO_PUBSUB } from './subscriptions/feed-subscriptions.js';
 import { ChangeQueries } from './resolvers/change-queries.js';
 import { ActivityQueries } from './resolvers/activity-queries.js';
 import { EntityAtQueries } from './resolvers/entity-at.js';
@@ -22,7 +23,8 @@ let built: Promise<GraphQLSchema> | undefined;
 /** The schema (built once per process; it is immutable). */
 export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [...API_RESOLVERS],
+    resolvers: [...API_RESOLVERS, FeedSubscriptions],
+    pubSub: NO_PUBSUB, // required with subscriptions; ours read the warehouse (src/graphql/subscriptions/)
     // No class-validator: arguments are checked where they are used, with stable error codes.
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

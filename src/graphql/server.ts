@@ -29,6 +29,7 @@ import { DEFAULT_QUERY_LIMITS, queryLimitsRule, type QueryLimits } from './limit
 import { DEFAULT_MAX_PAGE_SIZE } from './paging.js';
 import { graphiqlRouter } from './graphiql.js';
 import { graphqlJs } from './graphql-js.js';
+import { graphqlWsSubscriptions, type SubscriptionOptions } from './subscriptions/graphql-ws-transport.js';
 import { firehoseRouter, type FirehoseRouterOptions } from '../sources/firehose/firehose-router.js';
 
 const { GraphQLError, validate } = graphqlJs;
@@ -62,6 +63,8 @@ export interface ApiServerOptions {
   readonly limits?: Partial<QueryLimits>;
   /** Transports attached to the same server and path, started before it listens. */
   readonly attachments?: readonly ServerAttachment[];
+  /** Subscriptions over graphql-ws on the same server and path (issue #5, docs/subscriptions.md); false: none. */
+  readonly subscriptions?: SubscriptionOptions | false;
   /** Kinesis Data Firehose HTTP endpoint delivery on `POST /ingest/firehose/:source` (docs/sources/firehose.md); absent = disabled. */
   readonly firehose?: Omit<FirehoseRouterOptions, 'log'>;
 }
@@ -155,7 +158,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH }));
     app.use(GRAPHQL_PATH, express.json({ limit: '256kb' }), expressMiddleware(apollo, { context: async () => context() }));
 
-    for (const attach of o.attachments ?? []) attached.push(await attach({ httpServer, path: GRAPHQL_PATH, schema, context, limits, log }));
+    const transports = [...(o.subscriptions === false ? [] : [graphqlWsSubscriptions(o.warehouse, o.subscriptions)]), ...(o.attachments ?? [])];
+    for (const attach of transports) attached.push(await attach({ httpServer, path: GRAPHQL_PATH, schema, context, limits, log }));
     const address = await listen(httpServer, o.port, o.host);
     const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     let closing: Promise<void> | undefined;
