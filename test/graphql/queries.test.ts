@@ -11,6 +11,7 @@ const T1 = '2026-11-20T09:00:00.000Z';
 const T2 = '2026-11-20T10:00:00.000Z';
 const T3 = '2026-11-20T11:00:00.000Z';
 const T4 = '2026-11-20T12:00:00.000Z';
+const DAY_BEFORE = '2026-11-19T12:00:00.000Z';
 const seq: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -152,6 +153,19 @@ describe('transaction', () => {
     expect((await ok(t.url, TransactionDocument, { id: 'nope' })).transaction).toBeNull();
     expect((await ok(t.url, TransactionDocument, { id: 't2', server: 'pg9' })).transaction).toBeNull();
     expect((await ok(t.url, TransactionDocument, { id: 'o1', server: 'pg2' })).transaction).toMatchObject({ id: 'o1', server: 'pg2', changeCount: 1 });
+  });
+
+  it('includes activity that attribution linked to its changes, even from a server named differently', async () => {
+    const [c] = await storeEach(t.w, [mkChange({ table: 'linked', key: { id: 77 }, operation: 'INSERT', after: { id: 77 }, txId: 't9', committedAt: at(DAY_BEFORE) })]);
+    const a = await store(t.w, [
+      mkActivity({ command: 'INSERT', txId: 't9', server: 'pg1', dbUser: 'zed', occurredAt: at(DAY_BEFORE) }),
+      mkActivity({ command: 'INSERT', txId: null, server: 'cluster-ABC', dbUser: 'zed', occurredAt: at(DAY_BEFORE) }),
+      mkActivity({ command: 'SELECT', txId: 't9', server: 'elsewhere', dbUser: 'zed', occurredAt: at(DAY_BEFORE) }),
+    ]);
+    await attribute(t.w, c!, { evidence: 'ACTIVITY_SESSION', confidence: 'PROBABLE', dbUser: 'app_rw', activitySeq: a.seqs.activity[1] });
+    const r = await ok(t.url, TransactionDocument, { id: 't9' });
+    expect(r.transaction?.activityCount).toBe(2);
+    expect(r.transaction?.activity.nodes.map((n) => n.id)).toEqual([a.seqs.activity[0], a.seqs.activity[1]]);
   });
 
   it('asks for a server when the id occurs on several', async () => {

@@ -18,11 +18,18 @@ export const txKeys = (keys: readonly TxKey[]): RawBuilder<unknown> =>
   sql`unnest(${keys.map((k) => k.txId)}::text[], ${keys.map((k) => k.server)}::text[]) with ordinality as k(tx_id, server, i)`;
 
 /**
- * The activity of a transaction over key alias `k`: activity with its id on the same server, plus activity
- * that attribution linked to one of its changes (activity streams may name the server differently).
+ * Feed sequences of the activity attribution linked to a transaction's changes (over key alias `k`):
+ * activity streams may name the server differently, or carry no transaction id at all.
+ */
+export const txLinkedActivitySeqs = (k: string): RawBuilder<unknown> =>
+  sql`(select at.activity_seq from auditql.changes c2 join auditql.attributions at on at.change_seq = c2.seq
+      where c2.tx_id = ${sql.ref(`${k}.tx_id`)} and ${sameServer('c2', k)} and at.activity_seq is not null)`;
+
+/**
+ * The activity of a transaction over key alias `k`, as feed sequences: activity with its id on the same
+ * server, plus activity attribution linked to one of its changes.
  */
 export const txActivitySeqs = (k: string): RawBuilder<unknown> =>
   sql`(select a2.seq from auditql.activity a2 where a2.tx_id = ${sql.ref(`${k}.tx_id`)} and ${sameServer('a2', k)}
       union
-      select at.activity_seq from auditql.changes c2 join auditql.attributions at on at.change_seq = c2.seq
-      where c2.tx_id = ${sql.ref(`${k}.tx_id`)} and ${sameServer('c2', k)} and at.activity_seq is not null)`;
+      ${txLinkedActivitySeqs(k)})`;

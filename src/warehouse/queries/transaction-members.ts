@@ -1,13 +1,14 @@
 /**
  * The changes and the activity of many transactions at once, a page of each per transaction (lateral
  * joins): `Transaction.changes` and `Transaction.activity` for a whole page of changes in one statement
- * each. Both walk the feed sequence upward, i.e. in the order the warehouse stored them.
+ * each. Both walk the feed sequence upward, i.e. in the order the warehouse stored them. Activity found by
+ * transaction id is read through `activity_tx`; only attribution-linked activity is looked up by seq.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Warehouse } from '../tables.js';
 import { changeColumns, type ChangeRecord } from './change-record.js';
 import { activityColumns, type ActivityRecord } from './activity-record.js';
-import { sameServer, txActivitySeqs, txKeys, type TxKey } from './transaction-key.js';
+import { sameServer, txKeys, txLinkedActivitySeqs, type TxKey } from './transaction-key.js';
 
 export interface MemberPage {
   /** Rows per transaction. */
@@ -30,10 +31,16 @@ export async function transactionChanges(db: Kysely<Warehouse>, keys: readonly T
 /** Per key (in key order): up to `limit` activity events of that transaction in feed order. */
 export async function transactionActivity(db: Kysely<Warehouse>, keys: readonly TxKey[], page: MemberPage): Promise<ActivityRecord[][]> {
   if (keys.length === 0) return [];
+  const after = page.afterSeq ?? '0';
   const r = await sql<ActivityRecord & { i: string }>`select k.i as "i", m.* from ${txKeys(keys)}
-    cross join lateral (select ${activityColumns('a')} from auditql.activity a
-      where a.seq in ${txActivitySeqs('k')} and a.seq > ${page.afterSeq ?? '0'}::bigint
-      order by a.seq limit ${page.limit}) m
+    cross join lateral (
+      select ${activityColumns('a')} from auditql.activity a
+      where a.tx_id = k.tx_id and ${sameServer('a', 'k')} and a.seq > ${after}::bigint
+      union all
+      select ${activityColumns('a')} from auditql.activity a
+      where a.seq in ${txLinkedActivitySeqs('k')} and a.seq > ${after}::bigint
+        and not (a.tx_id is not distinct from k.tx_id and a.server is not distinct from k.server)
+      order by "seq" limit ${page.limit}) m
     order by k.i, m.seq`.execute(db);
   return group(keys.length, r.rows);
 }

@@ -35,7 +35,7 @@ export async function transactionSummaries(db: Kysely<Warehouse>, keys: readonly
     from ${txKeys(keys)}
     cross join lateral (select count(*)::int as n, min(c.committed_at) as first_at, max(c.committed_at) as last_at
       from auditql.changes c where c.tx_id = k.tx_id and ${sameServer('c', 'k')}) ch
-    cross join lateral (select count(*)::int as n from auditql.activity a where a.seq in ${txActivitySeqs('k')}) ac
+    cross join lateral (select count(*)::int as n from ${txActivitySeqs('k')} s) ac
     cross join lateral (select count(*)::int as n,
         min(e.occurred_at) filter (where e.status = 'BEGIN') as began_at,
         max(e.occurred_at) filter (where e.status = 'END') as ended_at,
