@@ -19,6 +19,7 @@ import type { Decoder } from '../../src/decoders/decoder.js';
 import { WarehouseSink } from '../../src/warehouse/sink.js';
 import { settleAttribution } from '../../src/warehouse/attribution.js';
 import type { FirehoseEndpoint } from '../../src/sources/firehose/endpoint.js';
+import { InflightDeliveries } from '../../src/sources/firehose/inflight-deliveries.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/das/', import.meta.url));
 const fixtureLines = (name: string) => readFileSync(FIXTURES + name, 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -35,6 +36,8 @@ let w: TestWarehouse;
 let api: ApiServer;
 let disabled: ApiServer;
 let broken: ApiServer;
+/** A second API process on the same warehouse (replicas share nothing but PostgreSQL). */
+let twin: ApiServer;
 let deadPool: pg.Pool;
 let das: Decoder;
 
@@ -52,6 +55,10 @@ beforeAll(async () => {
     firehose: { endpoints: [endpoint()], sink: new WarehouseSink(w.pool, settleAttribution), maxBodyBytes: MAX_BODY },
   });
   disabled = await startApiServer({ warehouse: w, port: 0, host: '127.0.0.1' });
+  twin = await startApiServer({
+    warehouse: w, port: 0, host: '127.0.0.1',
+    firehose: { endpoints: [endpoint()], sink: new WarehouseSink(w.pool, settleAttribution) },
+  });
   // A warehouse that is down: nothing listens on port 1.
   deadPool = new pg.Pool({ connectionString: 'postgres://auditql@127.0.0.1:1/auditql', connectionTimeoutMillis: 2000 });
   deadPool.on('error', () => {});
@@ -64,6 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
   await disabled?.close();
+  await twin?.close();
   await broken?.close();
   await deadPool?.end();
   await w?.destroy();
@@ -203,10 +211,14 @@ describe('Firehose HTTP endpoint: POST /ingest/firehose/:source', () => {
     expect(await deliveriesOf(requestId)).toEqual([{ records: 1 }]);
   });
 
-  it('stores a delivery once when two copies of it arrive at the same time', async () => {
+  it('stores a delivery once when copies of it arrive at the same time, at one process or at two', async () => {
     const requestId = randomUUID();
     const body = deliveryBody(requestId, fixtureLines('encrypted-kinesis.jsonl'));
-    const replies = await Promise.all([post(body, { requestId }), post(body, { requestId, gzip: true })]);
+    const replies = await Promise.all([
+      post(body, { requestId }),
+      post(body, { requestId, gzip: true }), // joins the attempt in progress
+      post(body, { requestId, server: twin }), // waits on the first attempt's deliveries row
+    ]);
     for (const r of replies) expectFirehoseReply(r, 200, requestId, false);
     expect(await activityOf(requestId)).toHaveLength(expectedOf('encrypted-kinesis.expected.json').events.length);
     expect(await deliveriesOf(requestId)).toHaveLength(1);
@@ -333,5 +345,29 @@ describe('Firehose HTTP endpoint: POST /ingest/firehose/:source', () => {
     expectFirehoseReply(again, 200, requestId, false);
     expect(await activityOf(requestId)).toHaveLength(expectedOf('encrypted-kinesis.expected.json').events.length);
     expect(await deliveriesOf(requestId)).toEqual([{ records: 2 }]);
+  });
+});
+
+describe('InflightDeliveries', () => {
+  it('gives a copy that arrives during an attempt that attempt\'s result, and retries on its own after a failure', async () => {
+    const inflight = new InflightDeliveries<string>();
+    let open!: (v: string) => void;
+    const first = inflight.run('s', 'r1', () => new Promise<string>((r) => { open = r; }));
+    let secondRan = false;
+    const second = inflight.run('s', 'r1', async () => { secondRan = true; return 'second'; });
+    const other = await inflight.run('s', 'r2', async () => 'other'); // another request id does not wait
+    expect(other).toEqual({ result: 'other', joined: false });
+    open('first');
+    expect(await first).toEqual({ result: 'first', joined: false });
+    expect(await second).toEqual({ result: 'first', joined: true });
+    expect(secondRan).toBe(false);
+
+    let fail!: (e: Error) => void;
+    const failing = inflight.run('s', 'r3', () => new Promise<string>((_, reject) => { fail = reject; }));
+    const retry = inflight.run('s', 'r3', async () => 'own attempt');
+    fail(new Error('warehouse down'));
+    await expect(failing).rejects.toThrow('warehouse down');
+    expect(await retry).toEqual({ result: 'own attempt', joined: false });
+    expect(await inflight.run('s', 'r1', async () => 'later')).toEqual({ result: 'later', joined: false }); // finished attempts are forgotten
   });
 });

@@ -15,12 +15,13 @@ import { Router } from 'express';
 import { silentLogger, type Logger } from '../../log.js';
 import { accessKeyCheck, type AccessKeyCheck } from './access-key.js';
 import { DeliverySlots } from './delivery-slots.js';
+import { InflightDeliveries } from './inflight-deliveries.js';
 import type { DeliveryWriter, FirehoseEndpoint } from './endpoint.js';
 import { parseDelivery, validRequestId } from './parse-delivery.js';
 import { FIREHOSE_MAX_BODY_BYTES, FirehoseHeader, firehoseResponseBody, FirehoseStatus } from './protocol.js';
 import { checkDeclaredLength, contentEncodingOf, readDeliveryBody } from './read-body.js';
 import { FirehoseRejection } from './rejection.js';
-import { storeDelivery } from './store-delivery.js';
+import { storeDelivery, type DeliveryOutcome } from './store-delivery.js';
 
 export const FIREHOSE_ROUTE = '/ingest/firehose/:source';
 export const DEFAULT_MAX_CONCURRENT_DELIVERIES = 4;
@@ -71,6 +72,7 @@ export function firehoseRouter(o: FirehoseRouterOptions): Router {
   const maxBodyBytes = o.maxBodyBytes ?? FIREHOSE_MAX_BODY_BYTES;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new RangeError(`firehose: maxBodyBytes must be a positive integer, got ${maxBodyBytes}`);
   const slots = new DeliverySlots(o.maxConcurrentDeliveries ?? DEFAULT_MAX_CONCURRENT_DELIVERIES);
+  const inflight = new InflightDeliveries<DeliveryOutcome>();
   const sources = new Map<string, { endpoint: FirehoseEndpoint; key: AccessKeyCheck }>();
   for (const endpoint of o.endpoints) {
     if (sources.has(endpoint.name)) throw new Error(`firehose: source ${JSON.stringify(endpoint.name)} is configured twice`);
@@ -94,15 +96,19 @@ export function firehoseRouter(o: FirehoseRouterOptions): Router {
         const delivery = parseDelivery(await readDeliveryBody(req, encoding, maxBodyBytes), headerRequestId);
         requestId = delivery.requestId;
         const headers = keptHeaders(req);
-        let outcome;
+        let outcome: DeliveryOutcome;
+        let joined: boolean;
         try {
-          outcome = await storeDelivery(entry.endpoint, delivery, headers, o.sink);
+          ({ result: outcome, joined } = await inflight.run(entry.endpoint.name, delivery.requestId, () =>
+            storeDelivery(entry.endpoint, delivery, headers, o.sink)));
         } catch (err) {
           log.error(`${what()}: not stored, Firehose will retry: ${(err as Error).message ?? String(err)}`);
           throw new FirehoseRejection(FirehoseStatus.INTERNAL, 'the warehouse could not store this delivery; nothing was acknowledged, retry it');
         }
         const from = headers[FirehoseHeader.SOURCE_ARN] ? ` from ${loggable(headers[FirehoseHeader.SOURCE_ARN])}` : '';
-        if (outcome.duplicateDelivery) {
+        if (joined) {
+          log.info(`${what()}${from}: a retry that arrived while the first attempt was storing it; acknowledged with it`);
+        } else if (outcome.duplicateDelivery) {
           log.info(`${what()}${from}: already stored (a retry), acknowledged again`);
         } else {
           log.info(
