@@ -11,6 +11,7 @@
  * attachments and idle sockets. The warehouse pool belongs to the caller.
  */
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -22,6 +23,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { WarehouseDb } from '../warehouse/db.js';
 import { warehouseHealth } from '../warehouse/queries/health.js';
 import { silentLogger, type Logger } from '../log.js';
+import { ErrorCode } from '../errors.js';
 import { buildApiSchema } from './schema.js';
 import { createApiContext, type ApiContext } from './context.js';
 import { createFormatError } from './errors.js';
@@ -36,6 +38,8 @@ const { GraphQLError, validate } = graphqlJs;
 
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/healthz';
+/** Largest request body accepted on /graphql. */
+export const BODY_LIMIT = '256kb';
 
 /** A transport sharing the HTTP server and `/graphql` (issue #5: graphql-ws). */
 export interface ServerAttachment {
@@ -92,6 +96,34 @@ function limitsPlugin(limits: QueryLimits): ApolloServerPlugin<ApiContext> {
         },
       };
     },
+  };
+}
+
+/**
+ * Errors outside GraphQL execution (a body that is not JSON or too large, a bug in a middleware): a GraphQL
+ * shaped JSON answer with a stable code; 5xx are masked behind a correlation id like GraphQL errors.
+ */
+function httpErrorHandler(log: Logger): express.ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const e = err as { status?: unknown; type?: unknown };
+    const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
+    if (status < 500) {
+      const message =
+        e.type === 'entity.parse.failed' ? 'the request body is not valid JSON'
+          : e.type === 'entity.too.large' ? `the request body is larger than ${BODY_LIMIT}`
+            : 'the request could not be read';
+      res.status(status).json({ errors: [{ message, extensions: { code: ErrorCode.BAD_INPUT } }] });
+      return;
+    }
+    const correlationId = randomUUID();
+    log.error(`http error ${correlationId}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    res.status(500).json({
+      errors: [{ message: `internal error (correlation id ${correlationId})`, extensions: { code: ErrorCode.INTERNAL, correlationId } }],
+    });
   };
 }
 
@@ -156,7 +188,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     });
     if (o.firehose) app.use(firehoseRouter({ ...o.firehose, log }));
     app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH }));
-    app.use(GRAPHQL_PATH, express.json({ limit: '256kb' }), expressMiddleware(apollo, { context: async () => context() }));
+    app.use(GRAPHQL_PATH, express.json({ limit: BODY_LIMIT }), expressMiddleware(apollo, { context: async () => context() }));
+    // Anything else answers in JSON too: express's default pages would show stack traces outside production.
+    app.use((_req: express.Request, res: express.Response) => {
+      res.status(404).json({ errors: [{ message: `not found: GraphQL is at ${GRAPHQL_PATH}`, extensions: { code: ErrorCode.BAD_INPUT } }] });
+    });
+    app.use(httpErrorHandler(log));
 
     const transports = [...(o.subscriptions === false ? [] : [graphqlWsSubscriptions(o.warehouse, o.subscriptions)]), ...(o.attachments ?? [])];
     for (const attach of transports) attached.push(await attach({ httpServer, path: GRAPHQL_PATH, schema, context, limits, log }));

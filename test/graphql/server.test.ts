@@ -57,6 +57,21 @@ describe('HTTP server', () => {
     expect(((await get.json()) as { data: { changes: { nodes: unknown[] } } }).data.changes.nodes).toHaveLength(1);
   });
 
+  it('answers malformed, oversized and misdirected requests in JSON, without stack traces', async () => {
+    const post = (body: string) => fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    for (const [r, status, message] of [
+      [await post('{not json'), 400, 'the request body is not valid JSON'],
+      [await post(JSON.stringify({ query: `{ __typename } # ${'x'.repeat(300_000)}` })), 413, 'the request body is larger than 256kb'],
+      [await fetch(`${base()}/nope`), 404, 'not found: GraphQL is at /graphql'],
+    ] as const) {
+      expect(r.status).toBe(status);
+      expect(r.headers.get('content-type')).toMatch(/application\/json/);
+      const text = await r.text();
+      expect(JSON.parse(text)).toEqual({ errors: [{ message, extensions: { code: 'AUDITQL_BAD_INPUT' } }] });
+      expect(text).not.toMatch(/node_modules|at \w+ \(/);
+    }
+  });
+
   it('drains in-flight requests on close, then stops accepting', async () => {
     const extra = await startTestApi({ warehouse: undefined });
     await store(extra.w, [mkChange({ key: { id: 1 }, after: { id: 1 }, operation: 'INSERT' })]);
