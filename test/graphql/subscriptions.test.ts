@@ -1,0 +1,338 @@
+/**
+ * Subscriptions over graphql-ws against the real server (127.0.0.1, port 0) and real PostgreSQL, with
+ * graphql-ws's own client on `ws`: live delivery from "now", every filter, field resolvers on payloads,
+ * errors, the auth hook, and fan-out cost (docs/subscriptions.md).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
+import WebSocket from 'ws';
+import { WarehouseSink } from '../../src/warehouse/sink.js';
+import { settleAttribution } from '../../src/warehouse/attribution.js';
+import type { AuditEvent } from '../../src/model/events.js';
+import type { WarehouseDb } from '../../src/warehouse/db.js';
+import type { ChangeFeed } from '../../src/feed/change-feed.js';
+import type { AuthHook } from '../../src/graphql/auth.js';
+import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
+import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
+import { countingWarehouse, postGraphql } from './helpers.js';
+import { attribute, mkActivity, mkChange, mkContext } from './seed.js';
+
+// ───────────── client side: graphql-ws's createClient over `ws` ─────────────
+
+interface Closed {
+  readonly code: number;
+  readonly reason: string;
+}
+interface Sub<T> {
+  readonly results: ExecutionResult<T>[];
+  readonly errors: unknown[];
+  completed: boolean;
+  dispose(): void;
+}
+
+function connect(httpUrl: string, connectionParams?: Record<string, unknown>): { client: Client; closed: Closed[] } {
+  const closed: Closed[] = [];
+  const client = createClient({
+    url: httpUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    ...(connectionParams ? { connectionParams } : {}),
+    on: { closed: (e) => void closed.push({ code: (e as Closed).code, reason: String((e as Closed).reason) }) },
+  });
+  return { client, closed };
+}
+
+function subscribe<T>(client: Client, query: string, variables?: Record<string, unknown>): Sub<T> {
+  const s: Sub<T> = { results: [], errors: [], completed: false, dispose: () => {} };
+  s.dispose = client.subscribe<T>(
+    { query, ...(variables ? { variables } : {}) },
+    { next: (r) => void s.results.push(r as ExecutionResult<T>), error: (e) => void s.errors.push(e), complete: () => void (s.completed = true) },
+  );
+  return s;
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+// ───────────── writing: the real sink, as an ingest process does ─────────────
+
+async function write(
+  w: WarehouseDb, events: readonly AuditEvent[], o: { attribution?: boolean } = {},
+): Promise<{ change: readonly string[]; activity: readonly string[] }> {
+  const sink = o.attribution ? new WarehouseSink(w.pool, settleAttribution) : new WarehouseSink(w.pool);
+  const r = await sink.write({ source: 'test', events, deadLetters: [], checkpoints: [] });
+  return r.seqs;
+}
+
+interface ChangeMsg {
+  changeAdded: { id: string; cursor: string; table: string; operation: string; database: string | null; schema: string | null };
+}
+interface ActivityMsg {
+  activityAdded: { id: string; cursor: string; class: string; dbUser: string | null; success: boolean };
+}
+const CHANGE_FIELDS = 'id cursor table operation database schema';
+
+let w: TestWarehouse;
+let api: ApiServer;
+const clients: Client[] = [];
+const client = (params?: Record<string, unknown>) => {
+  const c = connect(api.url, params);
+  clients.push(c.client);
+  return c;
+};
+
+beforeAll(async () => {
+  w = await freshWarehouse();
+  api = await startApiServer({
+    warehouse: w, port: 0, host: '127.0.0.1',
+    subscriptions: { feed: { pollMs: 300 } },
+  });
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  await api?.close();
+  await w?.destroy();
+});
+
+/** The cursor of the newest change (over HTTP: cursors from connections work as `after`). */
+async function newestChangeCursor(): Promise<string> {
+  const r = await postGraphql<{ changes: { edges: { cursor: string }[] } }>(api.url, '{ changes(first: 1) { edges { cursor } } }');
+  return r.data!.changes.edges[0]!.cursor;
+}
+
+describe('changeAdded', () => {
+  it('without `after`, delivers what commits after subscribing — nothing older — in order', async () => {
+    await write(w, [mkChange({ table: 'live', key: { id: 0 } })]); // before: never delivered
+    const { client: c } = client();
+    const s = subscribe<ChangeMsg>(c, `subscription { changeAdded(filter: {table: "live"}) { ${CHANGE_FIELDS} } }`);
+    // "now" is taken when the server handles the subscribe message: write until the first row shows up
+    const written: string[] = [];
+    let k = 1;
+    await until('the first live row', async () => {
+      if (s.results.length > 0) return true;
+      written.push(...(await write(w, [mkChange({ table: 'live', key: { id: k++ } })])).change);
+      await new Promise((r) => setTimeout(r, 30));
+      return false;
+    });
+    const firstId = s.results[0]!.data!.changeAdded.id;
+    expect(written).toContain(firstId);
+    for (let i = 0; i < 5; i++) written.push(...(await write(w, [mkChange({ table: 'live', key: { id: k++ } })])).change);
+    const expected = written.slice(written.indexOf(firstId));
+    await until('five more rows', () => s.results.length >= expected.length);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.results.map((r) => r.data!.changeAdded.id)).toEqual(expected);
+    expect(s.errors).toEqual([]);
+    s.dispose();
+  });
+
+  it('serves every filter server-side: table, database, schema, operation, changed field, actor', async () => {
+    const from = await write(w, [mkChange({ table: 'f_base', key: { id: 0 } })]);
+    const after = await newestChangeCursor();
+    const { client: c } = client();
+    const q = (filter: string) => subscribe<ChangeMsg>(c, `subscription($after: String) { changeAdded(filter: ${filter}, after: $after) { ${CHANGE_FIELDS} } }`, { after });
+    const subs = {
+      table: q('{table: "f_orders"}'),
+      database: q('{database: "crm"}'),
+      schema: q('{schema: "billing"}'),
+      operation: q('{operations: [DELETE, TRUNCATE]}'),
+      field: q('{table: "f_orders", field: "status"}'),
+      actor: q('{actor: "alice@example.com"}'),
+      actorDb: q('{actor: "bob"}'),
+      none: q('{table: "f_none"}'),
+    };
+    const seq = async (...e: AuditEvent[]) => (await write(w, e, { attribution: true })).change[0]!;
+    const s1 = await seq(mkChange({ table: 'f_orders', key: { id: 1 }, operation: 'INSERT', after: { id: 1, status: 'new' } }));
+    const s2 = await seq(mkChange({ table: 'f_orders', key: { id: 1 }, before: { id: 1, status: 'new', note: 'a' }, after: { id: 1, status: 'new', note: 'b' } }));
+    // evidence stored with the change (application context in its transaction), as ingest stores it: the
+    // actor filter sees the attribution when the row is read
+    const s3 = await seq(
+      mkChange({ table: 'f_orders', key: { id: 1 }, txId: '7001', before: { id: 1, status: 'new' }, after: { id: 1, status: 'paid' } }),
+      mkContext({ txId: '7001', content: { user: 'alice@example.com' } }),
+    );
+    const s4 = await seq(mkChange({ table: 'f_people', database: 'crm', schema: 'public', key: { id: 7 }, operation: 'DELETE', before: { id: 7 } }));
+    // the source names the database user (SOURCE evidence)
+    const s5 = await seq(mkChange({ table: 'f_invoices', database: 'shop', schema: 'billing', key: { id: 9 }, after: { id: 9 }, origin: { server: 'pg1', connection: null, user: 'bob' } }));
+    const ids = (s: Sub<ChangeMsg>) => s.results.map((r) => r.data!.changeAdded.id);
+    const expected: Record<keyof typeof subs, string[]> = {
+      table: [s1, s2, s3], database: [s4], schema: [s5], operation: [s4], field: [s1, s3], actor: [s3], actorDb: [s5], none: [],
+    };
+    await until('every filter', () => Object.entries(subs).every(([k, s]) => s.results.length >= expected[k as keyof typeof subs].length))
+      .catch((err: Error) => {
+        throw new Error(`${err.message}: ${JSON.stringify(Object.fromEntries(Object.entries(subs).map(([k, s]) => [k, [ids(s), s.errors, s.results.map((r) => r.errors)]])))} expected ${JSON.stringify(expected)}`);
+      });
+    await new Promise((r) => setTimeout(r, 300)); // nothing more arrives
+    for (const [k, s] of Object.entries(subs)) expect([k, ids(s)]).toEqual([k, expected[k as keyof typeof subs]]);
+    expect(from.change[0]).toBeDefined();
+    for (const s of Object.values(subs)) s.dispose();
+  });
+
+  it('resolves actor, transaction and fieldChanges on payloads, batching across subscribers', async () => {
+    const after = await newestChangeCursor();
+    const seqs = (await write(w, [
+      mkChange({ table: 'fr', key: { id: 1 }, txId: '901', before: { id: 1, email: 'a@x' }, after: { id: 1, email: 'b@x' } }),
+      mkChange({ table: 'fr', key: { id: 2 }, txId: '901', before: { id: 2, email: 'c@x' }, after: { id: 2, email: 'd@x' } }),
+    ])).change;
+    await attribute(w, seqs[0]!, { evidence: 'APP_CONTEXT', confidence: 'EXACT', appUser: 'carol@example.com' });
+    await attribute(w, seqs[1]!, { evidence: 'ACTIVITY_TX', confidence: 'EXACT', dbUser: 'app_rw' });
+    const { client: c } = client();
+    const query = `subscription($after: String) { changeAdded(filter: {table: "fr"}, after: $after) {
+      id actor { dbUser appUser } transaction { id changeCount } fieldChanges { field oldValue newValue } } }`;
+    type Msg = { changeAdded: { id: string; actor: { dbUser: string | null; appUser: string | null } | null; transaction: { id: string; changeCount: number } | null; fieldChanges: { field: string; oldValue: unknown; newValue: unknown }[] } };
+    const subs = Array.from({ length: 5 }, () => subscribe<Msg>(c, query, { after }));
+    await until('both rows on every subscription', () => subs.every((s) => s.results.length >= 2));
+    for (const s of subs) {
+      expect(s.results.map((r) => r.errors)).toEqual([undefined, undefined]);
+      expect(s.results.map((r) => r.data!.changeAdded)).toEqual([
+        { id: seqs[0], actor: { dbUser: null, appUser: 'carol@example.com' }, transaction: { id: '901', changeCount: 2 }, fieldChanges: [{ field: 'email', oldValue: 'a@x', newValue: 'b@x' }] },
+        { id: seqs[1], actor: { dbUser: 'app_rw', appUser: null }, transaction: { id: '901', changeCount: 2 }, fieldChanges: [{ field: 'email', oldValue: 'c@x', newValue: 'd@x' }] },
+      ]);
+      s.dispose();
+    }
+  });
+
+  it('rejects a bad cursor with AUDITQL_BAD_CURSOR, and queries over WebSocket', async () => {
+    const { client: c } = client();
+    const bad = subscribe<ChangeMsg>(c, 'subscription { changeAdded(after: "nope") { id } }');
+    await until('an answer', () => bad.results.length + bad.errors.length > 0);
+    const errs = [...bad.results.flatMap((r) => r.errors ?? []), ...(bad.errors.flat() as { extensions?: { code?: string } }[])];
+    expect(errs.map((e) => (e as { extensions?: { code?: string } }).extensions?.code)).toEqual(['AUDITQL_BAD_CURSOR']);
+    const query = subscribe<unknown>(c, '{ changes(first: 1) { edges { cursor } } }');
+    await until('an answer', () => query.errors.length > 0);
+    expect(JSON.stringify(query.errors)).toContain('only subscriptions are served over WebSocket');
+    const activityCursorForChanges = subscribe<unknown>(c, 'subscription($a: String) { changeAdded(after: $a) { id } }', {
+      a: Buffer.from('a1:1:0').toString('base64url'),
+    });
+    await until('an answer', () => activityCursorForChanges.results.length > 0);
+    expect(activityCursorForChanges.results[0]!.errors![0]!.extensions).toEqual({ code: 'AUDITQL_BAD_CURSOR' });
+  });
+
+  it('applies the depth and cost limits of HTTP', async () => {
+    const { client: c } = client();
+    const deep = subscribe<unknown>(c, `subscription { changeAdded { transaction { changes(first: 500) { edges { node {
+      transaction { changes(first: 500) { edges { node { id } } } } } } } } } }`);
+    await until('an answer', () => deep.errors.length > 0);
+    expect(JSON.stringify(deep.errors)).toContain('AUDITQL_QUERY_TOO_COMPLEX');
+  });
+});
+
+describe('activityAdded', () => {
+  it('filters by class, user, database and failures only', async () => {
+    const base = (await write(w, [mkActivity({ class: 'READ' })])).activity[0]!;
+    const r = await postGraphql<{ activity: { edges: { cursor: string; node: { id: string } }[] } }>(api.url, '{ activity(first: 1) { edges { cursor node { id } } } }');
+    expect(r.data!.activity.edges[0]!.node.id).toBe(base);
+    const after = r.data!.activity.edges[0]!.cursor;
+    const { client: c } = client();
+    const q = (filter: string) => subscribe<ActivityMsg>(c, `subscription($after: String) { activityAdded(filter: ${filter}, after: $after) { id cursor class dbUser success } }`, { after });
+    const subs = {
+      all: q('null'),
+      ddl: q('{classes: ["DDL"]}'),
+      failures: q('{success: false}'),
+      carol: q('{user: "carol"}'),
+      crm: q('{database: "crm"}'),
+    };
+    const a1 = (await write(w, [mkActivity({ class: 'DDL', command: 'CREATE TABLE', dbUser: 'carol' })])).activity[0]!;
+    const a2 = (await write(w, [mkActivity({ class: 'AUTH_FAILURE', command: null, dbUser: 'mallory', exitCode: '1', errorMessage: 'password authentication failed' })])).activity[0]!;
+    const a3 = (await write(w, [mkActivity({ class: 'WRITE', dbUser: 'carol', database: 'crm' })])).activity[0]!;
+    const expected: Record<keyof typeof subs, string[]> = { all: [a1, a2, a3], ddl: [a1], failures: [a2], carol: [a1, a3], crm: [a3] };
+    await until('every filter', () => Object.entries(subs).every(([k, s]) => s.results.length >= expected[k as keyof typeof subs].length));
+    await new Promise((res) => setTimeout(res, 300));
+    for (const [k, s] of Object.entries(subs)) expect([k, s.results.map((x) => x.data!.activityAdded.id)]).toEqual([k, expected[k as keyof typeof subs]]);
+    expect(subs.failures.results[0]!.data!.activityAdded).toMatchObject({ class: 'AUTH_FAILURE', dbUser: 'mallory', success: false });
+    for (const s of Object.values(subs)) s.dispose();
+  });
+});
+
+describe('connection_init and the auth hook', () => {
+  it('passes connectionParams to the hook; null closes the connection with 4403', async () => {
+    const calls: (Record<string, unknown> | undefined)[] = [];
+    const auth: AuthHook = async (params) => {
+      calls.push(params);
+      return params?.['token'] === 'let-me-in' ? { principal: 'siem', claims: { role: 'reader' } } : null;
+    };
+    const w2 = await freshWarehouse();
+    const api2 = await startApiServer({ warehouse: w2, port: 0, host: '127.0.0.1', subscriptions: { auth } });
+    try {
+      const denied = connect(api2.url, { token: 'wrong' });
+      const s1 = subscribe<ChangeMsg>(denied.client, 'subscription { changeAdded { id } }');
+      await until('the close', () => denied.closed.length > 0);
+      expect(denied.closed[0]).toEqual({ code: 4403, reason: 'Forbidden' });
+      expect(s1.results).toEqual([]);
+      await denied.client.dispose();
+
+      const allowed = connect(api2.url, { token: 'let-me-in' });
+      const base = (await write(w2, [mkChange({ table: 'auth', key: { id: 1 } })])).change[0]!;
+      const r = await postGraphql<{ changes: { edges: { cursor: string }[] } }>(api2.url, '{ changes(first: 1) { edges { cursor } } }');
+      const s2 = subscribe<ChangeMsg>(allowed.client, 'subscription($a: String) { changeAdded(after: $a) { id } }', { a: r.data!.changes.edges[0]!.cursor });
+      const next = (await write(w2, [mkChange({ table: 'auth', key: { id: 2 } })])).change[0]!;
+      await until('a row', () => s2.results.length > 0);
+      expect(s2.results[0]!.data!.changeAdded.id).toBe(next);
+      expect(BigInt(next)).toBeGreaterThan(BigInt(base));
+      expect(calls).toEqual([{ token: 'wrong' }, { token: 'let-me-in' }]);
+      await allowed.client.dispose();
+    } finally {
+      await api2.close();
+      await w2.destroy();
+    }
+  });
+});
+
+describe('fan-out', () => {
+  it('serves 200 subscribers of one filter with one read per wake-up and one actor query per batch', async () => {
+    const counted = countingWarehouse(w.url);
+    let f: ChangeFeed | undefined;
+    const api3 = await startApiServer({ warehouse: counted, port: 0, host: '127.0.0.1', subscriptions: { onFeed: (x) => (f = x), feed: { pollMs: 60_000 } } });
+    try {
+      await write(w, [mkChange({ table: 'fan', key: { id: 0 } })]);
+      const r = await postGraphql<{ changes: { edges: { cursor: string }[] } }>(api3.url, '{ changes(first: 1) { edges { cursor } } }');
+      const after = r.data!.changes.edges[0]!.cursor;
+      const conns = Array.from({ length: 20 }, () => connect(api3.url));
+      const subs = conns.flatMap(({ client: c }) =>
+        Array.from({ length: 10 }, () => subscribe<{ changeAdded: { id: string; actor: { dbUser: string | null } | null } }>(
+          c, 'subscription($a: String) { changeAdded(filter: {table: "fan"}, after: $a) { id actor { dbUser } } }', { a: after })));
+      await until('all 200 live', () => f!.size.subscriptions === 200 && f!.size.groups === 1);
+      const before = { ...f!.stats };
+      const statementsBefore = counted.statements.length;
+      const seqs = (await write(w, [mkChange({ table: 'fan', key: { id: 1 } }), mkChange({ table: 'fan', key: { id: 2 } })])).change;
+      await until('200 × 2 rows', () => subs.every((s) => s.results.length >= 2));
+      expect(subs.every((s) => s.results.map((x) => x.data!.changeAdded.id).join() === seqs.join())).toBe(true);
+      const after2 = f!.stats;
+      expect(after2.groupReads - before.groupReads).toBeLessThanOrEqual(2);
+      expect(after2.replayReads - before.replayReads).toBe(0);
+      const stmts = counted.statements.slice(statementsBefore);
+      expect(stmts.filter((s) => /auditql\.attributions/.test(s)).length).toBe(1);
+      expect(stmts.length).toBeLessThanOrEqual(6);
+      await Promise.all(conns.map((c) => c.client.dispose()));
+    } finally {
+      await api3.close();
+      await counted.close();
+    }
+  });
+});
+
+describe('the contract', () => {
+  it('has the pinned subscriptions of DESIGN.md', () => {
+    const fields = api.schema.getSubscriptionType()!.getFields();
+    const sig = (name: string) => `${name}(${fields[name]!.args.map((a) => `${a.name}: ${String(a.type)}`).sort().join(', ')}): ${String(fields[name]!.type)}`;
+    expect(sig('changeAdded')).toBe('changeAdded(after: String, filter: ChangeFilter): Change!');
+    expect(sig('activityAdded')).toBe('activityAdded(after: String, filter: ActivityFilter): Activity!');
+  });
+
+  it('starts the change feed only when someone subscribes', async () => {
+    const w3 = await freshWarehouse();
+    let f: ChangeFeed | undefined;
+    const api3 = await startApiServer({ warehouse: w3, port: 0, host: '127.0.0.1', subscriptions: { onFeed: (x) => (f = x) } });
+    try {
+      await postGraphql(api3.url, '{ changes(first: 1) { edges { cursor } } }');
+      expect(f!.size).toEqual({ subscriptions: 0, groups: 0, listening: false });
+      expect(f!.stats.headReads).toBe(0);
+    } finally {
+      await api3.close();
+      await w3.destroy();
+    }
+  });
+});
