@@ -15,21 +15,26 @@ const SQL = `
 WITH settings AS (
   SELECT coalesce((SELECT session_window FROM auditql.attribution_settings), interval '5 seconds') AS w
 ),
-new_change AS (
+new_change AS MATERIALIZED (
   SELECT c.seq, c.server, c.connection, c.part_at, c.operation,
-         auditql.change_object_keys(c.database_name, c.schema_name, c.table_name) AS objects
+         auditql.change_object_keys(c.database_name, c.schema_name, c.table_name) AS objects,
+         auditql.tx_namespace(c.format, c.extra) = 'postgresql' AS pg
   FROM auditql.changes c
   WHERE c.seq = ANY($1::bigint[]) AND c.connection IS NOT NULL AND c.server IS NOT NULL AND c.committed_at IS NOT NULL
+    -- a server no activity names has nothing to correlate (one probe per server, not per change)
+    AND c.server IN (SELECT DISTINCT c2.server FROM auditql.changes c2 WHERE c2.seq = ANY($1::bigint[])
+                     AND EXISTS (SELECT 1 FROM auditql.activity a WHERE a.server = c2.server))
 ),
-new_act AS (
+new_act AS MATERIALIZED (
   SELECT a.server, a.session_id,
-         CASE WHEN auditql.pid_is_connection(a.format, a.extra) THEN a.pid END AS pid, ${ACTIVITY_FIELDS}
-  FROM auditql.activity a
+         CASE WHEN auditql.pid_is_connection(a.format, a.extra) THEN a.pid END AS pid, ${ACTIVITY_FIELDS},
+         a.part_at - s.w AS lo, a.part_at + s.w AS hi
+  FROM auditql.activity a CROSS JOIN settings s
   WHERE a.seq = ANY($2::bigint[]) AND a.server IS NOT NULL AND a.db_user IS NOT NULL
     AND coalesce(a.occurred_at, a.started_at) IS NOT NULL AND a.class IN ('WRITE', 'DDL')
     AND (a.session_id IS NOT NULL OR a.pid IS NOT NULL)
 ),
-pair AS (
+pair AS MATERIALIZED (
   SELECT c.seq AS change_seq, c.server, c.connection, c.part_at AS change_at, c.operation, c.objects AS change_objects,
          a.seq AS activity_seq, a.class, a.db_user, a.remote_host, a.client_application, a.at, a.objects
   FROM new_change c CROSS JOIN settings s
@@ -38,18 +43,19 @@ pair AS (
     WHERE a.server = c.server AND a.session_id = c.connection AND a.part_at BETWEEN c.part_at - s.w AND c.part_at + s.w
     UNION ALL
     SELECT ${ACTIVITY_FIELDS} FROM auditql.activity a
-    WHERE a.server = c.server AND a.pid = c.connection AND a.part_at BETWEEN c.part_at - s.w AND c.part_at + s.w
+    WHERE c.pg AND a.server = c.server AND a.pid = c.connection AND a.part_at BETWEEN c.part_at - s.w AND c.part_at + s.w
       AND auditql.pid_is_connection(a.format, a.extra)
   ) a
   UNION ALL
   SELECT c.seq, c.server, c.connection, c.part_at, c.operation,
          auditql.change_object_keys(c.database_name, c.schema_name, c.table_name),
          a.seq, a.class, a.db_user, a.remote_host, a.client_application, a.at, a.objects
-  FROM new_act a CROSS JOIN settings s
+  FROM new_act a
   JOIN auditql.changes c ON c.server = a.server AND c.connection = ANY (ARRAY[a.session_id, a.pid])
-    AND c.part_at BETWEEN a.at - s.w AND a.at + s.w AND c.committed_at IS NOT NULL
+    AND c.part_at BETWEEN a.lo AND a.hi AND c.committed_at IS NOT NULL
+    AND (c.connection = a.session_id OR auditql.tx_namespace(c.format, c.extra) = 'postgresql')
 ),
-candidate AS (
+candidate AS MATERIALIZED (
   SELECT DISTINCT ON (p.change_seq, p.db_user, p.remote_host, p.client_application) p.*
   FROM pair p
   WHERE p.db_user IS NOT NULL

@@ -21,12 +21,12 @@ const SQL = `
 WITH settings AS (
   SELECT coalesce((SELECT tx_window FROM auditql.attribution_settings), interval '1 day') AS w
 ),
-new_act AS (
+new_act AS MATERIALIZED (
   SELECT a.server, a.tx_id, coalesce(a.session_id, a.pid) AS sess, a.extra->>'vxid' AS vxid,
          coalesce(a.occurred_at, a.started_at) AS at
   FROM auditql.activity a WHERE a.seq = ANY($2::bigint[]) AND a.server IS NOT NULL
 ),
-keys AS (
+keys AS MATERIALIZED (
   SELECT c.server, c.tx_id FROM auditql.changes c
   WHERE c.seq = ANY($1::bigint[]) AND c.tx_id IS NOT NULL AND c.server IS NOT NULL
   UNION
@@ -43,19 +43,29 @@ keys AS (
   SELECT x.server, x.tx_id FROM auditql.contexts x
   WHERE x.seq = ANY($3::bigint[]) AND x.tx_id IS NOT NULL AND x.server IS NOT NULL
 ),
-tx_change AS (
-  SELECT c.seq, c.server, c.tx_id, c.committed_at, auditql.tx_namespace(c.format, c.extra) AS ns,
-         auditql.change_object_keys(c.database_name, c.schema_name, c.table_name) AS objects
-  FROM keys k JOIN auditql.changes c ON c.tx_id = k.tx_id AND c.server = k.server
-),
-direct_act AS (
+direct_act AS MATERIALIZED (
   SELECT a.seq, a.server, a.tx_id, a.class, a.db_user, a.remote_host, a.client_application,
          coalesce(a.occurred_at, a.started_at) AS at, auditql.tx_namespace(a.format, a.extra) AS ns,
          auditql.activity_object_keys(a.object_name, a.database_name) AS objects,
          coalesce(a.session_id, a.pid) AS sess, a.extra->>'vxid' AS vxid
   FROM keys k JOIN auditql.activity a ON a.tx_id = k.tx_id AND a.server = k.server
 ),
-linked_act AS (
+tx_context AS MATERIALIZED (
+  SELECT x.seq, x.server, x.tx_id, x.app_user, x.content, x.occurred_at
+  FROM keys k JOIN auditql.contexts x ON x.tx_id = k.tx_id AND x.server = k.server
+  WHERE x.transactional
+),
+-- Only transactions with some evidence need their changes read (a change stream without activity or
+-- context costs one index probe per transaction here, nothing more).
+evidence_keys AS MATERIALIZED (
+  SELECT server, tx_id FROM direct_act UNION SELECT server, tx_id FROM tx_context
+),
+tx_change AS MATERIALIZED (
+  SELECT c.seq, c.server, c.tx_id, c.committed_at, auditql.tx_namespace(c.format, c.extra) AS ns,
+         auditql.change_object_keys(c.database_name, c.schema_name, c.table_name) AS objects
+  FROM evidence_keys k JOIN auditql.changes c ON c.tx_id = k.tx_id AND c.server = k.server
+),
+linked_act AS MATERIALIZED (
   SELECT b.seq, d.server, d.tx_id, b.class, b.db_user, b.remote_host, b.client_application,
          coalesce(b.occurred_at, b.started_at) AS at, d.ns,
          auditql.activity_object_keys(b.object_name, b.database_name) AS objects
@@ -68,15 +78,15 @@ linked_act AS (
   WHERE d.first_at IS NULL OR coalesce(b.occurred_at, b.started_at) IS NULL
      OR coalesce(b.occurred_at, b.started_at) BETWEEN d.first_at - s.w AND d.last_at + s.w
 ),
-tx_act AS (
+tx_act AS MATERIALIZED (
   SELECT seq, server, tx_id, class, db_user, remote_host, client_application, at, ns, objects, false AS via_vxid FROM direct_act
   UNION ALL
   SELECT seq, server, tx_id, class, db_user, remote_host, client_application, at, ns, objects, true FROM linked_act
 ),
-tx_commit AS (
+tx_commit AS MATERIALIZED (
   SELECT DISTINCT server, tx_id, ns, committed_at FROM tx_change
 ),
-stmt AS (
+stmt AS MATERIALIZED (
   SELECT t.server, t.tx_id, t.ns, t.committed_at, a.db_user, a.remote_host, a.client_application, a.objects,
          a.class = 'WRITE' AS is_write, min(a.seq) AS activity_seq, bool_and(a.via_vxid) AS via_vxid
   FROM tx_commit t CROSS JOIN settings s
@@ -85,7 +95,7 @@ stmt AS (
     AND (t.committed_at IS NULL OR a.at IS NULL OR a.at BETWEEN t.committed_at - s.w AND t.committed_at + s.w)
   GROUP BY t.server, t.tx_id, t.ns, t.committed_at, a.db_user, a.remote_host, a.client_application, a.objects, a.class = 'WRITE'
 ),
-candidate AS (
+candidate AS MATERIALIZED (
   SELECT DISTINCT ON (c.seq, st.db_user, st.remote_host, st.client_application)
          c.seq AS change_seq, st.server, st.tx_id, st.db_user, st.remote_host, st.client_application,
          st.activity_seq, st.via_vxid,
@@ -95,12 +105,11 @@ candidate AS (
     AND st.committed_at IS NOT DISTINCT FROM c.committed_at
   ORDER BY c.seq, st.db_user, st.remote_host, st.client_application, quality DESC, st.activity_seq
 ),
-context_pair AS (
+context_pair AS MATERIALIZED (
   SELECT c.seq AS change_seq, x.seq AS context_seq, x.server, x.tx_id, x.app_user, x.content
   FROM tx_change c CROSS JOIN settings s
-  JOIN auditql.contexts x ON x.tx_id = c.tx_id AND x.server = c.server
-  WHERE x.transactional
-    AND (c.committed_at IS NULL OR x.occurred_at IS NULL OR x.occurred_at BETWEEN c.committed_at - s.w AND c.committed_at + s.w)
+  JOIN tx_context x ON x.tx_id = c.tx_id AND x.server = c.server
+  WHERE (c.committed_at IS NULL OR x.occurred_at IS NULL OR x.occurred_at BETWEEN c.committed_at - s.w AND c.committed_at + s.w)
 ),
 ins_context AS (
   INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, app_user, context_seq, detail)
