@@ -11,7 +11,9 @@ import { settleAttribution } from '../../src/warehouse/attribution.js';
 import type { AuditEvent } from '../../src/model/events.js';
 import type { WarehouseDb } from '../../src/warehouse/db.js';
 import type { ChangeFeed } from '../../src/feed/change-feed.js';
-import type { AuthHook } from '../../src/graphql/auth.js';
+import { ANONYMOUS, type AuthHook } from '../../src/graphql/auth.js';
+import { executionKey } from '../../src/graphql/subscriptions/shared-execution.js';
+import { graphqlJs } from '../../src/graphql/graphql-js.js';
 import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
 import { countingWarehouse, postGraphql } from './helpers.js';
@@ -320,6 +322,17 @@ describe('the contract', () => {
     const sig = (name: string) => `${name}(${fields[name]!.args.map((a) => `${a.name}: ${String(a.type)}`).sort().join(', ')}): ${String(fields[name]!.type)}`;
     expect(sig('changeAdded')).toBe('changeAdded(after: String, filter: ChangeFilter): Change!');
     expect(sig('activityAdded')).toBe('activityAdded(after: String, filter: ActivityFilter): Activity!');
+  });
+
+  it("shares an event's execution only between equal selections, variables and callers", () => {
+    const key = (query: string, variableValues: Record<string, unknown>, auth = ANONYMOUS) =>
+      executionKey(query, { schema: api.schema, document: graphqlJs.parse(query), variableValues }, auth);
+    const q = 'subscription($a: String, $f: ChangeFilter, $h: Boolean) { changeAdded(after: $a, filter: $f) { id fieldChanges(fromHistory: $h) { field } } }';
+    // `after` and `filter` choose the stream, not what an event looks like
+    expect(key(q, { a: 'x', f: { table: 't' }, h: true })).toBe(key(q, { a: 'y', f: { table: 'u' }, h: true }));
+    expect(key(q, { a: 'x', h: true })).not.toBe(key(q, { a: 'x', h: false }));
+    expect(key(q, { h: true })).not.toBe(key(q, { h: true }, { principal: 'siem', claims: {} }));
+    expect(key(q, {})).not.toBe(key(q.replace('{ field }', '{ field newValue }'), {}));
   });
 
   it('starts the change feed only when someone subscribes', async () => {

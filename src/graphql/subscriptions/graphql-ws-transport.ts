@@ -6,7 +6,8 @@
  * - `connection_init`: its payload goes to the auth hook (src/graphql/auth.ts); refused → close 4403.
  * - `subscribe`: parsed and validated here with the same depth/cost limits as HTTP; only subscription
  *   operations (queries and mutations go over HTTP, where introspection settings apply).
- * - results and errors are masked like HTTP's (src/graphql/errors.ts).
+ * - events are executed once per distinct operation and caller, not once per subscriber
+ *   (shared-execution.ts); results and errors are masked like HTTP's (src/graphql/errors.ts).
  * - a subscriber dropped as too slow gets an `error` message (AUDITQL_SUBSCRIBER_TOO_SLOW) and the
  *   connection is closed with 4429 and reason AUDITQL_SUBSCRIBER_TOO_SLOW (close-codes.ts).
  */
@@ -26,8 +27,9 @@ import { queryLimitsRule } from '../limits.js';
 import type { ServerAttachment } from '../server.js';
 import { CloseReason, SubscriptionCloseCode } from './close-codes.js';
 import { subscriptionContext } from './subscription-context.js';
+import { executionKey, subscribeShared } from './shared-execution.js';
 
-const { GraphQLError, execute, getOperationAST, parse, specifiedRules, subscribe, validate } = graphqlJs;
+const { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate } = graphqlJs;
 
 export interface SubscriptionOptions {
   /** Decides on each connection from its `connection_init` payload (default: everyone, anonymously). */
@@ -77,6 +79,8 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
         return formatError(e.toJSON(), e);
       });
     const auths = new WeakMap<object, AuthContext>();
+    /** Operation context → its shared-execution key (shared-execution.ts). */
+    const executionKeys = new WeakMap<object, string>();
 
     /** Tell the client why, then close the connection (the error and close frame follow what is already queued). */
     const dropped = (socket: WebSocket, id: string, error: AuditqlError) => {
@@ -93,7 +97,7 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
       {
         schema: s.schema,
         execute: (args: ExecutionArgs) => execute(args),
-        subscribe: (args: ExecutionArgs) => subscribe(args),
+        subscribe: (args: ExecutionArgs) => subscribeShared(args, executionKeys.get(args.contextValue as object) ?? String(Math.random())),
         async onConnect(ctx: WsContext) {
           try {
             const who = await auth(ctx.connectionParams);
@@ -124,13 +128,16 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
           const errors = validate(s.schema, document, [...specifiedRules, queryLimitsRule(s.limits, variables, payload.operationName)]);
           if (errors.length > 0) return errors;
           const socket = ctx.extra.socket;
-          return {
+          const who = auths.get(ctx) ?? ANONYMOUS;
+          const args: ExecutionArgs = {
             schema: s.schema,
             document,
             operationName: payload.operationName,
             variableValues: variables,
-            contextValue: subscriptionContext(s.context(), feed, auths.get(ctx) ?? ANONYMOUS, (error) => dropped(socket, id, error)),
+            contextValue: subscriptionContext(s.context(), feed, who, (error) => dropped(socket, id, error)),
           };
+          executionKeys.set(args.contextValue as object, executionKey(payload.query, args, who));
+          return args;
         },
         onNext(_ctx, _id, _payload, _args, result) {
           if (!result.errors) return undefined;
