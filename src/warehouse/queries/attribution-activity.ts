@@ -1,0 +1,38 @@
+/**
+ * Activity by user (issue #6 "API"): `activityByUser` finds what someone did whether they are named as the
+ * database user of the activity, or as the application user (`auditql.set_actor`, APP_CONTEXT) of a
+ * transaction the activity belongs to — linked through a change both explain, or by the context's own
+ * transaction id. Two keyset-ordered arms, each limited, merged: paging stays index-driven for both.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Warehouse } from '../tables.js';
+import { activityColumns, type ActivityRecord } from './activity-record.js';
+import { activityConditions, type ActivityQuery } from './activity-page.js';
+import type { PageRequest } from './change-page.js';
+import { afterKeyset, allOf, orderBy } from './keyset.js';
+
+/** Activity seqs the application user `user` is named for. */
+const appUserActivity = (user: string) => sql`(
+    select at2.activity_seq from auditql.attributions at1
+      join auditql.attributions at2 on at2.change_seq = at1.change_seq and at2.activity_seq is not null
+    where at1.app_user = ${user}
+    union
+    select a2.seq from auditql.contexts x
+      join auditql.activity a2 on a2.tx_id = x.tx_id and a2.server = x.server
+    where x.app_user = ${user} and x.transactional and auditql.tx_namespace(a2.format, a2.extra) = 'postgresql')`;
+
+export async function pageActivityByUser(
+  db: Kysely<Warehouse>, user: string, q: Omit<ActivityQuery, 'dbUser'>, page: PageRequest,
+): Promise<ActivityRecord[]> {
+  const base = activityConditions(q);
+  if (page.after) base.push(afterKeyset('a', page.order, page.after));
+  const asDbUser = allOf([...base, sql`a.db_user = ${user}`]);
+  const asAppUser = allOf([...base, sql`a.seq in ${appUserActivity(user)}`]);
+  const r = await sql<ActivityRecord>`with pick as (
+      (select a.seq, a.part_at from auditql.activity a where ${asDbUser} ${orderBy('a', page.order)} limit ${page.limit})
+      union
+      (select a.seq, a.part_at from auditql.activity a where ${asAppUser} ${orderBy('a', page.order)} limit ${page.limit}))
+    select ${activityColumns('a')} from pick p join auditql.activity a on a.seq = p.seq and a.part_at = p.part_at
+    ${orderBy('a', page.order)} limit ${page.limit}`.execute(db);
+  return r.rows;
+}
