@@ -5,6 +5,7 @@
  */
 import type { JsonRow } from '../model/json.js';
 import type { AttributionRecord } from '../warehouse/queries/attributions.js';
+import { isConflict } from '../warehouse/attribution/evidence.js';
 
 export interface EvidenceNode {
   readonly id: string;
@@ -27,6 +28,8 @@ export interface ActorNode {
   readonly clientApplication: string | null;
   /** The confidence of the best evidence. */
   readonly confidence: string;
+  /** The evidence names more than one database user, or more than one application user: kept, not resolved. */
+  readonly conflict: boolean;
   readonly evidence: readonly EvidenceNode[];
 }
 
@@ -49,5 +52,5 @@ export function actorOf(best: readonly AttributionRecord[]): ActorNode | null {
   }));
   const merged: Record<(typeof FIELDS)[number], string | null> = { dbUser: null, appUser: null, remoteHost: null, clientApplication: null };
   for (const f of FIELDS) merged[f] = evidence.find((e) => e[f] !== null)?.[f] ?? null;
-  return { ...merged, confidence: evidence[0]!.confidence, evidence };
+  return { ...merged, confidence: evidence[0]!.confidence, conflict: isConflict(evidence), evidence };
 }

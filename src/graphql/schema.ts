@@ -15,8 +15,9 @@ import { EntityAtQueries } from './resolvers/entity-at.js';
 import { ChangeFields } from './resolvers/change-fields.js';
 import { ActivityFields } from './resolvers/activity-fields.js';
 import { TransactionFields } from './resolvers/transaction-fields.js';
+import { AttributionQueries } from './resolvers/attribution-queries.js';
 
-export const API_RESOLVERS = [ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields] as const;
+export const API_RESOLVERS = [ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields, AttributionQueries] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 

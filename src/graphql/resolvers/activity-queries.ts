@@ -1,6 +1,7 @@
 /** The activity queries of the contract: `activityByUser` and `activity`. */
 import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { pageActivity, type ActivityQuery } from '../../warehouse/queries/activity-page.js';
+import { pageActivityByUser } from '../../warehouse/queries/attribution-activity.js';
 import type { PageOrder } from '../../warehouse/queries/keyset.js';
 import { ACTIVITY_CLASSES } from '../../model/events.js';
 import { AuditqlError, ErrorCode } from '../../errors.js';
@@ -33,9 +34,11 @@ export async function activityConnection(
 
 @Resolver()
 export class ActivityQueries {
-  @Query(() => ActivityConnection, { description: 'What a database user did: their statements and session events, newest first.' })
-  activityByUser(
-    @Arg('user', () => String, { description: 'The database user.' }) user: string,
+  @Query(() => ActivityConnection, {
+    description: 'What a user did, newest first: statements and session events of this database user, and the statements of transactions attributed to this application user (`auditql.set_actor`).',
+  })
+  async activityByUser(
+    @Arg('user', () => String, { description: 'A database user or an application user.' }) user: string,
     @Arg('since', () => DateTimeScalar, { nullable: true, description: 'At or after (inclusive).' }) since: Date | null | undefined,
     @Arg('until', () => DateTimeScalar, { nullable: true, description: 'Before (exclusive).' }) until: Date | null | undefined,
     @Arg('classes', () => [String], { nullable: true, description: 'Only these classes (READ, WRITE, DDL, …).' }) classes: string[] | null | undefined,
@@ -43,7 +46,10 @@ export class ActivityQueries {
     @Arg('after', () => String, { nullable: true, description: AFTER }) after: string | null | undefined,
     @Ctx() ctx: ApiContext,
   ): Promise<Connection<ActivityNode>> {
-    return activityConnection(ctx, { dbUser: user, since, until, classes: checkClasses(classes) }, first, after, 'NEWEST_FIRST');
+    const page = pageArgs('activity', first, after, ctx.maxPageSize);
+    const q = { since, until, classes: checkClasses(classes) };
+    const rows = await pageActivityByUser(ctx.warehouse.db, user, q, { limit: page.limit, after: page.after, order: 'NEWEST_FIRST' });
+    return connection(rows, page, activityNode);
   }
 
   @Query(() => ActivityConnection, { description: 'All activity matching a filter: newest first, or in feed order.' })

@@ -50,10 +50,14 @@ export class ChangeQueries {
     @Arg('after', () => String, { nullable: true, description: AFTER }) after: string | null | undefined,
     @Arg('database', () => String, { nullable: true }) database: string | null | undefined,
     @Arg('schema', () => String, { nullable: true }) schema: string | null | undefined,
+    @Arg('user', () => String, {
+      nullable: true,
+      description: 'Only changes whose attribution evidence names this database user or application user.',
+    }) user: string | null | undefined,
     @Ctx() ctx: ApiContext,
   ): Promise<Connection<ChangeNode>> {
     const keyText = key === null || key === undefined ? null : keyTextOf(key);
-    return changeConnection(ctx, { table, keyText, field, since, until, database, schema }, first, after, 'NEWEST_FIRST');
+    return changeConnection(ctx, { table, keyText, field, since, until, database, schema, actor: user }, first, after, 'NEWEST_FIRST');
   }
 
   @Query(() => ChangeConnection, { description: 'All changes matching a filter: newest first, or in feed order (the order subscriptions follow).' })

@@ -77,6 +77,11 @@ export class Actor {
   @Field(() => Confidence, { description: 'The confidence of the best evidence.' })
   confidence!: string;
 
+  @Field(() => Boolean, {
+    description: 'The evidence disagrees: it names more than one database user, or more than one application user. All of it is in `evidence`; none is dropped to hide the conflict.',
+  })
+  conflict!: boolean;
+
   @Field(() => [Evidence])
   evidence!: Evidence[];
 }
