@@ -91,7 +91,8 @@ describe('auditql install-source + auditql.set_actor', () => {
         c.release();
       }
     };
-    const actor = (user: string, context: object = {}): [string, unknown[]] => ['SELECT auditql.set_actor($1, $2)', [user, JSON.stringify(context)]];
+    // The context as a plain object: pg sends it as JSON (as docs/attribution.md's example relies on).
+    const actor = (user: string, context: object = {}): [string, unknown[]] => ['SELECT auditql.set_actor($1, $2)', [user, context]];
     await tx('once', [actor('ann@example.com', { requestId: 'r1' }), [`insert into t values (1, 'a')`],
       actor('ann@example.com', { requestId: 'r1' }), [`insert into t values (2, 'b')`], [`update t set v = 'c' where id = 1`]]);
     await tx('next', [actor('ann@example.com', { requestId: 'r1' }), [`insert into t values (3, 'a')`]]);
