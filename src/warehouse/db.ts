@@ -33,7 +33,9 @@ export function openWarehouse(url: string, opts: { max?: number; applicationName
     async close() {
       if (closed) return;
       closed = true;
+      // Kysely ends the pool only if it ran a query itself; migrate and the sink use the pool directly.
       await db.destroy();
+      if (!pool.ended) await pool.end();
     },
   };
 }
