@@ -19,7 +19,7 @@
  *    `auditql_feed` NOTIFY for the batch holding the row, received here. live − capture is what the API
  *    adds (wake-up, read, execute, fan-out, WebSocket, client).
  * For N in BENCH_SUBSCRIBERS (default 1,100,1000): connect, wait until every subscriber received a warm-up
- * row (readiness, not sleep), then BENCH_SAMPLES (default 200) samples at BENCH_RATE (default 20/s).
+ * row (readiness, not sleep), then BENCH_SAMPLES (default 200) samples at BENCH_RATE (default 10/s).
  * The last line is machine-readable.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -220,7 +220,7 @@ interface PhaseResult {
 
 async function main(): Promise<void> {
   const samples = intEnv('BENCH_SAMPLES', 200);
-  const rate = intEnv('BENCH_RATE', 20);
+  const rate = intEnv('BENCH_RATE', 10);
   const flushMs = intEnv('BENCH_FLUSH_MS', 5);
   const sizes = (process.env['BENCH_SUBSCRIBERS'] ?? '1,100,1000').split(',').map((x) => {
     const n = Number(x.trim());

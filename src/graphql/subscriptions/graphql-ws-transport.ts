@@ -28,6 +28,7 @@ import type { ServerAttachment } from '../server.js';
 import { CloseReason, SubscriptionCloseCode } from './close-codes.js';
 import { subscriptionContext } from './subscription-context.js';
 import { executionKey, subscribeShared } from './shared-execution.js';
+import { coalesceWrites } from './socket-writes.js';
 
 const { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate } = graphqlJs;
 
@@ -42,6 +43,8 @@ export interface SubscriptionOptions {
   readonly keepAliveMs?: number;
   /** Largest message accepted from a client (default 256 KiB, like HTTP bodies). */
   readonly maxPayloadBytes?: number;
+  /** Bytes a connection may have queued before sends wait for the network (default 256 KiB). */
+  readonly socketHighWaterBytes?: number;
   /** Called with the feed once it exists (tests and benchmarks read its stats). */
   readonly onFeed?: (feed: ChangeFeed) => void;
 }
@@ -93,6 +96,8 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
 
     const wss = new WebSocketServer({ server: s.httpServer, path: s.path, maxPayload: o.maxPayloadBytes ?? 256 * 1024 });
     wss.on('error', (err) => log.error(`graphql-ws: ${err.message}`));
+    // Before useServer's own listener, so graphql-ws sends through it (socket-writes.ts).
+    wss.on('connection', (socket) => coalesceWrites(socket, o.socketHighWaterBytes ?? 256 * 1024));
     const server = useServer<Record<string, unknown> | undefined, Extra>(
       {
         schema: s.schema,

@@ -1,8 +1,9 @@
 /**
  * The context of one subscription operation: the API context (src/graphql/context.ts) plus the change feed
- * and the connection's `AuthContext`. Its `loaders` are those of the batch the event being executed came
- * from (batch-loaders.ts): the root field sets them before any field resolver of that event runs, and
- * graphql-ws executes one event of an operation at a time.
+ * and the connection's `AuthContext`. Field resolvers must use the loaders of the batch the event came
+ * from (batch-loaders.ts): shared-execution.ts gives each execution a context with them; when an event is
+ * executed any other way (graphql-js's own `subscribe`, one event of an operation at a time), the root
+ * field points `loaders` at them with `useLoaders` before any field resolver of that event runs.
  */
 import type { ApiContext } from '../context.js';
 import type { Loaders } from '../loaders.js';
