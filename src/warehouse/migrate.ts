@@ -43,9 +43,36 @@ async function useTimescale(client: pg.PoolClient): Promise<boolean> {
   return r.rowCount === 1;
 }
 
+/** Applied migrations, or null when the warehouse has none yet. Needs only read access. */
+async function appliedMigrations(client: pg.PoolClient) {
+  const exists = await client.query(`select to_regclass('auditql.schema_migrations') is not null as e`);
+  if (!exists.rows[0].e) return null;
+  const r = await client.query<{ name: string; checksum: string; options: { timescaledb?: boolean } }>(
+    'select name, checksum, options from auditql.schema_migrations',
+  );
+  return new Map(r.rows.map((x) => [x.name, x]));
+}
+
+function migrationFiles(): { file: string; raw: string; checksum: string }[] {
+  const dir = migrationsDir();
+  return readdirSync(dir)
+    .filter((f) => /^\d+_.+\.sql$/.test(f))
+    .sort()
+    .map((file) => {
+      const raw = readFileSync(join(dir, file), 'utf8');
+      return { file, raw, checksum: createHash('sha256').update(raw).digest('hex') };
+    });
+}
+
 export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
   const client = await pool.connect();
   try {
+    // Up to date: no lock, no DDL — so the read-only API role and the insert-only ingest role can start.
+    const before = await appliedMigrations(client);
+    const files = migrationFiles();
+    if (before && files.every((f) => before.get(f.file)?.checksum === f.checksum)) {
+      return { applied: [], timescaledb: Boolean(before.get('001_warehouse.sql')?.options.timescaledb) };
+    }
     await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query('CREATE SCHEMA IF NOT EXISTS auditql');
     await client.query(`CREATE TABLE IF NOT EXISTS auditql.schema_migrations (
@@ -58,12 +85,8 @@ export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
     // The partitioning path is chosen once, by the first migration, and kept.
     const first = done.get('001_warehouse.sql');
     const timescaledb = first ? Boolean(first.options.timescaledb) : await useTimescale(client);
-    const dir = migrationsDir();
-    const files = readdirSync(dir).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
     const applied: string[] = [];
-    for (const file of files) {
-      const raw = readFileSync(join(dir, file), 'utf8');
-      const checksum = createHash('sha256').update(raw).digest('hex');
+    for (const { file, raw, checksum } of files) {
       const prior = done.get(file);
       if (prior) {
         if (prior.checksum !== checksum) {

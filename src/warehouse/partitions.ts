@@ -57,20 +57,9 @@ export class PartitionManager {
     try {
       await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
       for (const day of missing) {
-        const name = `${table}_p${day.replaceAll('-', '')}`;
-        const next = dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS));
-        const exists = await client.query(`select to_regclass($1) is not null as e`, [`auditql.${name}`]);
-        if (!exists.rows[0].e) {
-          try {
-            await client.query(
-              `CREATE TABLE auditql.${name} PARTITION OF auditql.${table} FOR VALUES FROM ('${day}T00:00:00Z') TO ('${next}T00:00:00Z')`,
-            );
-          } catch (err) {
-            // The default partition already holds rows of that day (e.g. written before the window moved):
-            // they stay there; queries read through the parent either way.
-            if ((err as { code?: string }).code !== '23514') throw err;
-          }
-        }
+        // migrations/010_roles.sql: a SECURITY DEFINER function, so the insert-only writer role can create
+        // partitions it does not own; it leaves a day whose rows already sit in the default partition there.
+        await client.query('SELECT auditql.ensure_daily_partition($1, $2::date)', [table, day]);
         this.known.add(`${table}:${day}`);
       }
     } finally {
