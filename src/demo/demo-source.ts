@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { ensureDatabase } from '../warehouse/connect.js';
+import { installSetActor } from '../cli/commands/install-source.js';
 import { DEMO_DATABASE, DEMO_PASSWORD, DEMO_PUBLICATION, DEMO_ROLES, DEMO_SLOT, SEED_SQL, SHOP_SCHEMA_SQL } from './shop-schema.js';
 
 export interface DemoSource {
@@ -46,6 +47,8 @@ export async function ensureDemoSource(adminUrl: string): Promise<DemoSource> {
     await c.query('SELECT pg_advisory_unlock(7411100)').catch(() => {});
     await c.end();
   }
+  // the application-context helper every shop_web transaction calls (docs/attribution.md)
+  await installSetActor(captureUrl);
   const roleUrls = Object.fromEntries(
     Object.entries(DEMO_ROLES).map(([k, r]) => [k, withDatabase(adminUrl, DEMO_DATABASE, r.role, DEMO_PASSWORD)]),
   ) as Record<keyof typeof DEMO_ROLES, string>;

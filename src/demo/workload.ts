@@ -1,8 +1,8 @@
 /**
  * The demo's live workload: every ~`intervalMs` one transaction, as one of several database users.
- * - shop_web (application shop-web): customers change their profile, place and cancel orders — each
- *   transaction carries application context naming the end user (a transactional logical message with
- *   prefix `auditql`, as `auditql.set_actor` emits it), so attribution can say who.
+ * - shop_web (application shop-web): customers change their profile and place orders — each transaction
+ *   first calls `auditql.set_actor(user, context)` (installed by `auditql install-source`), so attribution
+ *   can name the end user.
  * - bob (nightly-pricing): reprices products — no application context: only the database knows.
  * - carol (psql): a DBA fixing order statuses by hand.
  */
@@ -21,7 +21,7 @@ const customerId = (n: number) => 1001 + ((n * 7) % 20);
 
 async function withContext(c: pg.PoolClient, n: number): Promise<string> {
   const user = pick(APP_USERS, n);
-  await c.query(`SELECT pg_logical_emit_message(true, 'auditql', $1)`, [JSON.stringify({ user, requestId: `req-${n}`, route: 'POST /account' })]);
+  await c.query('SELECT auditql.set_actor($1, $2)', [user, { requestId: `req-${n}`, route: 'POST /account' }]);
   return user;
 }
 
