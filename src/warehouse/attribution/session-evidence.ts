@@ -7,6 +7,7 @@
  * identity (the nearest statement in time); idempotent.
  */
 import type pg from 'pg';
+import { newRows, type BatchScope } from './scope.js';
 
 const ACTIVITY_FIELDS = `a.seq, a.class, a.db_user, a.remote_host, a.client_application, a.part_at AS at,
   auditql.activity_object_keys(a.object_name, a.database_name) AS objects`;
@@ -20,40 +21,52 @@ new_change AS MATERIALIZED (
          auditql.change_object_keys(c.database_name, c.schema_name, c.table_name) AS objects,
          auditql.tx_namespace(c.format, c.extra) = 'postgresql' AS pg
   FROM auditql.changes c
-  WHERE c.seq = ANY($1::bigint[]) AND c.connection IS NOT NULL AND c.server IS NOT NULL AND c.committed_at IS NOT NULL
-    -- a server no activity names has nothing to correlate (one probe per server, not per change)
-    AND c.server IN (SELECT DISTINCT c2.server FROM auditql.changes c2 WHERE c2.seq = ANY($1::bigint[])
-                     AND EXISTS (SELECT 1 FROM auditql.activity a WHERE a.server = c2.server))
+  WHERE ${newRows('c', '$1', '$2', '$5', '$6')}
+    AND c.connection IS NOT NULL AND c.server IS NOT NULL AND c.committed_at IS NOT NULL
+),
+-- a server no activity of the period names has nothing to correlate (one probe per server, not per change)
+active_server AS MATERIALIZED (
+  SELECT s.server FROM (SELECT DISTINCT server FROM new_change) s
+  WHERE EXISTS (SELECT 1 FROM auditql.activity a WHERE a.server = s.server AND a.part_at BETWEEN $7::timestamptz AND $8::timestamptz)
 ),
 new_act AS MATERIALIZED (
   SELECT a.server, a.session_id,
          CASE WHEN auditql.pid_is_connection(a.format, a.extra) THEN a.pid END AS pid, ${ACTIVITY_FIELDS},
          a.part_at - s.w AS lo, a.part_at + s.w AS hi
   FROM auditql.activity a CROSS JOIN settings s
-  WHERE a.seq = ANY($2::bigint[]) AND a.server IS NOT NULL AND a.db_user IS NOT NULL
+  WHERE ${newRows('a', '$3', '$4', '$5', '$6')} AND a.server IS NOT NULL AND a.db_user IS NOT NULL
     AND coalesce(a.occurred_at, a.started_at) IS NOT NULL AND a.class IN ('WRITE', 'DDL')
     AND (a.session_id IS NOT NULL OR a.pid IS NOT NULL)
 ),
 pair AS MATERIALIZED (
   SELECT c.seq AS change_seq, c.server, c.connection, c.part_at AS change_at, c.operation, c.objects AS change_objects,
          a.seq AS activity_seq, a.class, a.db_user, a.remote_host, a.client_application, a.at, a.objects
-  FROM new_change c CROSS JOIN settings s
+  FROM new_change c JOIN active_server USING (server) CROSS JOIN settings s
   CROSS JOIN LATERAL (
     SELECT ${ACTIVITY_FIELDS} FROM auditql.activity a
     WHERE a.server = c.server AND a.session_id = c.connection AND a.part_at BETWEEN c.part_at - s.w AND c.part_at + s.w
+      AND a.part_at BETWEEN $7::timestamptz AND $8::timestamptz
     UNION ALL
     SELECT ${ACTIVITY_FIELDS} FROM auditql.activity a
     WHERE c.pg AND a.server = c.server AND a.pid = c.connection AND a.part_at BETWEEN c.part_at - s.w AND c.part_at + s.w
-      AND auditql.pid_is_connection(a.format, a.extra)
+      AND a.part_at BETWEEN $7::timestamptz AND $8::timestamptz AND auditql.pid_is_connection(a.format, a.extra)
+    OFFSET 0
   ) a
   UNION ALL
   SELECT c.seq, c.server, c.connection, c.part_at, c.operation,
          auditql.change_object_keys(c.database_name, c.schema_name, c.table_name),
          a.seq, a.class, a.db_user, a.remote_host, a.client_application, a.at, a.objects
   FROM new_act a
-  JOIN auditql.changes c ON c.server = a.server AND c.connection = ANY (ARRAY[a.session_id, a.pid])
-    AND c.part_at BETWEEN a.lo AND a.hi AND c.committed_at IS NOT NULL
-    AND (c.connection = a.session_id OR auditql.tx_namespace(c.format, c.extra) = 'postgresql')
+  -- a connection id is the session id, or (PostgreSQL) the backend pid: one indexed probe each
+  CROSS JOIN LATERAL (VALUES (a.session_id, false), (a.pid, true)) v(connection, by_pid)
+  CROSS JOIN LATERAL (
+    SELECT c.* FROM auditql.changes c
+    WHERE c.server = a.server AND c.connection = v.connection AND c.part_at BETWEEN a.lo AND a.hi
+      AND c.part_at BETWEEN $7::timestamptz AND $8::timestamptz AND c.committed_at IS NOT NULL
+      AND (NOT v.by_pid OR auditql.tx_namespace(c.format, c.extra) = 'postgresql')
+    OFFSET 0 -- an indexed probe per connection, never a hash join over every change of the server
+  ) c
+  WHERE v.connection IS NOT NULL
 ),
 candidate AS MATERIALIZED (
   SELECT DISTINCT ON (p.change_seq, p.db_user, p.remote_host, p.client_application) p.*
@@ -79,10 +92,10 @@ WHERE NOT EXISTS (
 ORDER BY p.change_seq
 ON CONFLICT DO NOTHING`;
 
-/** Settle ACTIVITY_SESSION for newly stored changes and activity; returns the rows added. */
-export async function settleSessionEvidence(
-  client: pg.PoolClient, changeSeqs: readonly string[], activitySeqs: readonly string[],
-): Promise<number> {
-  const r = await client.query(SQL, [changeSeqs, activitySeqs]);
+/** Settle ACTIVITY_SESSION for a batch's new changes and activity; returns the rows added. */
+export async function settleSessionEvidence(client: pg.PoolClient, b: BatchScope): Promise<number> {
+  const r = await client.query(SQL, [
+    b.change.min, b.change.max, b.activity.min, b.activity.max, b.newFirst, b.newLast, b.sessionLo, b.sessionHi,
+  ]);
   return r.rowCount ?? 0;
 }

@@ -3,7 +3,8 @@
  * each batch's transaction, after the inserts and under the feed advisory lock, with the feed sequences it
  * just stored. Evidence arrives in either order — activity streams lag, or run ahead — so each rule looks
  * both ways: new changes for stored context and activity, new context and activity for stored changes.
- * Every rule is one set-based statement (no per-row round trips) and idempotent, so a change's actor is
+ * Every rule is one set-based statement (no per-row round trips; src/warehouse/attribution/scope.ts keeps
+ * them cheap on many partitions) and idempotent, so a change's actor is
  * settled, and later upgraded, whenever the missing side arrives. The sink's lock serializes settlements:
  * whichever side commits second sees the first.
  *
@@ -16,6 +17,7 @@ import type { SettleCounts } from './evidence.js';
 import { settleTxEvidence } from './tx-evidence.js';
 import { settleSessionEvidence } from './session-evidence.js';
 import { settleSourceEvidence } from './source-evidence.js';
+import { batchScope } from './scope.js';
 
 const NONE: SettleCounts = Object.freeze({ appContext: 0, activityTx: 0, activitySession: 0, source: 0 });
 
@@ -28,8 +30,9 @@ export async function settleAttribution(client: pg.PoolClient, seqs: StoredSeqs)
 export async function settleEvidence(client: pg.PoolClient, seqs: StoredSeqs): Promise<SettleCounts> {
   const { change, activity, context } = seqs;
   if (change.length === 0 && activity.length === 0 && context.length === 0) return NONE;
-  const tx = await settleTxEvidence(client, change, activity, context);
-  const activitySession = change.length > 0 || activity.length > 0 ? await settleSessionEvidence(client, change, activity) : 0;
-  const source = change.length > 0 ? await settleSourceEvidence(client, change) : 0;
+  const scope = await batchScope(client, seqs);
+  const tx = await settleTxEvidence(client, scope);
+  const activitySession = change.length > 0 || activity.length > 0 ? await settleSessionEvidence(client, scope) : 0;
+  const source = change.length > 0 ? await settleSourceEvidence(client, scope) : 0;
   return { ...tx, activitySession, source };
 }

@@ -16,39 +16,71 @@
  *   better statement arriving later adds a row. Activity without a database user is no evidence of who.
  */
 import type pg from 'pg';
+import { newRows, type BatchScope } from './scope.js';
 
+/**
+ * Rows of a time-partitioned table (`alias` over `from`) matching `on` whose `part_at` lies in [lo, hi],
+ * plus those stored at the epoch (time unknown) when the range does not already cover it. Two arms, so
+ * each prunes to its partitions: at plan time to the batch's bounds ($8, $9: BatchScope.txLo/txHi), at run
+ * time to the row's own range, so a warehouse with months of daily partitions probes the few days a
+ * transaction can lie in. `OFFSET 0` keeps PostgreSQL from flattening the LATERAL subquery into a hash
+ * join over whole tables when its estimates for a batch are low.
+ */
+const bounded = (select: string, from: string, alias: string, on: string, lo: string, hi: string) => `
+    SELECT ${select} FROM ${from} WHERE ${on} AND ${alias}.part_at BETWEEN ${lo} AND ${hi}
+      AND ${alias}.part_at BETWEEN $8::timestamptz AND $9::timestamptz
+    UNION ALL
+    SELECT ${select} FROM ${from} WHERE ${on} AND ${alias}.part_at = timestamptz 'epoch' AND ${lo} > timestamptz 'epoch'
+    OFFSET 0`;
+
+const ACT_COLUMNS = `a.seq, a.server, a.tx_id, a.class, a.db_user, a.remote_host, a.client_application,
+         coalesce(a.occurred_at, a.started_at) AS at, auditql.tx_namespace(a.format, a.extra) AS ns,
+         auditql.activity_object_keys(a.object_name, a.database_name) AS objects,
+         coalesce(a.session_id, a.pid) AS sess, a.extra->>'vxid' AS vxid`;
+
+// Time ranges: evidence must lie within w of the commit, so a transaction's changes lie within w of any of
+// its evidence, and its other statements within 2w.
 const SQL = `
 WITH settings AS (
   SELECT coalesce((SELECT tx_window FROM auditql.attribution_settings), interval '1 day') AS w
 ),
 new_act AS MATERIALIZED (
   SELECT a.server, a.tx_id, coalesce(a.session_id, a.pid) AS sess, a.extra->>'vxid' AS vxid,
-         coalesce(a.occurred_at, a.started_at) AS at
-  FROM auditql.activity a WHERE a.seq = ANY($2::bigint[]) AND a.server IS NOT NULL
+         coalesce(a.occurred_at, a.started_at) AS at,
+         coalesce(coalesce(a.occurred_at, a.started_at) - 2 * s.w, timestamptz '-infinity') AS lo,
+         coalesce(coalesce(a.occurred_at, a.started_at) + 2 * s.w, timestamptz 'infinity') AS hi
+  FROM auditql.activity a CROSS JOIN settings s WHERE ${newRows('a', '$3', '$4', '$6', '$7')} AND a.server IS NOT NULL
+),
+-- a new entry logged before its transaction had an xid: its transaction, through a sibling that has one
+sibling AS MATERIALIZED (
+  SELECT DISTINCT n.server, b.tx_id, n.at FROM new_act n
+  CROSS JOIN LATERAL (${bounded('b.tx_id', 'auditql.activity b', 'b',
+    `b.server = n.server AND coalesce(b.session_id, b.pid) = n.sess AND b.extra ? 'vxid' AND b.extra->>'vxid' = n.vxid
+     AND b.tx_id IS NOT NULL`, 'n.lo', 'n.hi')}) b
+  WHERE n.tx_id IS NULL AND n.vxid IS NOT NULL AND n.sess IS NOT NULL
 ),
 keys AS MATERIALIZED (
-  SELECT c.server, c.tx_id FROM auditql.changes c
-  WHERE c.seq = ANY($1::bigint[]) AND c.tx_id IS NOT NULL AND c.server IS NOT NULL
-  UNION
-  SELECT n.server, n.tx_id FROM new_act n WHERE n.tx_id IS NOT NULL
-  UNION
-  SELECT b.server, b.tx_id
-  FROM new_act n CROSS JOIN settings s
-  JOIN auditql.activity b ON b.server = n.server AND coalesce(b.session_id, b.pid) = n.sess
-    AND b.extra ? 'vxid' AND b.extra->>'vxid' = n.vxid AND b.tx_id IS NOT NULL
-  WHERE n.tx_id IS NULL AND n.vxid IS NOT NULL AND n.sess IS NOT NULL
-    AND (n.at IS NULL OR coalesce(b.occurred_at, b.started_at) IS NULL
-         OR coalesce(b.occurred_at, b.started_at) BETWEEN n.at - s.w AND n.at + s.w)
-  UNION
-  SELECT x.server, x.tx_id FROM auditql.contexts x
-  WHERE x.seq = ANY($3::bigint[]) AND x.tx_id IS NOT NULL AND x.server IS NOT NULL
+  SELECT u.server, u.tx_id,
+         CASE WHEN bool_or(u.at IS NULL) THEN timestamptz '-infinity' ELSE min(u.at) - s.w END AS lo,
+         CASE WHEN bool_or(u.at IS NULL) THEN timestamptz 'infinity' ELSE max(u.at) + s.w END AS hi,
+         CASE WHEN bool_or(u.at IS NULL) THEN timestamptz '-infinity' ELSE min(u.at) - 2 * s.w END AS alo,
+         CASE WHEN bool_or(u.at IS NULL) THEN timestamptz 'infinity' ELSE max(u.at) + 2 * s.w END AS ahi
+  FROM (
+    SELECT c.server, c.tx_id, c.committed_at AS at FROM auditql.changes c
+    WHERE ${newRows('c', '$1', '$2', '$6', '$7')} AND c.tx_id IS NOT NULL AND c.server IS NOT NULL
+    UNION ALL
+    SELECT n.server, n.tx_id, n.at FROM new_act n WHERE n.tx_id IS NOT NULL
+    UNION ALL
+    SELECT server, tx_id, at FROM sibling
+    UNION ALL
+    SELECT x.server, x.tx_id, x.occurred_at FROM auditql.contexts x
+    WHERE x.seq = ANY($5::bigint[]) AND x.tx_id IS NOT NULL AND x.server IS NOT NULL
+  ) u CROSS JOIN settings s
+  GROUP BY u.server, u.tx_id, s.w
 ),
 direct_act AS MATERIALIZED (
-  SELECT a.seq, a.server, a.tx_id, a.class, a.db_user, a.remote_host, a.client_application,
-         coalesce(a.occurred_at, a.started_at) AS at, auditql.tx_namespace(a.format, a.extra) AS ns,
-         auditql.activity_object_keys(a.object_name, a.database_name) AS objects,
-         coalesce(a.session_id, a.pid) AS sess, a.extra->>'vxid' AS vxid
-  FROM keys k JOIN auditql.activity a ON a.tx_id = k.tx_id AND a.server = k.server
+  SELECT a.* FROM keys k
+  CROSS JOIN LATERAL (${bounded(ACT_COLUMNS, 'auditql.activity a', 'a', 'a.tx_id = k.tx_id AND a.server = k.server', 'k.alo', 'k.ahi')}) a
 ),
 tx_context AS MATERIALIZED (
   SELECT x.seq, x.server, x.tx_id, x.app_user, x.content, x.occurred_at
@@ -58,25 +90,26 @@ tx_context AS MATERIALIZED (
 -- Only transactions with some evidence need their changes read (a change stream without activity or
 -- context costs one index probe per transaction here, nothing more).
 evidence_keys AS MATERIALIZED (
-  SELECT server, tx_id FROM direct_act UNION SELECT server, tx_id FROM tx_context
+  SELECT k.* FROM keys k
+  JOIN (SELECT server, tx_id FROM direct_act UNION SELECT server, tx_id FROM tx_context) e
+    ON e.server = k.server AND e.tx_id = k.tx_id
 ),
 tx_change AS MATERIALIZED (
-  SELECT c.seq, c.server, c.tx_id, c.committed_at, auditql.tx_namespace(c.format, c.extra) AS ns,
-         auditql.change_object_keys(c.database_name, c.schema_name, c.table_name) AS objects
-  FROM evidence_keys k JOIN auditql.changes c ON c.tx_id = k.tx_id AND c.server = k.server
+  SELECT c.* FROM evidence_keys k
+  CROSS JOIN LATERAL (${bounded(`c.seq, c.server, c.tx_id, c.committed_at, auditql.tx_namespace(c.format, c.extra) AS ns,
+         auditql.change_object_keys(c.database_name, c.schema_name, c.table_name) AS objects`,
+    'auditql.changes c', 'c', 'c.tx_id = k.tx_id AND c.server = k.server', 'k.lo', 'k.hi')}) c
 ),
 linked_act AS MATERIALIZED (
-  SELECT b.seq, d.server, d.tx_id, b.class, b.db_user, b.remote_host, b.client_application,
-         coalesce(b.occurred_at, b.started_at) AS at, d.ns,
-         auditql.activity_object_keys(b.object_name, b.database_name) AS objects
-  FROM (SELECT server, tx_id, ns, sess, vxid, min(at) AS first_at, max(at) AS last_at
+  SELECT b.seq, d.server, d.tx_id, b.class, b.db_user, b.remote_host, b.client_application, b.at, d.ns, b.objects
+  FROM (SELECT server, tx_id, ns, sess, vxid,
+               coalesce(min(at) - (SELECT w FROM settings), timestamptz '-infinity') AS lo,
+               coalesce(max(at) + (SELECT w FROM settings), timestamptz 'infinity') AS hi
         FROM direct_act WHERE vxid IS NOT NULL AND sess IS NOT NULL
         GROUP BY server, tx_id, ns, sess, vxid) d
-  CROSS JOIN settings s
-  JOIN auditql.activity b ON b.server = d.server AND coalesce(b.session_id, b.pid) = d.sess
-    AND b.extra ? 'vxid' AND b.extra->>'vxid' = d.vxid AND b.tx_id IS NULL
-  WHERE d.first_at IS NULL OR coalesce(b.occurred_at, b.started_at) IS NULL
-     OR coalesce(b.occurred_at, b.started_at) BETWEEN d.first_at - s.w AND d.last_at + s.w
+  CROSS JOIN LATERAL (${bounded(ACT_COLUMNS.replace(/\ba\./g, 'b.'), 'auditql.activity b', 'b',
+    `b.server = d.server AND coalesce(b.session_id, b.pid) = d.sess AND b.extra ? 'vxid' AND b.extra->>'vxid' = d.vxid
+     AND b.tx_id IS NULL`, 'd.lo', 'd.hi')}) b
 ),
 tx_act AS MATERIALIZED (
   SELECT seq, server, tx_id, class, db_user, remote_host, client_application, at, ns, objects, false AS via_vxid FROM direct_act
@@ -145,11 +178,11 @@ export interface TxEvidenceCounts {
   readonly activityTx: number;
 }
 
-/** Settle APP_CONTEXT and ACTIVITY_TX for newly stored rows (feed sequences as decimal text). */
-export async function settleTxEvidence(
-  client: pg.PoolClient, changeSeqs: readonly string[], activitySeqs: readonly string[], contextSeqs: readonly string[],
-): Promise<TxEvidenceCounts> {
-  const r = await client.query<{ app_context: number; activity_tx: number }>(SQL, [changeSeqs, activitySeqs, contextSeqs]);
+/** Settle APP_CONTEXT and ACTIVITY_TX for a batch's new rows. */
+export async function settleTxEvidence(client: pg.PoolClient, b: BatchScope): Promise<TxEvidenceCounts> {
+  const r = await client.query<{ app_context: number; activity_tx: number }>(SQL, [
+    b.change.min, b.change.max, b.activity.min, b.activity.max, b.context, b.newFirst, b.newLast, b.txLo, b.txHi,
+  ]);
   const row = r.rows[0]!;
   return { appContext: row.app_context, activityTx: row.activity_tx };
 }
