@@ -18,7 +18,10 @@ const appUserActivity = (user: string) => sql`(
     where at1.app_user = ${user}
     union
     select a2.seq from auditql.contexts x
+      cross join (select coalesce((select tx_window from auditql.attribution_settings), interval '1 day') as w) s
       join auditql.activity a2 on a2.tx_id = x.tx_id and a2.server = x.server
+        -- the transaction's statements lie within the window of its context (prunes partitions)
+        and a2.part_at between coalesce(x.occurred_at - 2 * s.w, '-infinity') and coalesce(x.occurred_at + 2 * s.w, 'infinity')
     where x.app_user = ${user} and x.transactional and auditql.tx_namespace(a2.format, a2.extra) = 'postgresql')`;
 
 export async function pageActivityByUser(
