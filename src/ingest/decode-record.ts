@@ -18,7 +18,11 @@ export function positionEvents(record: RawRecord, events: readonly AuditEvent[])
 
 function deadOf(err: unknown): DecodedRecord {
   if (err instanceof AuditqlError) return { kind: 'dead', code: err.code, message: err.message };
-  if (err instanceof SyntaxError) return { kind: 'dead', code: ErrorCode.UNDECODABLE_RECORD, message: `not valid JSON: ${err.message}` };
+  if (err instanceof SyntaxError) {
+    // Node's JSON.parse messages quote part of the input: keep only where it failed.
+    const at = /position (\d+)/.exec(err.message);
+    return { kind: 'dead', code: ErrorCode.UNDECODABLE_RECORD, message: at ? `not valid JSON (at byte ${at[1]})` : 'not valid JSON' };
+  }
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return { kind: 'dead', code: ErrorCode.UNDECODABLE_RECORD, message };
 }

@@ -63,3 +63,15 @@ describe('IngestPipeline', () => {
     expect(cp.rows).toEqual([{ position: '2' }]);
   });
 });
+
+describe('dead letters', () => {
+  it('say why a record is not JSON without quoting its content', async () => {
+    const { decodeRecord } = await import('../../src/ingest/decode-record.js');
+    for (const format of ['debezium', 'auto']) {
+      const decoder = await loadDecoder(format);
+      const d = await decodeRecord(decoder, { position: 'x', value: Buffer.from('{"email": secret@example.com}') }, decodeContext());
+      expect(d).toMatchObject({ kind: 'dead', code: 'AUDITQL_UNDECODABLE_RECORD' });
+      expect(JSON.stringify(d)).not.toMatch(/secret/);
+    }
+  });
+});
