@@ -50,6 +50,8 @@ export class IngestPipeline {
   readonly summary: IngestSummary = emptySummary();
   private current = new PendingBatch();
   private inflight: Promise<void> = Promise.resolve();
+  /** Writes handed over and not finished yet, oldest first (they run one after another). */
+  private readonly writes: Promise<void>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
   private readonly batchSize: number;
@@ -69,6 +71,9 @@ export class IngestPipeline {
         else if (!this.timer && this.current.size > 0) {
           this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.flushMs);
         }
+        // Backpressure whichever way batches were flushed (a timer flush does not wait): one write running
+        // and one queued at most, so the source is never read further ahead of the warehouse than that.
+        while (this.writes.length > 1) await this.writes[0];
       }
       await this.flush();
       await this.inflight;
@@ -117,7 +122,10 @@ export class IngestPipeline {
     if (b.size === 0) return this.inflight;
     this.current = new PendingBatch();
     const previous = this.inflight;
-    this.inflight = previous.then(() => (this.failure ? undefined : this.write(b)));
+    const written = previous.then(() => (this.failure ? undefined : this.write(b)));
+    this.inflight = written;
+    this.writes.push(written);
+    void written.finally(() => this.writes.shift()); // writes finish in order
     return previous;
   }
 

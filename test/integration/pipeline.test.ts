@@ -75,3 +75,37 @@ describe('dead letters', () => {
     }
   });
 });
+
+describe('backpressure', () => {
+  it('never reads the source more than two batches ahead of the warehouse, even when timer flushes dominate', async () => {
+    const decoder = await loadDecoder('maxwell');
+    let read = 0;
+    let written = 0;
+    let maxAhead = 0;
+    const source: Source = {
+      description: 'fast',
+      async *records() {
+        for (let i = 1; i <= 3000; i++) {
+          // like a file read in chunks: give timers a turn every 100 records
+          if (i % 100 === 0) await new Promise((r) => setTimeout(r, 2));
+          read++;
+          maxAhead = Math.max(maxAhead, read - written);
+          yield { position: `bp${i}`, value: Buffer.from(row(i, `n${i}`)) };
+        }
+      },
+    };
+    const sink = new WarehouseSink(w.pool);
+    const slow = {
+      async write(batch: Parameters<WarehouseSink['write']>[0]) {
+        await new Promise((r) => setTimeout(r, 40)); // the warehouse lags
+        const r = await sink.write(batch);
+        written += batch.events.length;
+        return r;
+      },
+    };
+    // flushMs 1: a timer flush fires long before a batch fills, so only the write queue can hold the source back
+    const summary = await new IngestPipeline({ sourceName: 'bp', source, decoderFor: () => decoder, ctx: decodeContext(), sink: slow, batchSize: 500, flushMs: 1 }).run();
+    expect(summary.stored).toBe(3000);
+    expect(maxAhead).toBeLessThanOrEqual(3 * 500);
+  });
+});
