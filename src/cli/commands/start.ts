@@ -12,7 +12,7 @@ import { decodeContext } from '../../decoders/context.js';
 import { ensureDemoSource } from '../../demo/demo-source.js';
 import { startWorkload } from '../../demo/workload.js';
 import { DEMO_PUBLICATION, DEMO_SLOT } from '../../demo/shop-schema.js';
-import { examples } from '../../graphql/examples.js';
+import { examples, formatExamples } from '../../graphql/examples.js';
 import { startServing, untilShutdown, type Serving } from './serve.js';
 import { startMaintenance } from '../../warehouse/maintenance.js';
 import { startPostgresCapture } from './ingest-postgres.js';
@@ -67,7 +67,7 @@ export async function startCommand(env: EnvConfig, log: Logger): Promise<number>
   startConfigured(env, log);
   const url = serving.api.url;
   log.info(`GraphQL API and GraphiQL: ${url}   (open it in a browser; subscriptions: ws${url.slice(4)})`);
-  log.info(`try: ${examples().slice(0, 3).map((e) => e.question).join(' · ')} — the examples are preloaded in GraphiQL`);
+  log.info(`a few example queries (all preloaded in GraphiQL, variables included):\n\n${formatExamples(examples().slice(0, 2))}`);
   log.info('Ctrl-C stops everything cleanly');
   return untilShutdown();
 }
