@@ -5,6 +5,7 @@
  * twice: decoded, and read back from a real PostgreSQL.
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { expect } from 'vitest';
 import { join, basename } from 'node:path';
 import type { DecodeContext, Decoder, RawRecord } from '../../src/decoders/decoder.js';
 import { decodeContext } from '../../src/decoders/context.js';
@@ -87,4 +88,21 @@ export async function decodeFixture(c: FixtureCase, decoder: Decoder, extra: Par
     else out.events.push(...d.events);
   }
   return out;
+}
+
+/**
+ * The decoded fixture is exactly its `.expected.json`: record, skip and dead-letter counts, dead-letter
+ * codes, every event; positions unique (the sink dedupes on them) and events frozen (the model is immutable).
+ */
+export function expectDecodedAsExpected(got: DecodedFixture, expected: Expected): void {
+  expect({ records: got.records, skipped: got.skipped, deadLettered: got.deadLettered, deadCodes: got.deadCodes }).toEqual({
+    records: expected.records,
+    skipped: expected.skipped,
+    deadLettered: expected.deadLettered,
+    deadCodes: expected.deadCodes ?? [],
+  });
+  expect(got.events.map(comparable)).toEqual(expected.events);
+  const positions = got.events.map((e) => e.position);
+  expect(new Set(positions).size).toBe(positions.length);
+  for (const e of got.events) expect(Object.isFrozen(e)).toBe(true);
 }

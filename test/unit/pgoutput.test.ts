@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pgoutputDecoder } from '../../src/decoders/pgoutput/decoder.js';
 import { decodeContext } from '../../src/decoders/context.js';
 import { decodeRecord } from '../../src/ingest/decode-record.js';
-import { comparable, decodeFixture, fixtureCases, FIXTURES } from '../helpers/fixtures.js';
+import { decodeFixture, fixtureCases, FIXTURES, expectDecodedAsExpected } from '../helpers/fixtures.js';
 
 const cases = fixtureCases('pgoutput');
 
@@ -12,13 +12,7 @@ describe('pgoutput fixtures', () => {
   for (const c of cases) {
     it(c.name, async () => {
       const got = await decodeFixture(c, pgoutputDecoder);
-      expect(got.events.map(comparable)).toEqual(c.expected.events);
-      expect({ records: got.records, skipped: got.skipped, deadLettered: got.deadLettered, deadCodes: got.deadCodes }).toEqual({
-        records: c.expected.records,
-        skipped: c.expected.skipped,
-        deadLettered: c.expected.deadLettered,
-        deadCodes: c.expected.deadCodes ?? [],
-      });
+      expectDecodedAsExpected(got, c.expected);
     });
   }
 });
