@@ -35,21 +35,23 @@ export interface ActorNode {
 
 const FIELDS = ['dbUser', 'appUser', 'remoteHost', 'clientApplication'] as const;
 
+export const evidenceNode = (a: AttributionRecord): EvidenceNode => ({
+  id: a.seq,
+  source: a.evidence,
+  confidence: a.confidence,
+  dbUser: a.dbUser,
+  appUser: a.appUser,
+  remoteHost: a.remoteHost,
+  clientApplication: a.clientApplication,
+  activityId: a.activitySeq,
+  contextId: a.contextSeq,
+  detail: a.detail,
+  recordedAt: a.createdAt,
+});
+
 export function actorOf(best: readonly AttributionRecord[]): ActorNode | null {
   if (best.length === 0) return null;
-  const evidence: EvidenceNode[] = best.map((a) => ({
-    id: a.seq,
-    source: a.evidence,
-    confidence: a.confidence,
-    dbUser: a.dbUser,
-    appUser: a.appUser,
-    remoteHost: a.remoteHost,
-    clientApplication: a.clientApplication,
-    activityId: a.activitySeq,
-    contextId: a.contextSeq,
-    detail: a.detail,
-    recordedAt: a.createdAt,
-  }));
+  const evidence = best.map(evidenceNode);
   const merged: Record<(typeof FIELDS)[number], string | null> = { dbUser: null, appUser: null, remoteHost: null, clientApplication: null };
   for (const f of FIELDS) merged[f] = evidence.find((e) => e[f] !== null)?.[f] ?? null;
   return { ...merged, confidence: evidence[0]!.confidence, conflict: isConflict(evidence), evidence };

@@ -5,7 +5,9 @@
 import type { ActivityRecord } from '../warehouse/queries/activity-record.js';
 import type { ChangeRecord } from '../warehouse/queries/change-record.js';
 import type { TxKey } from '../warehouse/queries/transaction-key.js';
-import { encodeActivityCursor, encodeChangeCursor } from './cursor.js';
+import type { ActorUpdateRecord } from '../warehouse/queries/attribution-updates.js';
+import { encodeActivityCursor, encodeActorUpdateCursor, encodeChangeCursor } from './cursor.js';
+import { evidenceNode, type EvidenceNode } from './actor.js';
 
 export interface ChangeNode extends ChangeRecord {
   readonly id: string;
@@ -19,6 +21,12 @@ export interface ActivityNode extends Omit<ActivityRecord, 'rowCount'> {
   readonly cursor: string;
   readonly transactionId: string | null;
   readonly success: boolean;
+}
+
+export interface ActorUpdateNode {
+  readonly cursor: string;
+  readonly change: ChangeNode;
+  readonly evidence: EvidenceNode;
 }
 
 /** A transaction as a field value: its identity only; everything else is loaded when asked for. */
@@ -39,3 +47,9 @@ export const activityNode = (r: ActivityRecord): ActivityNode => ({
 
 export const transactionNode = (txId: string | null, server: string | null): TransactionNode | null =>
   txId === null ? null : { id: txId, txId, server };
+
+export const actorUpdateNode = (r: ActorUpdateRecord): ActorUpdateNode => ({
+  cursor: encodeActorUpdateCursor({ seq: r.seq, partUs: r.change.partUs }),
+  change: changeNode(r.change),
+  evidence: evidenceNode(r.evidence),
+});

@@ -306,7 +306,8 @@ describe('fan-out', () => {
       expect(after2.groupReads - before.groupReads).toBeLessThanOrEqual(2);
       expect(after2.replayReads - before.replayReads).toBe(0);
       const stmts = counted.statements.slice(statementsBefore);
-      expect(stmts.filter((s) => /auditql\.attributions/.test(s)).length).toBe(1);
+      // the actor loader's one statement (the head read also looks at attributions: actorUpdated)
+      expect(stmts.filter((s) => /auditql\.attributions/.test(s) && !/max\(seq\)/.test(s)).length).toBe(1);
       expect(stmts.length).toBeLessThanOrEqual(6);
       await Promise.all(conns.map((c) => c.client.dispose()));
     } finally {
@@ -316,12 +317,85 @@ describe('fan-out', () => {
   });
 });
 
+describe('actorUpdated', () => {
+  type Update = {
+    actorUpdated: {
+      cursor: string;
+      change: { id: string; actor: { dbUser: string | null; appUser: string | null } | null };
+      evidence: { source: string; confidence: string; dbUser: string | null; appUser: string | null };
+    };
+  };
+  const UPDATE = `subscription($after: String, $table: String) { actorUpdated(filter: {table: $table}, after: $after) {
+    cursor change { id actor { dbUser appUser } } evidence { source confidence dbUser appUser } } }`;
+  // PostgreSQL transaction ids on both sides (pgoutput change, pgAudit activity) so ACTIVITY_TX can match
+  const pgChange = (id: number, txId: string, table = 'au') =>
+    mkChange({ format: 'pgoutput', table, key: { id }, txId, before: { id, v: 1 }, after: { id, v: 2 } });
+  const pgAudit = (txId: string, dbUser: string, table = 'au') =>
+    mkActivity({ format: 'pgaudit', class: 'WRITE', command: 'UPDATE', objectName: `public.${table}`, txId, dbUser });
+  const updates = (s: Sub<Update>) => s.results.map((r) => {
+    expect(r.errors).toBeUndefined();
+    const u = r.data!.actorUpdated;
+    return { change: u.change.id, source: u.evidence.source, dbUser: u.evidence.dbUser, actor: u.change.actor };
+  });
+
+  it('tells a subscriber when a change it already has gets its actor later — and only then', async () => {
+    const after = await newestChangeCursor();
+    const { client: c } = client();
+    const changes = subscribe<{ changeAdded: { id: string; actor: { dbUser: string | null; appUser: string | null } | null } }>(
+      c, 'subscription($after: String) { changeAdded(filter: {table: "au"}, after: $after) { id actor { dbUser appUser } } }', { after });
+    const upd = subscribe<Update>(c, UPDATE, { after, table: 'au' });
+    // c1: nobody known yet; c2: application context in its own transaction, settled with the change
+    const c1 = (await write(w, [pgChange(1, '8001')], { attribution: true })).change[0]!;
+    const c2 = (await write(w, [pgChange(2, '8002'), mkContext({ txId: '8002', content: { user: 'dora@example.com' } })], { attribution: true })).change[0]!;
+    await until('both changes', () => changes.results.length >= 2);
+    expect(changes.results.map((r) => r.data!.changeAdded)).toEqual([
+      { id: c1, actor: null },
+      { id: c2, actor: { dbUser: null, appUser: 'dora@example.com' } },
+    ]);
+    await new Promise((r) => setTimeout(r, 400)); // evidence that came with its change is not an update
+    expect(upd.results).toEqual([]);
+    // the activity stream catches up: c1 is attributed now
+    await write(w, [pgAudit('8001', 'app_rw')], { attribution: true });
+    await until('the update', () => upd.results.length >= 1);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(updates(upd)).toEqual([
+      { change: c1, source: 'ACTIVITY_TX', dbUser: 'app_rw', actor: { dbUser: 'app_rw', appUser: null } },
+    ]);
+    expect(changes.results).toHaveLength(2); // the change itself is not delivered again
+    changes.dispose();
+    upd.dispose();
+  });
+
+  it('resumes after an update, or after a change cursor, without a gap or a duplicate', async () => {
+    const before = await newestChangeCursor();
+    const c3 = (await write(w, [pgChange(3, '8003', 'au2')], { attribution: true })).change[0]!;
+    const c4 = (await write(w, [pgChange(4, '8004', 'au2')], { attribution: true })).change[0]!;
+    await write(w, [pgAudit('8003', 'erin', 'au2')], { attribution: true });
+    const { client: c } = client();
+    const first = subscribe<Update>(c, UPDATE, { after: before, table: 'au2' });
+    await until('the replayed update', () => first.results.length >= 1);
+    const cursor = first.results[0]!.data!.actorUpdated.cursor;
+    first.dispose();
+    await write(w, [pgAudit('8004', 'frank', 'au2')], { attribution: true });
+    const resumed = subscribe<Update>(c, UPDATE, { after: cursor, table: 'au2' });
+    const again = subscribe<Update>(c, UPDATE, { after: before, table: 'au2' });
+    await until('both resumed', () => resumed.results.length >= 1 && again.results.length >= 2);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(updates(first).map((u) => [u.change, u.dbUser])).toEqual([[c3, 'erin']]);
+    expect(updates(resumed).map((u) => [u.change, u.dbUser])).toEqual([[c4, 'frank']]);
+    expect(updates(again).map((u) => [u.change, u.dbUser])).toEqual([[c3, 'erin'], [c4, 'frank']]);
+    resumed.dispose();
+    again.dispose();
+  });
+});
+
 describe('the contract', () => {
   it('has the pinned subscriptions of DESIGN.md', () => {
     const fields = api.schema.getSubscriptionType()!.getFields();
     const sig = (name: string) => `${name}(${fields[name]!.args.map((a) => `${a.name}: ${String(a.type)}`).sort().join(', ')}): ${String(fields[name]!.type)}`;
     expect(sig('changeAdded')).toBe('changeAdded(after: String, filter: ChangeFilter): Change!');
     expect(sig('activityAdded')).toBe('activityAdded(after: String, filter: ActivityFilter): Activity!');
+    expect(sig('actorUpdated')).toBe('actorUpdated(after: String, filter: ChangeFilter): ActorUpdate!');
   });
 
   it("shares an event's execution only between equal selections, variables and callers", () => {

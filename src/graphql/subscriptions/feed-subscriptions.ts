@@ -1,21 +1,23 @@
 /**
  * `Subscription.changeAdded(filter, after)` and `Subscription.activityAdded(filter, after)` (DESIGN.md
- * "GraphQL contract"; docs/subscriptions.md). The subscribe functions turn the arguments into a feed spec
+ * "GraphQL contract"; docs/subscriptions.md), and `Subscription.actorUpdated(filter, after)` (attribution
+ * that arrives after its change; docs/subscriptions.md "Actor updates"). The subscribe functions turn the arguments into a feed spec
  * and a start cursor and hand the change feed's iterator to graphql-js; the resolvers pass each event's
  * node on, after pointing the operation's loaders at the event's batch.
  */
 import { Arg, Ctx, Resolver, Root, Subscription, type PubSub } from 'type-graphql';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { ApiContext } from '../context.js';
-import { decodeActivityCursor, decodeChangeCursor } from '../cursor.js';
-import type { ActivityNode, ChangeNode } from '../nodes.js';
+import { decodeActivityCursor, decodeChangeCursor, decodeFeedCursor } from '../cursor.js';
+import type { ActivityNode, ActorUpdateNode, ChangeNode } from '../nodes.js';
 import { changeQueryOf } from '../resolvers/change-queries.js';
 import { activityQueryOf } from '../resolvers/activity-queries.js';
 import { Change } from '../types/change.js';
 import { Activity } from '../types/activity.js';
+import { ActorUpdate } from '../types/actor-update.js';
 import { ActivityFilter, ChangeFilter } from '../types/filters.js';
 import { isSubscriptionContext, type SubscriptionContext } from './subscription-context.js';
-import { activityFeedSpec, changeFeedSpec, type FeedEvent } from './feed-specs.js';
+import { activityFeedSpec, actorUpdateFeedSpec, changeFeedSpec, type FeedEvent } from './feed-specs.js';
 
 interface FeedArgs<F> {
   readonly filter?: F | null;
@@ -43,9 +45,21 @@ export function subscribeActivity(context: ApiContext, args: FeedArgs<ActivityFi
   return ctx.feed.subscribe(spec, after, ctx.onDrop);
 }
 
+export function subscribeActorUpdates(context: ApiContext, args: FeedArgs<ChangeFilter>): AsyncIterable<FeedEvent<ActorUpdateNode>> {
+  const ctx = feedContext(context);
+  const spec = actorUpdateFeedSpec(ctx.warehouse.db, changeQueryOf(args.filter));
+  const after = args.after == null ? null : BigInt(decodeFeedCursor(args.after).seq);
+  return ctx.feed.subscribe(spec, after, ctx.onDrop);
+}
+
 const AFTER =
   'Resume after this `cursor` (of a `Change` or `Activity` received or paged before): first everything committed since, ' +
   'from the warehouse, then live — no gap, no duplicate. Absent: from now on.';
+
+const AFTER_UPDATE =
+  'Resume after this `cursor` — of an `ActorUpdate`, or of a `Change` or `Activity` (they share one sequence, so the cursor you keep ' +
+  'for `changeAdded` also works here): first every update recorded since, from the warehouse, then live — no gap, no duplicate. ' +
+  'Absent: from now on.';
 
 @Resolver()
 export class FeedSubscriptions {
@@ -73,6 +87,23 @@ export class FeedSubscriptions {
     @Arg('after', () => String, { nullable: true, description: AFTER }) _after: string | null | undefined,
     @Ctx() ctx: ApiContext,
   ): ActivityNode {
+    feedContext(ctx).useLoaders(event.loaders);
+    return event.node;
+  }
+
+  @Subscription(() => ActorUpdate, {
+    description:
+      'Attribution evidence recorded after its change was stored, about changes matching `filter` (evaluated when the update is read), ' +
+      'in the order the warehouse recorded it: subscribe alongside `changeAdded` to be told when a change you already have gets its ' +
+      'actor, or a better one (see docs/subscriptions.md "Actor updates").',
+    subscribe: ({ args, context }) => subscribeActorUpdates(context as ApiContext, args as FeedArgs<ChangeFilter>),
+  })
+  actorUpdated(
+    @Root() event: FeedEvent<ActorUpdateNode>,
+    @Arg('filter', () => ChangeFilter, { nullable: true }) _filter: ChangeFilter | null | undefined,
+    @Arg('after', () => String, { nullable: true, description: AFTER_UPDATE }) _after: string | null | undefined,
+    @Ctx() ctx: ApiContext,
+  ): ActorUpdateNode {
     feedContext(ctx).useLoaders(event.loaders);
     return event.node;
   }

@@ -57,6 +57,15 @@ export const newRows = (alias: string, min: string, max: string, first: string, 
   `${alias}.seq BETWEEN ${min}::bigint AND ${max}::bigint
    AND (${alias}.part_at BETWEEN ${first}::timestamptz AND ${last}::timestamptz OR ${alias}.part_at = timestamptz 'epoch')`;
 
+/**
+ * SQL value of `auditql.attributions.settled_with_change` for a row about change `change_seq`, in the rule
+ * statements whose $1/$2 are the batch's smallest and largest new change seq: evidence about one of this
+ * batch's own changes is settled with it (delivered as part of the change); about an earlier change, it is
+ * an update (Subscription.actorUpdated). Exact for the same reason as `newRows`: no other change lies in
+ * the range. A batch without changes passes '0'/'0', and no change has seq 0.
+ */
+export const settledWithChange = (changeSeq: string) => `(${changeSeq} BETWEEN $1::bigint AND $2::bigint)`;
+
 const SQL = `
 WITH s AS (
   SELECT coalesce((SELECT tx_window FROM auditql.attribution_settings), interval '1 day') AS tw,

@@ -7,7 +7,9 @@
  * identity (the nearest statement in time); idempotent.
  */
 import type pg from 'pg';
-import { newRows, type BatchScope } from './scope.js';
+import { newRows, settledWithChange, type BatchScope } from './scope.js';
+
+const WITH_CHANGE = settledWithChange('p.change_seq');
 
 const ACTIVITY_FIELDS = `a.seq, a.class, a.db_user, a.remote_host, a.client_application, a.part_at AS at,
   auditql.activity_object_keys(a.object_name, a.database_name) AS objects`;
@@ -77,9 +79,9 @@ candidate AS MATERIALIZED (
   ORDER BY p.change_seq, p.db_user, p.remote_host, p.client_application,
            abs(extract(epoch FROM p.at - p.change_at)), p.activity_seq
 )
-INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, remote_host, client_application, activity_seq, detail)
+INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, remote_host, client_application, activity_seq, settled_with_change, detail)
 SELECT nextval('auditql.feed_seq'), p.change_seq, 'ACTIVITY_SESSION', 'PROBABLE', p.db_user, p.remote_host,
-       p.client_application, p.activity_seq,
+       p.client_application, p.activity_seq, ${WITH_CHANGE},
        jsonb_build_object('match', 'SESSION', 'server', p.server, 'connection', p.connection,
                           'deltaMs', round(extract(epoch FROM p.at - p.change_at) * 1000)::bigint,
                           'windowMs', round(extract(epoch FROM (SELECT w FROM settings)) * 1000)::bigint)

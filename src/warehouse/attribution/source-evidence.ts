@@ -1,10 +1,13 @@
-/** `SOURCE` (EXACT): the user the change itself carries (`Origin.user`, e.g. Debezium's Oracle connector). */
+/**
+ * `SOURCE` (EXACT): the user the change itself carries (`Origin.user`, e.g. Debezium's Oracle connector) —
+ * always settled with the change itself.
+ */
 import type pg from 'pg';
 import { newRows, type BatchScope } from './scope.js';
 
 const SQL = `
-INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, detail)
-SELECT nextval('auditql.feed_seq'), c.seq, 'SOURCE', 'EXACT', c.source_user,
+INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, settled_with_change, detail)
+SELECT nextval('auditql.feed_seq'), c.seq, 'SOURCE', 'EXACT', c.source_user, true,
        jsonb_build_object('match', 'SOURCE', 'format', c.format)
 FROM auditql.changes c
 WHERE ${newRows('c', '$1', '$2', '$3', '$4')} AND c.source_user IS NOT NULL

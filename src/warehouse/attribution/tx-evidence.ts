@@ -16,7 +16,9 @@
  *   better statement arriving later adds a row. Activity without a database user is no evidence of who.
  */
 import type pg from 'pg';
-import { newRows, type BatchScope } from './scope.js';
+import { newRows, settledWithChange, type BatchScope } from './scope.js';
+
+const WITH_CHANGE = settledWithChange('p.change_seq');
 
 /**
  * Rows of a time-partitioned table (`alias` over `from`) matching `on` whose `part_at` lies in [lo, hi],
@@ -145,8 +147,8 @@ context_pair AS MATERIALIZED (
   WHERE (c.committed_at IS NULL OR x.occurred_at IS NULL OR x.occurred_at BETWEEN c.committed_at - s.w AND c.committed_at + s.w)
 ),
 ins_context AS (
-  INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, app_user, context_seq, detail)
-  SELECT nextval('auditql.feed_seq'), p.change_seq, 'APP_CONTEXT', 'EXACT', p.app_user, p.context_seq,
+  INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, app_user, context_seq, settled_with_change, detail)
+  SELECT nextval('auditql.feed_seq'), p.change_seq, 'APP_CONTEXT', 'EXACT', p.app_user, p.context_seq, ${WITH_CHANGE},
          jsonb_build_object('match', 'TX', 'server', p.server, 'txId', p.tx_id, 'context', p.content)
   FROM context_pair p
   ORDER BY p.change_seq, p.context_seq
@@ -154,9 +156,9 @@ ins_context AS (
   RETURNING 1
 ),
 ins_activity AS (
-  INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, remote_host, client_application, activity_seq, detail)
+  INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, remote_host, client_application, activity_seq, settled_with_change, detail)
   SELECT nextval('auditql.feed_seq'), p.change_seq, 'ACTIVITY_TX', 'EXACT', p.db_user, p.remote_host, p.client_application,
-         p.activity_seq,
+         p.activity_seq, ${WITH_CHANGE},
          jsonb_build_object('match', 'TX', 'server', p.server, 'txId', p.tx_id,
                             'via', CASE WHEN p.via_vxid THEN 'VXID' ELSE 'TX_ID' END,
                             'sameTable', p.quality >= 2, 'quality', p.quality)

@@ -1,24 +1,47 @@
 /**
- * Attribution rows recorded after a feed sequence, in feed order: how a subscriber learns that a change's
- * actor was settled or upgraded after the change itself was delivered (activity streams lag). Attribution
- * rows take their `seq` from `auditql.feed_seq` under the sink's lock, so `after` is exact, like a change
- * cursor; the sink's NOTIFY on `auditql_feed` wakes listeners when they commit.
+ * Actor updates: attribution evidence recorded after its change was stored (Subscription.actorUpdated;
+ * docs/subscriptions.md "Actor updates"). Activity streams lag behind change streams, so a change is often
+ * delivered before anyone knows who made it; each later piece of evidence is one update, in feed order.
+ *
+ * Attribution rows take their `seq` from `auditql.feed_seq` under the sink's lock, in the transaction of the
+ * batch that settled them (src/warehouse/attribution/settle.ts), so they share the feed's guarantees
+ * (src/warehouse/queries/feed.ts): visible in seq order, never below a seq already seen, and `feedHead`
+ * counts them. Evidence settled with its own change (`settled_with_change`) is part of the change when it
+ * is delivered, and is not an update.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Warehouse } from '../tables.js';
+import { changeColumns, type ChangeRecord } from './change-record.js';
+import { changeConditions, type ChangeQuery } from './change-page.js';
+import { attributionColumns, type AttributionRecord } from './attributions.js';
+import type { FeedSlice } from './feed.js';
+import { allOf } from './keyset.js';
 
-export interface AttributionUpdate {
-  /** The attribution row's feed sequence (resume after it). */
+export interface ActorUpdateRecord {
+  /** The evidence row's feed sequence (resume after it). */
   readonly seq: string;
-  /** The change whose actor it adds to (`Change.id`). */
-  readonly changeSeq: string;
-  readonly evidence: string;
-  readonly confidence: string;
+  readonly evidence: AttributionRecord;
+  /** The change it is about, as stored. */
+  readonly change: ChangeRecord;
 }
 
-export async function attributionUpdatesAfter(db: Kysely<Warehouse>, afterSeq: string, limit: number): Promise<AttributionUpdate[]> {
-  const r = await sql<AttributionUpdate>`select at.seq as "seq", at.change_seq as "changeSeq", at.evidence as "evidence",
-      at.confidence as "confidence"
-    from auditql.attributions at where at.seq > ${afterSeq}::bigint order by at.seq limit ${limit}`.execute(db);
-  return r.rows;
+const PREFIX = 'at_';
+
+/** Updates about changes matching `q` in the slice, oldest seq first. */
+export async function feedActorUpdates(db: Kysely<Warehouse>, q: ChangeQuery, s: FeedSlice): Promise<ActorUpdateRecord[]> {
+  const where = changeConditions(q);
+  where.push(sql`at.seq > ${s.after}::int8`, sql`at.seq <= ${s.upto}::int8`, sql`at.settled_with_change is not true`);
+  const r = await sql<Record<string, unknown>>`select ${attributionColumns('at', PREFIX)}, ${changeColumns('c')}
+    from auditql.attributions at join auditql.changes c on c.seq = at.change_seq
+    where ${allOf(where)} order by at.seq limit ${s.limit}`.execute(db);
+  return r.rows.map((row) => {
+    const evidence: Record<string, unknown> = {};
+    const change: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) {
+      if (k.startsWith(PREFIX)) evidence[k.slice(PREFIX.length)] = v;
+      else change[k] = v;
+    }
+    const e = evidence as unknown as AttributionRecord;
+    return { seq: e.seq, evidence: e, change: change as unknown as ChangeRecord };
+  });
 }

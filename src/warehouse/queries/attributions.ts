@@ -3,7 +3,7 @@
  * per change: by evidence (APP_CONTEXT, ACTIVITY_TX, ACTIVITY_SESSION, SOURCE), then EXACT before
  * PROBABLE, then the order it was recorded in. One statement for any number of changes.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Warehouse } from '../tables.js';
 import type { JsonRow } from '../../model/json.js';
 
@@ -24,13 +24,23 @@ export interface AttributionRecord {
 
 export const EVIDENCE_RANK = ['APP_CONTEXT', 'ACTIVITY_TX', 'ACTIVITY_SESSION', 'SOURCE'] as const;
 
+/**
+ * The SELECT list for alias `at`, in the shape of `AttributionRecord`; `prefix` names the output columns
+ * `<prefix>seq` … when they share a row with another table's (src/warehouse/queries/attribution-updates.ts).
+ */
+export const attributionColumns = (alias = 'at', prefix = ''): RawBuilder<unknown> => {
+  const col = (column: string, name: keyof AttributionRecord) => sql`${sql.ref(`${alias}.${column}`)} as ${sql.id(prefix + name)}`;
+  return sql.join([
+    col('seq', 'seq'), col('change_seq', 'changeSeq'), col('evidence', 'evidence'), col('confidence', 'confidence'),
+    col('db_user', 'dbUser'), col('app_user', 'appUser'), col('remote_host', 'remoteHost'),
+    col('client_application', 'clientApplication'), col('activity_seq', 'activitySeq'), col('context_seq', 'contextSeq'),
+    col('detail', 'detail'), col('created_at', 'createdAt'),
+  ]);
+};
+
 export async function attributionsForChanges(db: Kysely<Warehouse>, changeSeqs: readonly string[]): Promise<AttributionRecord[]> {
   if (changeSeqs.length === 0) return [];
-  const r = await sql<AttributionRecord>`select at.seq as "seq", at.change_seq as "changeSeq",
-      at.evidence as "evidence", at.confidence as "confidence", at.db_user as "dbUser", at.app_user as "appUser",
-      at.remote_host as "remoteHost", at.client_application as "clientApplication",
-      at.activity_seq as "activitySeq", at.context_seq as "contextSeq", at.detail as "detail",
-      at.created_at as "createdAt"
+  const r = await sql<AttributionRecord>`select ${attributionColumns('at')}
     from auditql.attributions at
     where at.change_seq = any(${[...changeSeqs]}::bigint[])
     order by at.change_seq,

@@ -28,13 +28,15 @@ export interface FeedSlice {
 }
 
 /**
- * The highest change or activity seq visible now ("0" in an empty warehouse). Two index probes per
- * partition (`changes_seq`, `activity_seq`), one statement, one snapshot.
+ * The highest feed seq visible now ("0" in an empty warehouse): of changes, activity and attribution
+ * evidence (which actor updates follow, attribution-updates.ts). An index probe per partition
+ * (`changes_seq`, `activity_seq`) and one on the attributions' key, one statement, one snapshot.
  */
 export async function feedHead(db: Kysely<Warehouse>): Promise<string> {
   const r = await sql<{ head: string }>`select greatest(
       coalesce((select max(seq) from auditql.changes), 0),
-      coalesce((select max(seq) from auditql.activity), 0))::int8 as head`.execute(db);
+      coalesce((select max(seq) from auditql.activity), 0),
+      coalesce((select max(seq) from auditql.attributions), 0))::int8 as head`.execute(db);
   return r.rows[0]?.head ?? '0';
 }
 
