@@ -103,6 +103,34 @@ describe('attribution settlement', () => {
     for (const r of results) expect(r).toEqual(results[0]);
   });
 
+  it('records whether evidence came with its change or later (what Subscription.actorUpdated follows)', async () => {
+    const server = 'late-1';
+    const p = (x: string) => `${server}:${x}`;
+    await write('src-late', [pgChange({ pos: p('c1'), server, txId: '900' }), ctx({ pos: p('x1'), server, txId: '900', user: 'ann@example.com' })]);
+    await write('src-late', [audit({ pos: p('a1'), server, txId: '900', user: 'ann' })]); // later: an update
+    await write('src-late', [audit({ pos: p('a0'), server, txId: '901', user: 'ben' })]); // activity first …
+    await write('src-late', [pgChange({ pos: p('c2'), server, txId: '901', id: 2 })]); // … settled with its change
+    await write('src-late', [pgChange({ pos: p('c3'), server, txId: '902', id: 3 })]);
+    // one batch with a change of its own and evidence for an earlier one
+    await write('src-late', [
+      pgChange({ pos: p('c4'), server, txId: '903', id: 4 }),
+      audit({ pos: p('a3'), server, txId: '902', user: 'cat' }),
+      audit({ pos: p('a4'), server, txId: '903', user: 'dan' }),
+    ]);
+    await write('src-late', [pgChange({ pos: p('c5'), server, txId: null, id: 5, user: 'oracle_user' })]);
+    const r = await w.pool.query<{ position: string; evidence: string; settled_with_change: boolean | null }>(
+      `select c.position, at.evidence, at.settled_with_change from auditql.attributions at join auditql.changes c on c.seq = at.change_seq
+       where c.source = 'src-late' order by c.position, at.evidence`);
+    expect(r.rows.map((x) => [x.position.slice(server.length + 1), x.evidence, x.settled_with_change])).toEqual([
+      ['c1', 'ACTIVITY_TX', false],
+      ['c1', 'APP_CONTEXT', true],
+      ['c2', 'ACTIVITY_TX', true],
+      ['c3', 'ACTIVITY_TX', false],
+      ['c4', 'ACTIVITY_TX', true],
+      ['c5', 'SOURCE', true],
+    ]);
+  });
+
   it('is idempotent: settling everything again, or redelivering, adds nothing', async () => {
     const before = (await w.pool.query('select count(*)::int as n from auditql.attributions')).rows[0].n as number;
     const seqs = await w.pool.query<{ kind: string; seqs: string[] }>(
