@@ -9,12 +9,20 @@ import { parseIngestArgs } from './commands/ingest-options.js';
 import { ingestFileCommand } from './commands/ingest-file.js';
 
 const USAGE_CODES = new Set<string>([ErrorCode.BAD_CONFIG, ErrorCode.UNKNOWN_FORMAT]);
+/** Commands configured only by the environment: an argument is a mistake (`serve --port 5000` would be ignored). */
+const NO_ARGUMENTS = new Set(['migrate', 'serve', 'start']);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
+  if (!command || command === 'help' || argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
+  }
+  if (NO_ARGUMENTS.has(command) && rest.length > 0) {
+    throw new AuditqlError(
+      ErrorCode.BAD_CONFIG,
+      `auditql ${command} takes no arguments (got ${JSON.stringify(rest.join(' '))}); it is configured by environment variables: run auditql --help`,
+    );
   }
   const env = loadEnv();
   const log = stderrLogger(env.logLevel);

@@ -11,6 +11,7 @@ import type { Keyset } from '../warehouse/queries/keyset.js';
 export type CursorKind = 'change' | 'activity' | 'actor update';
 
 const PREFIX: Record<CursorKind, string> = { change: 'c1', activity: 'a1', 'actor update': 'u1' };
+const NAME: Record<CursorKind, string> = { change: 'a change', activity: 'an activity event', 'actor update': 'an actor update' };
 const INT = /^-?\d{1,19}$/;
 const SEQ = /^\d{1,19}$/;
 
@@ -20,7 +21,7 @@ function encode(kind: CursorKind, k: Keyset): string {
 
 function decode(kinds: readonly CursorKind[], cursor: string): Keyset {
   const bad = () =>
-    new AuditqlError(ErrorCode.BAD_CURSOR, `not a ${kinds.join(' or ')} cursor from this API: pass a \`cursor\` or \`endCursor\` it returned`);
+    new AuditqlError(ErrorCode.BAD_CURSOR, `not the cursor of ${kinds.map((k) => NAME[k]).join(' or ')} from this API: pass a \`cursor\` or \`endCursor\` it returned`);
   if (cursor.length === 0 || cursor.length > 80 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
   const parts = Buffer.from(cursor, 'base64url').toString('utf8').split(':');
   if (parts.length !== 3 || !kinds.some((k) => PREFIX[k] === parts[0])) throw bad();

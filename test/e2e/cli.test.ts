@@ -64,4 +64,15 @@ describe('auditql CLI (built)', () => {
     expect(down.stderr).not.toMatch(/s3cret/);
     expect(down.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace for an expected failure
   });
+
+  it('prints its usage for --help after any command, and refuses arguments a command would ignore', async () => {
+    for (const args of [['--help'], ['serve', '--help'], ['ingest', '--from', 'file', '-h']]) {
+      const r = await auditql(args);
+      expect([args, r.code]).toEqual([args, 0]);
+      expect(r.stdout).toMatch(/^auditql — who changed what/);
+    }
+    const extra = await auditql(['serve', '--port', '5000']);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toMatch(/auditql serve takes no arguments .*environment variables/);
+  });
 });
