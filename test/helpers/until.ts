@@ -11,3 +11,17 @@ export async function until(what: string, cond: () => boolean | Promise<boolean>
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * Probes until `check` holds on what `probe` returned, and returns that; the failure says what was last
+ * seen. Every 50 ms, since a probe is usually a query (the warehouse is written asynchronously).
+ */
+export async function probeUntil<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const last = await probe();
+    if (check(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
