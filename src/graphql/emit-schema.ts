@@ -2,21 +2,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import { buildApiSchema, printApiSchema } from './schema.js';
-
-/** The repository root: the nearest directory above this file with auditql's package.json. */
-export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'auditql') return dir;
-    if (dirname(dir) === dir) throw new Error('cannot find the auditql package root');
-  }
-}
 
 export const SCHEMA_FILE = 'schema/schema.graphql';
 
 async function main(): Promise<void> {
-  const path = join(repoRoot(), SCHEMA_FILE);
+  const path = join(packageRoot(), SCHEMA_FILE);
   const sdl = printApiSchema(await buildApiSchema());
   const before = existsSync(path) ? readFileSync(path, 'utf8') : null;
   mkdirSync(dirname(path), { recursive: true });

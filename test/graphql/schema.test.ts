@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApiSchema, printApiSchema } from '../../src/graphql/schema.js';
-import { repoRoot, SCHEMA_FILE } from '../../src/graphql/emit-schema.js';
+import { SCHEMA_FILE } from '../../src/graphql/emit-schema.js';
+import { packageRoot } from '../../src/package-root.js';
 import { graphqlJs } from '../../src/graphql/graphql-js.js';
 
-const root = repoRoot();
+const root = packageRoot();
 
 describe('schema/schema.graphql', () => {
   it('matches the schema the code builds (run `npm run schema` after changing the API)', async () => {

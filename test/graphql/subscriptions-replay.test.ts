@@ -5,7 +5,6 @@
  * slow to keep up, dropped with the documented error and close code, then resuming from its last cursor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { WarehouseSink } from '../../src/warehouse/sink.js';
 import { openWarehouse, type WarehouseDb } from '../../src/warehouse/db.js';
@@ -16,18 +15,11 @@ import { silentLogger } from '../../src/log.js';
 import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
 import type { SubscriptionOptions } from '../../src/graphql/subscriptions/graphql-ws-transport.js';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
+import { connect, subscribe, type Sub } from '../helpers/graphql-ws-client.js';
+import { until } from '../helpers/until.js';
 import { postGraphql } from './helpers.js';
 import { mkActivity, mkChange } from './seed.js';
 
-interface Closed {
-  readonly code: number;
-  readonly reason: string;
-}
-interface Sub<T> {
-  readonly results: ExecutionResult<T>[];
-  readonly errors: unknown[];
-  dispose(): void;
-}
 interface Msg {
   changeAdded: { id: string; cursor: string };
 }
@@ -38,34 +30,6 @@ class PausableWebSocket extends WebSocket {
   constructor(...args: ConstructorParameters<typeof WebSocket>) {
     super(...args);
     PausableWebSocket.last = this;
-  }
-}
-
-function connect(httpUrl: string, impl: unknown = WebSocket): { client: Client; closed: Closed[] } {
-  const closed: Closed[] = [];
-  const client = createClient({
-    url: httpUrl.replace(/^http/, 'ws'),
-    webSocketImpl: impl,
-    retryAttempts: 0,
-    on: { closed: (e) => void closed.push({ code: (e as Closed).code, reason: String((e as Closed).reason) }) },
-  });
-  return { client, closed };
-}
-
-function subscribe<T>(client: Client, query: string, variables?: Record<string, unknown>): Sub<T> {
-  const s: Sub<T> = { results: [], errors: [], dispose: () => {} };
-  s.dispose = client.subscribe<T>(
-    { query, ...(variables ? { variables } : {}) },
-    { next: (r) => void s.results.push(r as ExecutionResult<T>), error: (e) => void s.errors.push(e), complete: () => {} },
-  );
-  return s;
-}
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -256,7 +220,7 @@ describe('a client that cannot keep up', () => {
     try {
       const [seq0] = await write([mkChange({ table: 'slow', key: { id: 0 } })]);
       const cursor0 = await cursorOf(api, 'slow');
-      const c = connect(api.url, PausableWebSocket);
+      const c = connect(api.url, { webSocketImpl: PausableWebSocket });
       const big = 'x'.repeat(20_000);
       const query = `subscription($after: String) { changeAdded(filter: {table: "slow"}, after: $after) { id cursor after } }`;
       const s = subscribe<Msg>(c.client, query, { after: cursor0 });

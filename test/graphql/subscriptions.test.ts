@@ -4,8 +4,7 @@
  * errors, the auth hook, and fan-out cost (docs/subscriptions.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { WarehouseSink } from '../../src/warehouse/sink.js';
 import { settleAttribution } from '../../src/warehouse/attribution.js';
 import type { AuditEvent } from '../../src/model/events.js';
@@ -16,50 +15,10 @@ import { executionKey } from '../../src/graphql/subscriptions/shared-execution.j
 import { graphqlJs } from '../../src/graphql/graphql-js.js';
 import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
+import { connect, subscribe, type Sub } from '../helpers/graphql-ws-client.js';
+import { until } from '../helpers/until.js';
 import { countingWarehouse, postGraphql } from './helpers.js';
 import { attribute, mkActivity, mkChange, mkContext } from './seed.js';
-
-// ───────────── client side: graphql-ws's createClient over `ws` ─────────────
-
-interface Closed {
-  readonly code: number;
-  readonly reason: string;
-}
-interface Sub<T> {
-  readonly results: ExecutionResult<T>[];
-  readonly errors: unknown[];
-  completed: boolean;
-  dispose(): void;
-}
-
-function connect(httpUrl: string, connectionParams?: Record<string, unknown>): { client: Client; closed: Closed[] } {
-  const closed: Closed[] = [];
-  const client = createClient({
-    url: httpUrl.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    ...(connectionParams ? { connectionParams } : {}),
-    on: { closed: (e) => void closed.push({ code: (e as Closed).code, reason: String((e as Closed).reason) }) },
-  });
-  return { client, closed };
-}
-
-function subscribe<T>(client: Client, query: string, variables?: Record<string, unknown>): Sub<T> {
-  const s: Sub<T> = { results: [], errors: [], completed: false, dispose: () => {} };
-  s.dispose = client.subscribe<T>(
-    { query, ...(variables ? { variables } : {}) },
-    { next: (r) => void s.results.push(r as ExecutionResult<T>), error: (e) => void s.errors.push(e), complete: () => void (s.completed = true) },
-  );
-  return s;
-}
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 // ───────────── writing: the real sink, as an ingest process does ─────────────
 
@@ -83,7 +42,7 @@ let w: TestWarehouse;
 let api: ApiServer;
 const clients: Client[] = [];
 const client = (params?: Record<string, unknown>) => {
-  const c = connect(api.url, params);
+  const c = connect(api.url, params ? { connectionParams: params } : {});
   clients.push(c.client);
   return c;
 };
@@ -259,14 +218,14 @@ describe('connection_init and the auth hook', () => {
     const w2 = await freshWarehouse();
     const api2 = await startApiServer({ warehouse: w2, port: 0, host: '127.0.0.1', subscriptions: { auth } });
     try {
-      const denied = connect(api2.url, { token: 'wrong' });
+      const denied = connect(api2.url, { connectionParams: { token: 'wrong' } });
       const s1 = subscribe<ChangeMsg>(denied.client, 'subscription { changeAdded { id } }');
       await until('the close', () => denied.closed.length > 0);
       expect(denied.closed[0]).toEqual({ code: 4403, reason: 'Forbidden' });
       expect(s1.results).toEqual([]);
       await denied.client.dispose();
 
-      const allowed = connect(api2.url, { token: 'let-me-in' });
+      const allowed = connect(api2.url, { connectionParams: { token: 'let-me-in' } });
       const base = (await write(w2, [mkChange({ table: 'auth', key: { id: 1 } })])).change[0]!;
       const r = await postGraphql<{ changes: { edges: { cursor: string }[] } }>(api2.url, '{ changes(first: 1) { edges { cursor } } }');
       const s2 = subscribe<ChangeMsg>(allowed.client, 'subscription($a: String) { changeAdded(after: $a) { id } }', { a: r.data!.changes.edges[0]!.cursor });

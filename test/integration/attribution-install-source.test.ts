@@ -51,9 +51,17 @@ afterAll(async () => {
 });
 
 describe('auditql install-source + auditql.set_actor', () => {
-  it('sql/source/set_actor.sql is what `auditql install-source --print` writes', () => {
-    expect(readFileSync(`${ROOT}sql/source/set_actor.sql`, 'utf8')).toBe(setActorSql());
-    expect(setActorSql("my'app")).toContain(`pg_logical_emit_message(true, 'my''app', message::text)`);
+  it('`auditql install-source --print` writes sql/source/set_actor.sql, with the context prefix put in', async () => {
+    const file = readFileSync(`${ROOT}sql/source/set_actor.sql`, 'utf8');
+    expect(setActorSql()).toBe(file);
+    const printed = await run(process.execPath, [`${ROOT}bin/auditql.js`, 'install-source', '--print'], { cwd: ROOT });
+    expect(printed.stdout).toBe(file);
+    // The prefix goes exactly where the default stands (the message and its comment), quoted, and nowhere else.
+    const custom = setActorSql("my'app$&");
+    expect(custom).toContain(`pg_logical_emit_message(true, 'my''app$&', message::text)`);
+    expect(custom).toContain(`(prefix 'my''app$&')`);
+    expect(custom).not.toContain(`'auditql'`);
+    expect(custom.replaceAll(`'my''app$&'`, `'auditql'`)).toBe(file);
   });
 
   it('validates its options, naming the flag', () => {

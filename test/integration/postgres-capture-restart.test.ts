@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createDatabase, freshWarehouse, type TestWarehouse } from '../helpers/db.js';
+import { probeUntil } from '../helpers/until.js';
 import { decodeContext } from '../../src/decoders/context.js';
 import { pgoutputDecoder } from '../../src/decoders/pgoutput/decoder.js';
 import { IngestPipeline } from '../../src/ingest/pipeline.js';
@@ -19,16 +20,6 @@ import { WarehouseSink, type Batch } from '../../src/warehouse/sink.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHANGES_PER_TX = 2;
-
-async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const last = await probe();
-    if (check(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Source transactions ids [from, to): each inserts a row and updates it (2 changes); every 10th carries context. */
 async function workload(pool: pg.Pool, from: number, to: number): Promise<void> {
@@ -111,7 +102,7 @@ describe('postgres capture restart', () => {
       const second = await startPostgresCapture({
         pool: w.pool, sourceName: 'crash', sourceUrl: src.url, publication: 'items_pub', slot: 'crash_slot', ctx: decodeContext(), log: silentLogger,
       });
-      await until('all changes', countChanges(w, 'crash'), (n) => n >= 300 * CHANGES_PER_TX);
+      await probeUntil('all changes', countChanges(w, 'crash'), (n) => n >= 300 * CHANGES_PER_TX);
       await second.stop();
       await expectExactlyOnce(w, 'crash', 300);
     } finally {
@@ -140,24 +131,24 @@ describe('postgres capture restart', () => {
     };
     try {
       let current = run();
-      await until('the slot', async () => (await pool.query(`select active from pg_replication_slots where slot_name = 'kill_slot'`)).rows[0]?.active as boolean | undefined, (a) => a === true);
+      await probeUntil('the slot', async () => (await pool.query(`select active from pg_replication_slots where slot_name = 'kill_slot'`)).rows[0]?.active as boolean | undefined, (a) => a === true);
       const writing = workload(pool, 0, 500);
       // kill -9 three times at different points of the stream, restarting at once each time
       for (const threshold of [60, 400, 750]) {
-        await until(`${threshold} changes stored`, countChanges(w, 'cli'), (n) => n >= threshold);
+        await probeUntil(`${threshold} changes stored`, countChanges(w, 'cli'), (n) => n >= threshold);
         current.child.kill('SIGKILL');
         expect((await current.exited).signal).toBe('SIGKILL');
         expect(await countChanges(w, 'cli')()).toBeLessThan(500 * CHANGES_PER_TX);
         current = run();
       }
       await writing;
-      await until('all changes after the restarts', countChanges(w, 'cli'), (n) => n >= 500 * CHANGES_PER_TX);
+      await probeUntil('all changes after the restarts', countChanges(w, 'cli'), (n) => n >= 500 * CHANGES_PER_TX);
       current.child.kill('SIGTERM');
       const end = await current.exited;
       expect(end.code, end.stderr).toBe(143);
       expect(end.stderr).toMatch(/capture stopped/);
       await expectExactlyOnce(w, 'cli', 500);
-      const slot = await until('slot released and confirmed', async () =>
+      const slot = await probeUntil('slot released and confirmed', async () =>
         (await pool.query(`select active, confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = 'kill_slot'`)).rows[0],
       (s) => s.active === false);
       const cp = (await w.pool.query(`select position from auditql.checkpoints where source = 'cli'`)).rows[0].position as string;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { createDatabase, freshWarehouse, type TestWarehouse } from '../helpers/db.js';
+import { probeUntil } from '../helpers/until.js';
 import { decodeContext } from '../../src/decoders/context.js';
 import type { Logger } from '../../src/log.js';
 import { startPostgresCapture, type PostgresCapture } from '../../src/cli/commands/ingest-postgres.js';
@@ -16,18 +17,6 @@ interface Logged { level: string; msg: string }
 function memoryLogger(lines: Logged[]): Logger {
   const at = (level: string) => (msg: string) => { lines.push({ level, msg }); };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-/** Poll until `check` holds (the warehouse is written asynchronously); fail with what was last seen. */
-async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T;
-  for (;;) {
-    last = await probe();
-    if (check(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const SCHEMA = `
@@ -138,7 +127,7 @@ describe('postgres capture', () => {
     const t4 = await tx([`truncate order_lines`]);
     await srcPool.query(`select pg_logical_emit_message(false, 'auditql', '{"user":"nobody"}')`);
 
-    const rows = await until('13 changes', changes, (r) => r.length >= 13);
+    const rows = await probeUntil('13 changes', changes, (r) => r.length >= 13);
     expect(rows).toHaveLength(13);
     const seen = rows.map((r) => [r.tx_id, r.operation, r.table_name, Number(r.tx_order)]);
     expect(seen).toEqual([
@@ -201,7 +190,7 @@ describe('postgres capture', () => {
     });
     expect(rows[12]).toMatchObject({ operation: 'TRUNCATE', key: {}, key_source: 'NONE', before: null, after: null });
 
-    const contexts = await until('2 contexts', async () =>
+    const contexts = await probeUntil('2 contexts', async () =>
       (await w.pool.query(`select tx_id, app_user, content, server, prefix from auditql.contexts where source = 'pg-test' order by seq`)).rows,
     (r) => r.length >= 2);
     expect(contexts).toEqual([
@@ -223,10 +212,10 @@ describe('postgres capture', () => {
     ]);
 
     // the checkpoint is the last commit's end LSN, and the slot was told it (acknowledged after the commit)
-    const cp = await until('checkpoint', async () =>
+    const cp = await probeUntil('checkpoint', async () =>
       (await w.pool.query(`select stream, position from auditql.checkpoints where source = 'pg-test'`)).rows, (r) => r.length === 1);
     expect(cp[0].stream).toBe('slot:aq_slot');
-    const slot = await until('slot confirmation', async () =>
+    const slot = await probeUntil('slot confirmation', async () =>
       (await srcPool.query(`select confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = 'aq_slot'`)).rows[0].lsn as string,
     (lsn) => lsn === cp[0].position);
     expect(slot).toBe(cp[0].position);
@@ -238,11 +227,11 @@ describe('postgres capture', () => {
       `select pg_terminate_backend(active_pid) as ok from pg_replication_slots where slot_name = 'aq_slot' and active_pid is not null`);
     expect(killed.rows).toEqual([{ ok: true }]);
     const t = await tx([`insert into order_lines values (9, 1, 'after-drop', 1)`, `insert into order_lines values (9, 2, 'after-drop', 1)`]);
-    const rows = await until('changes after the drop', changes, (r) => r.length >= before + 2);
+    const rows = await probeUntil('changes after the drop', changes, (r) => r.length >= before + 2);
     expect(rows).toHaveLength(before + 2);
     expect(rows.slice(-2).map((r) => [r.tx_id, r.key])).toEqual([[t.xid, { order_id: 9, line_no: 1 }], [t.xid, { order_id: 9, line_no: 2 }]]);
     expect(logs.some((l) => l.level === 'warn' && /source connection lost .*reconnecting in \d+ ms/.test(l.msg))).toBe(true);
-    await until('reconnect logged', async () => logs.some((l) => /re-established/.test(l.msg)), Boolean);
+    await probeUntil('reconnect logged', async () => logs.some((l) => /re-established/.test(l.msg)), Boolean);
     const dupes = await w.pool.query(`select position, count(*) from auditql.changes group by 1 having count(*) > 1`);
     expect(dupes.rows).toEqual([]);
   });
@@ -252,9 +241,9 @@ describe('postgres capture', () => {
     const before = await cp();
     await srcPool.query(`insert into not_published select generate_series(100, 200)`);
     const hb = (await srcPool.query(`select pg_logical_emit_message(false, 'auditql-heartbeat', '')::text as lsn`)).rows[0].lsn as string;
-    const after = await until('checkpoint past the heartbeat', cp, (p) => p !== before);
+    const after = await probeUntil('checkpoint past the heartbeat', cp, (p) => p !== before);
     expect((await srcPool.query(`select $1::pg_lsn > $2::pg_lsn as past`, [after, hb])).rows[0].past).toBe(true);
-    await until('slot confirmation', async () =>
+    await probeUntil('slot confirmation', async () =>
       (await srcPool.query(`select confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = 'aq_slot'`)).rows[0].lsn as string,
     (lsn) => lsn === after);
   });
@@ -263,7 +252,7 @@ describe('postgres capture', () => {
     const summary = await capture.stop();
     expect(summary.deadLettered).toBe(0);
     expect(summary.skippedBy).toMatchObject({ NOT_AUDIT: 2, NON_TRANSACTIONAL_MESSAGE: 1 });
-    const slot = await until('slot released', async () =>
+    const slot = await probeUntil('slot released', async () =>
       (await srcPool.query(`select active from pg_replication_slots where slot_name = 'aq_slot'`)).rows[0].active as boolean, (a) => a === false);
     expect(slot).toBe(false);
   });

@@ -16,26 +16,30 @@ import { DecodeError } from '../../src/errors.js';
 const decimalSchema = (scale: string) => ({ type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale, 'connect.decimal.precision': '10' } });
 
 describe('Debezium decimals', () => {
-  it('reads big-endian two\'s-complement bytes', () => {
-    expect(unscaledFromBase64('AOHJ')).toBe(57801n); // 00 E1 C9
-    expect(unscaledFromBase64('OSw=')).toBe(14636n); // 39 2C
-    expect(unscaledFromBase64('+w==')).toBe(-5n); // FB
-    expect(unscaledFromBase64('/x43')).toBe(-57801n); // FF 1E 37 = 2^24 - 57801
-    expect(unscaledFromBase64('gA==')).toBe(-128n); // 80
-    expect(unscaledFromBase64('AIA=')).toBe(128n); // 00 80
-    expect(unscaledFromBase64('')).toBe(0n);
-    expect(unscaledFromBase64('not base64!')).toBeNull();
+  it.each([
+    ['AOHJ', '00 E1 C9', 57801n],
+    ['OSw=', '39 2C', 14636n],
+    ['+w==', 'FB', -5n],
+    ['/x43', 'FF 1E 37 = 2^24 - 57801', -57801n],
+    ['gA==', '80', -128n],
+    ['AIA=', '00 80', 128n],
+    ['', 'no bytes', 0n],
+    ['not base64!', 'not base64', null],
+  ])("reads big-endian two's-complement bytes: %j (%s) is %s", (base64, _bytes, unscaled) => {
+    expect(unscaledFromBase64(base64)).toBe(unscaled);
   });
 
-  it('formats with exactly `scale` fraction digits', () => {
-    expect(formatDecimal(57801n, 2)).toBe('578.01');
-    expect(formatDecimal(-5n, 2)).toBe('-0.05');
-    expect(formatDecimal(0n, 2)).toBe('0.00');
-    expect(formatDecimal(57800n, 2)).toBe('578.00');
-    expect(formatDecimal(57801n, 0)).toBe('57801');
-    expect(formatDecimal(-1n, 0)).toBe('-1');
-    expect(formatDecimal(12n, -3)).toBe('12000');
-    expect(formatDecimal(7n, 5)).toBe('0.00007');
+  it.each([
+    [57801n, 2, '578.01'],
+    [-5n, 2, '-0.05'],
+    [0n, 2, '0.00'],
+    [57800n, 2, '578.00'],
+    [57801n, 0, '57801'],
+    [-1n, 0, '-1'],
+    [12n, -3, '12000'],
+    [7n, 5, '0.00007'],
+  ])('formats with exactly `scale` fraction digits: %s at scale %s is %s', (unscaled, scale, text) => {
+    expect(formatDecimal(unscaled, scale)).toBe(text);
   });
 
   it('decodes Decimal with the schema scale, negative values and scale 0', () => {
@@ -73,16 +77,18 @@ describe('Debezium decimals', () => {
 });
 
 describe('Debezium temporal values', () => {
-  it('converts epoch days to proleptic Gregorian dates', () => {
-    expect(formatDate(0n)).toBe('1970-01-01');
-    expect(formatDate(-1n)).toBe('1969-12-31');
-    expect(formatDate(17702n)).toBe('2018-06-20');
-    expect(formatDate(11016n)).toBe('2000-02-29');
-    expect(formatDate(2932896n)).toBe('9999-12-31');
-    expect(formatDate(2932897n)).toBe('+010000-01-01');
-    expect(formatDate(-719162n)).toBe('0001-01-01');
-    expect(formatDate(-719528n)).toBe('0000-01-01');
-    expect(formatDate(-719529n)).toBe('-000001-12-31');
+  it.each([
+    [0n, '1970-01-01'],
+    [-1n, '1969-12-31'],
+    [17702n, '2018-06-20'],
+    [11016n, '2000-02-29'],
+    [2932896n, '9999-12-31'],
+    [2932897n, '+010000-01-01'],
+    [-719162n, '0001-01-01'],
+    [-719528n, '0000-01-01'],
+    [-719529n, '-000001-12-31'],
+  ])('converts epoch days to proleptic Gregorian dates: day %s is %s', (days, date) => {
+    expect(formatDate(days)).toBe(date);
   });
 
   it('maps the PostgreSQL date infinity sentinels', () => {
@@ -92,29 +98,31 @@ describe('Debezium temporal values', () => {
     expect(formatDate(PG_DATE_NEGATIVE_INFINITY)).toBe('-infinity');
   });
 
-  it('formats timestamps without zone in ms, µs and ns, trimming trailing zeros', () => {
-    expect(formatTimestamp(1529507596945104n, 'us')).toBe('2018-06-20T15:13:16.945104');
-    expect(formatTimestamp(1529507596945n, 'ms')).toBe('2018-06-20T15:13:16.945');
-    expect(formatTimestamp(1529507596945104123n, 'ns')).toBe('2018-06-20T15:13:16.945104123');
-    expect(formatTimestamp(1529507596900000n, 'us')).toBe('2018-06-20T15:13:16.9');
-    expect(formatTimestamp(1529507596000n, 'ms')).toBe('2018-06-20T15:13:16');
-    expect(formatTimestamp(0n, 'ms')).toBe('1970-01-01T00:00:00');
-    expect(formatTimestamp(-1n, 'us')).toBe('1969-12-31T23:59:59.999999');
+  it.each([
+    [1529507596945104n, 'us', '2018-06-20T15:13:16.945104'],
+    [1529507596945n, 'ms', '2018-06-20T15:13:16.945'],
+    [1529507596945104123n, 'ns', '2018-06-20T15:13:16.945104123'],
+    [1529507596900000n, 'us', '2018-06-20T15:13:16.9'],
+    [1529507596000n, 'ms', '2018-06-20T15:13:16'],
+    [0n, 'ms', '1970-01-01T00:00:00'],
+    [-1n, 'us', '1969-12-31T23:59:59.999999'],
+    // The PostgreSQL timestamp infinity sentinels, in any unit
+    [9223372036825200000n, 'us', 'infinity'],
+    [-9223372036832400000n, 'us', '-infinity'],
+    [9223372036825200000n, 'ms', 'infinity'],
+  ] as const)('formats a timestamp without zone (ms, µs, ns; trailing zeros trimmed): %s %s is %s', (value, unit, text) => {
+    expect(formatTimestamp(value, unit)).toBe(text);
   });
 
-  it('maps the PostgreSQL timestamp infinity sentinels in any unit', () => {
-    expect(formatTimestamp(9223372036825200000n, 'us')).toBe('infinity');
-    expect(formatTimestamp(-9223372036832400000n, 'us')).toBe('-infinity');
-    expect(formatTimestamp(9223372036825200000n, 'ms')).toBe('infinity');
-  });
-
-  it('formats times of day, 24:00:00 and MySQL durations', () => {
-    expect(formatTimeOfDay(54796945n, 'ms')).toBe('15:13:16.945');
-    expect(formatTimeOfDay(54796945104n, 'us')).toBe('15:13:16.945104');
-    expect(formatTimeOfDay(54796000000000n, 'ns')).toBe('15:13:16');
-    expect(formatTimeOfDay(0n, 'us')).toBe('00:00:00');
-    expect(formatTimeOfDay(86400000000n, 'us')).toBe('24:00:00');
-    expect(formatTimeOfDay(-3020399000000n, 'us')).toBe('-838:59:59');
+  it.each([
+    [54796945n, 'ms', '15:13:16.945'],
+    [54796945104n, 'us', '15:13:16.945104'],
+    [54796000000000n, 'ns', '15:13:16'],
+    [0n, 'us', '00:00:00'],
+    [86400000000n, 'us', '24:00:00'],
+    [-3020399000000n, 'us', '-838:59:59'], // a MySQL duration
+  ] as const)('formats times of day, 24:00:00 and MySQL durations: %s %s is %s', (value, unit, text) => {
+    expect(formatTimeOfDay(value, unit)).toBe(text);
   });
 
   it('decodes by logical type name, and leaves non-integers alone', () => {

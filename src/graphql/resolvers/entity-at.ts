@@ -1,5 +1,5 @@
 /** Time travel: `entityAt` (the row as it was, pinned as JSON) and `entityAtDetail` (the row and how sure). */
-import { Arg, Ctx, Query, Resolver } from 'type-graphql';
+import { Args, ArgsType, Ctx, Field, Query, Resolver } from 'type-graphql';
 import { entityChangesBackward, latestTruncate, type EntityRef } from '../../warehouse/queries/entity-history.js';
 import type { ChangeRecord } from '../../warehouse/queries/change-record.js';
 import type { JsonRow } from '../../model/json.js';
@@ -39,6 +39,28 @@ export async function entityStateAt(ctx: ApiContext, e: Omit<EntityRef, 'exactSc
   return { ...rebuilt, existence: 'EXISTS', asOf: changeNode(latest) };
 }
 
+/** The arguments both queries take, declared once so they stay the same: a row (table, key, optionally database and schema) and a time. */
+@ArgsType()
+class EntityAtArgs {
+  @Field(() => String)
+  table!: string;
+
+  @Field(() => JSONScalar)
+  key!: unknown;
+
+  @Field(() => DateTimeScalar)
+  at!: Date;
+
+  @Field(() => String, { nullable: true })
+  database?: string | null;
+
+  @Field(() => String, { nullable: true })
+  schema?: string | null;
+}
+
+const stateOf = (ctx: ApiContext, { table, key, at, database, schema }: EntityAtArgs) =>
+  entityStateAt(ctx, { table, keyText: keyTextOf(key), database, schema }, at);
+
 @Resolver()
 export class EntityAtQueries {
   @Query(() => JSONScalar, {
@@ -46,26 +68,12 @@ export class EntityAtQueries {
     description:
       'The row as it was at a time, rebuilt from its history; null when it did not exist (deleted, truncated, or no history). Columns no change image tells are left out: `entityAtDetail` says whether the row is complete.',
   })
-  async entityAt(
-    @Arg('table', () => String) table: string,
-    @Arg('key', () => JSONScalar) key: unknown,
-    @Arg('at', () => DateTimeScalar) at: Date,
-    @Arg('database', () => String, { nullable: true }) database: string | null | undefined,
-    @Arg('schema', () => String, { nullable: true }) schema: string | null | undefined,
-    @Ctx() ctx: ApiContext,
-  ): Promise<JsonRow | null> {
-    return (await entityStateAt(ctx, { table, keyText: keyTextOf(key), database, schema }, at)).row;
+  async entityAt(@Args(() => EntityAtArgs) args: EntityAtArgs, @Ctx() ctx: ApiContext): Promise<JsonRow | null> {
+    return (await stateOf(ctx, args)).row;
   }
 
   @Query(() => EntityState, { description: '`entityAt` with how sure the answer is: whether the row existed, whether every column is known, and the change it rests on.' })
-  entityAtDetail(
-    @Arg('table', () => String) table: string,
-    @Arg('key', () => JSONScalar) key: unknown,
-    @Arg('at', () => DateTimeScalar) at: Date,
-    @Arg('database', () => String, { nullable: true }) database: string | null | undefined,
-    @Arg('schema', () => String, { nullable: true }) schema: string | null | undefined,
-    @Ctx() ctx: ApiContext,
-  ): Promise<EntityStateValue> {
-    return entityStateAt(ctx, { table, keyText: keyTextOf(key), database, schema }, at);
+  entityAtDetail(@Args(() => EntityAtArgs) args: EntityAtArgs, @Ctx() ctx: ApiContext): Promise<EntityStateValue> {
+    return stateOf(ctx, args);
   }
 }

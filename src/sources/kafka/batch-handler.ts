@@ -20,7 +20,7 @@ import type { Logger } from '../../log.js';
 import type { SourceRecord } from '../source.js';
 import type { DurableOffsets } from './durable-offsets.js';
 import type { PartitionPauser } from './partition-pauser.js';
-import type { RecordQueue } from './record-queue.js';
+import type { RecordQueue } from '../record-queue.js';
 import { heartbeatWhile } from './heartbeat-while.js';
 import { streamOf, toSourceRecord } from './kafka-record.js';
 

@@ -12,7 +12,7 @@ import { AssignmentGate } from './assignment.js';
 import { createBatchHandler } from './batch-handler.js';
 import { DurableOffsets } from './durable-offsets.js';
 import { PartitionPauser } from './partition-pauser.js';
-import { RecordQueue } from './record-queue.js';
+import { RecordQueue } from '../record-queue.js';
 
 export interface KafkaIntakeOptions {
   /** This source's warehouse checkpoints: stream → next offset. */
@@ -35,7 +35,7 @@ export class KafkaIntake {
   private readonly gate: AssignmentGate;
 
   constructor(o: KafkaIntakeOptions) {
-    this.queue = new RecordQueue<SourceRecord>(o.queueCapacity ?? 10_000, () => this.pauser.resumeAll());
+    this.queue = new RecordQueue<SourceRecord>(o.queueCapacity ?? 10_000, { onLow: () => this.pauser.resumeAll() });
     this.gate = new AssignmentGate({ checkpoints: o.checkpoints, committed: o.committed, seek: o.seek, offsets: this.offsets, log: o.log });
     this.eachBatch = createBatchHandler({
       queue: this.queue,

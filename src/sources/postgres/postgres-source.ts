@@ -24,7 +24,7 @@ import { databaseOf, sourceClientConfig } from './connection.js';
 import { formatLsn, isLsn, maxLsn, parseLsn } from './lsn.js';
 import { preflight, type PreflightResult } from './preflight.js';
 import { ProtocolError, RecordBuilder } from './record-builder.js';
-import { RecordQueue } from './record-queue.js';
+import { RecordQueue } from '../record-queue.js';
 import { RelationCatalog } from './relation-catalog.js';
 import { ReplicationSession } from './replication-session.js';
 
@@ -60,13 +60,13 @@ export class PostgresSource implements Source {
   private stopping = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  private readonly queue: RecordQueue;
+  private readonly queue: RecordQueue<SourceRecord>;
   private readonly catalog: RelationCatalog;
 
   constructor(private readonly o: PostgresSourceOptions, private readonly pool: pg.Pool, private readonly pre: PreflightResult) {
     this.description = `postgres ${databaseOf(o.url)} slot ${o.slot} publication ${o.publication}`;
     this.stream = slotStream(o.slot);
-    this.queue = new RecordQueue(o.queueCapacity ?? 2000);
+    this.queue = new RecordQueue<SourceRecord>(o.queueCapacity ?? 2000);
     this.catalog = new RelationCatalog(pool, o.log);
     const checkpoint = o.startLsn ? parseLsn(o.startLsn) : null;
     this.acked = maxLsn(checkpoint ?? 0n, pre.slotConfirmed);
@@ -116,7 +116,8 @@ export class PostgresSource implements Source {
   /** Stop producing records; the replication connection stays open for the final acknowledgement until close(). */
   stop(): void {
     this.stopping = true;
-    this.queue.close();
+    // Queued records are dropped, not handed over: none will be acknowledged, so the slot sends them again.
+    this.queue.discard();
     this.wake?.();
   }
 

@@ -10,7 +10,7 @@
  * `seq > after and seq <= upto` (with `upto` a head read earlier) returns the same rows whenever it runs —
  * replay pages and live reads are the same query and meet without a gap or a duplicate.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Warehouse } from '../tables.js';
 import { changeColumns, type ChangeRecord } from './change-record.js';
 import { activityColumns, type ActivityRecord } from './activity-record.js';
@@ -27,6 +27,12 @@ export interface FeedSlice {
   readonly limit: number;
 }
 
+/** `after < seq <= upto` of the aliased table: the one condition replay pages and live reads share (see above). */
+const inSlice = (alias: string, s: FeedSlice): RawBuilder<boolean> => {
+  const seq = sql.ref(`${alias}.seq`);
+  return sql<boolean>`${seq} > ${s.after}::int8 and ${seq} <= ${s.upto}::int8`;
+};
+
 /**
  * The highest feed seq visible now ("0" in an empty warehouse): of changes, activity and attribution
  * evidence (which actor updates follow, attribution-updates.ts). An index probe per partition
@@ -42,18 +48,14 @@ export async function feedHead(db: Kysely<Warehouse>): Promise<string> {
 
 /** Changes matching `q` in the slice, oldest seq first. */
 export async function feedChanges(db: Kysely<Warehouse>, q: ChangeQuery, s: FeedSlice): Promise<ChangeRecord[]> {
-  const where = changeConditions(q);
-  where.push(sql`c.seq > ${s.after}::int8`, sql`c.seq <= ${s.upto}::int8`);
   const r = await sql<ChangeRecord>`select ${changeColumns('c')} from auditql.changes c
-    where ${allOf(where)} order by c.seq limit ${s.limit}`.execute(db);
+    where ${allOf([...changeConditions(q), inSlice('c', s)])} order by c.seq limit ${s.limit}`.execute(db);
   return r.rows;
 }
 
 /** Activity matching `q` in the slice, oldest seq first. */
 export async function feedActivity(db: Kysely<Warehouse>, q: ActivityQuery, s: FeedSlice): Promise<ActivityRecord[]> {
-  const where = activityConditions(q);
-  where.push(sql`a.seq > ${s.after}::int8`, sql`a.seq <= ${s.upto}::int8`);
   const r = await sql<ActivityRecord>`select ${activityColumns('a')} from auditql.activity a
-    where ${allOf(where)} order by a.seq limit ${s.limit}`.execute(db);
+    where ${allOf([...activityConditions(q), inSlice('a', s)])} order by a.seq limit ${s.limit}`.execute(db);
   return r.rows;
 }
