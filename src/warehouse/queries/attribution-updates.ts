@@ -14,7 +14,7 @@ import type { Warehouse } from '../tables.js';
 import { changeColumns, type ChangeRecord } from './change-record.js';
 import { changeConditions, type ChangeQuery } from './change-page.js';
 import { attributionColumns, type AttributionRecord } from './attributions.js';
-import type { FeedSlice } from './feed.js';
+import { inSlice, type FeedSlice } from './feed.js';
 import { allOf } from './keyset.js';
 
 export interface ActorUpdateRecord {
@@ -30,7 +30,7 @@ const PREFIX = 'at_';
 /** Updates about changes matching `q` in the slice, oldest seq first. */
 export async function feedActorUpdates(db: Kysely<Warehouse>, q: ChangeQuery, s: FeedSlice): Promise<ActorUpdateRecord[]> {
   const where = changeConditions(q);
-  where.push(sql`at.seq > ${s.after}::int8`, sql`at.seq <= ${s.upto}::int8`, sql`at.settled_with_change is not true`);
+  where.push(inSlice('at', s), sql`at.settled_with_change is not true`);
   const r = await sql<Record<string, unknown>>`select ${attributionColumns('at', PREFIX)}, ${changeColumns('c')}
     from auditql.attributions at join auditql.changes c on c.seq = at.change_seq
     where ${allOf(where)} order by at.seq limit ${s.limit}`.execute(db);

@@ -28,7 +28,7 @@ export interface FeedSlice {
 }
 
 /** `after < seq <= upto` of the aliased table: the one condition replay pages and live reads share (see above). */
-const inSlice = (alias: string, s: FeedSlice): RawBuilder<boolean> => {
+export const inSlice = (alias: string, s: FeedSlice): RawBuilder<boolean> => {
   const seq = sql.ref(`${alias}.seq`);
   return sql<boolean>`${seq} > ${s.after}::int8 and ${seq} <= ${s.upto}::int8`;
 };
