@@ -1,7 +1,7 @@
 /**
- * Events → column arrays for the sink's `INSERT … SELECT FROM unnest(…)` statements. One table per event
- * kind; each spec lists the column, its SQL array type, and how to read it from the event. Keeping this in
- * one place keeps the insert statements and the read-back mapping (rows.ts) honest with migrations/.
+ * Events → the cells of the sink's COPY rows (direct-write.ts, staged-write.ts). One table per event kind;
+ * each spec lists the column, its SQL type, and how to read it from the event. Keeping this in one place
+ * keeps the COPY column lists, the staging tables and the read-back mapping (rows.ts) honest with migrations/.
  */
 import type {
   ActivityEvent, AuditEvent, ChangeEvent, ContextEvent, SchemaChangeEvent, TransactionEvent,
