@@ -77,40 +77,29 @@ describe('WarehouseSink direct write', () => {
     const events = [mk('r1', 1), mk('r2', 2, null), mk('r3', 3), ctx('rc1', 'alice')];
     const first = await sink.write(batch('again', events));
     expect(first).toMatchObject({ stored: 4, duplicates: 0 });
-    const listener = new pg.Client({ connectionString: w.url });
-    await listener.connect();
-    const notes: string[] = [];
-    listener.on('notification', (n) => notes.push(n.payload ?? ''));
-    await listener.query(`LISTEN ${FEED_CHANNEL}`);
+    const feed = await listenToFeed();
     try {
       const again = await sink.write(batch('again', events));
       expect(again).toMatchObject({ stored: 0, duplicates: 4, seqs: { change: [], activity: [], context: [] } });
-      // a round trip on the listener after the commit: a notification would have arrived before its reply
-      await listener.query('select 1');
-      expect(notes).toEqual([]);
+      expect(await feed.received()).toEqual([]);
       expect(await staged(pool)).toBe(false);
     } finally {
-      await listener.end();
+      await feed.end();
       await pool.end();
     }
     expect((await stored('again')).map((x) => x.position)).toEqual(['r1', 'r2', 'r3']);
   });
 
   it('two sinks writing overlapping batches at once: each position once, duplicates counted, seqs increasing in commit order', async () => {
-    const listener = new pg.Client({ connectionString: w.url });
-    await listener.connect();
-    const commits: string[] = [];
-    listener.on('notification', (n) => commits.push(n.payload ?? ''));
-    await listener.query(`LISTEN ${FEED_CHANNEL}`);
+    const feed = await listenToFeed();
     try {
       for (let round = 0; round < 4; round++) {
         const source = `both-${round}`;
         const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => mk(`x${from + i}`, from + i));
         const a = [...range(0, 1500), ...range(0, 10)]; // 10 in-batch repeats
         const b = range(1000, 2500); // 500 overlap with a
-        commits.length = 0;
         const [ra, rb] = await Promise.all([new WarehouseSink(w.pool).write(batch(source, a)), new WarehouseSink(w.pool).write(batch(source, b))]);
-        await listener.query('select 1');
+        const commits = await feed.received();
 
         const rows = await stored(source);
         expect(rows).toHaveLength(2500);
@@ -130,7 +119,7 @@ describe('WarehouseSink direct write', () => {
         expect(BigInt(first.seqs.change.at(-1)!)).toBeLessThan(BigInt(second.seqs.change[0]!));
       }
     } finally {
-      await listener.end();
+      await feed.end();
     }
   });
 
@@ -170,6 +159,25 @@ describe('WarehouseSink direct write', () => {
     }
   });
 });
+
+/** The sink's feed notifications (max seq per commit, in commit order). */
+async function listenToFeed(): Promise<{ received(): Promise<string[]>; end(): Promise<void> }> {
+  const listener = new pg.Client({ connectionString: w.url });
+  await listener.connect();
+  let payloads: string[] = [];
+  listener.on('notification', (n) => payloads.push(n.payload ?? ''));
+  await listener.query(`LISTEN ${FEED_CHANNEL}`);
+  return {
+    /** What arrived since the last call. A round trip first: a notification committed before it arrives before its reply. */
+    async received() {
+      await listener.query('select 1');
+      const got = payloads;
+      payloads = [];
+      return got;
+    },
+    end: () => listener.end(),
+  };
+}
 
 /** Readiness, not sleep: poll until some backend waits on a lock the rogue connection holds. */
 async function waitUntilBlockedBy(rogue: pg.Client): Promise<void> {
