@@ -1,7 +1,7 @@
 /**
- * Events → column arrays for the sink's `INSERT … SELECT FROM unnest(…)` statements. One table per event
- * kind; each spec lists the column, its SQL array type, and how to read it from the event. Keeping this in
- * one place keeps the insert statements and the read-back mapping (rows.ts) honest with migrations/.
+ * Events → the cells of the sink's COPY rows (direct-write.ts, staged-write.ts). One table per event kind;
+ * each spec lists the column, its SQL type, and how to read it from the event. Keeping this in one place
+ * keeps the COPY column lists, the staging tables and the read-back mapping (rows.ts) honest with migrations/.
  */
 import type {
   ActivityEvent, AuditEvent, ChangeEvent, ContextEvent, SchemaChangeEvent, TransactionEvent,
@@ -115,12 +115,14 @@ export interface KindTable<E extends AuditEvent> {
   readonly columns: readonly ColumnSpec<E>[];
   /** The unique constraint that absorbs redelivery. */
   readonly conflict: string;
+  /** Partitioned by `part_at`, which is then part of the unique key (a partition's index can only be unique over the partition key). */
+  readonly partitioned: boolean;
 }
 
 export const KIND_TABLES = {
-  change: { table: 'auditql.changes', columns: CHANGE_COLUMNS, conflict: '(source, position, part_at)' },
-  activity: { table: 'auditql.activity', columns: ACTIVITY_COLUMNS, conflict: '(source, position, part_at)' },
-  context: { table: 'auditql.contexts', columns: CONTEXT_COLUMNS, conflict: '(source, position)' },
-  transaction: { table: 'auditql.transaction_events', columns: TRANSACTION_COLUMNS, conflict: '(source, position)' },
-  'schema-change': { table: 'auditql.schema_changes', columns: SCHEMA_CHANGE_COLUMNS, conflict: '(source, position)' },
+  change: { table: 'auditql.changes', columns: CHANGE_COLUMNS, conflict: '(source, position, part_at)', partitioned: true },
+  activity: { table: 'auditql.activity', columns: ACTIVITY_COLUMNS, conflict: '(source, position, part_at)', partitioned: true },
+  context: { table: 'auditql.contexts', columns: CONTEXT_COLUMNS, conflict: '(source, position)', partitioned: false },
+  transaction: { table: 'auditql.transaction_events', columns: TRANSACTION_COLUMNS, conflict: '(source, position)', partitioned: false },
+  'schema-change': { table: 'auditql.schema_changes', columns: SCHEMA_CHANGE_COLUMNS, conflict: '(source, position)', partitioned: false },
 } as const satisfies { [K in AuditEvent['kind']]: KindTable<Extract<AuditEvent, { kind: K }>> };

@@ -1,21 +1,23 @@
 /**
  * The warehouse sink: writes one batch in one transaction — events of every kind, dead letters, the
  * consumer checkpoint and (for Firehose) the delivery id — so a crash at any point neither loses nor
- * duplicates anything (DESIGN.md "Warehouse"). Redelivered events hit the (source, position) unique keys
- * and are counted as duplicates. Rows get their feed sequence under a transaction-scoped advisory lock, so
- * `seq` only grows in commit order and a cursor never skips a row committed late.
+ * duplicates anything (DESIGN.md "Warehouse"). The transaction first takes the advisory lock FEED_LOCK and
+ * holds it until commit. Under it, each kind's rows not stored yet are found with one index probe per row,
+ * given their feed sequence in batch order, and COPYed straight into their table (direct-write.ts); events
+ * already stored for the source, and repeats within the batch, are counted as duplicates. Because every
+ * writer allocates `seq` under the lock, `seq` only grows in commit order and a cursor never skips a row
+ * committed late; because every writer inserts under it, the probe's answer still holds at the COPY. If a
+ * writer that ignored the lock races the COPY (unique violation), that kind falls back to the staging write
+ * (staged-write.ts: COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING).
  */
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import type { AuditEvent, EventKind } from '../model/events.js';
 import type { ErrorCode } from '../errors.js';
-import { KIND_TABLES, type ColumnSpec } from './columns.js';
 import { dayOf, EPOCH, PartitionManager } from './partitions.js';
-import { copyRow } from './copy-text.js';
+import { writeDirect } from './direct-write.js';
+import { writeStaged } from './staged-write.js';
 
-/** The lock every sink takes before allocating feed sequence numbers. */
+/** The lock every sink takes before it inserts event rows or allocates feed sequence numbers, held until commit. */
 export const FEED_LOCK = 7_411_000;
 /** NOTIFY channel that wakes API processes when rows were committed; payload = the highest seq. */
 export const FEED_CHANNEL = 'auditql_feed';
@@ -66,68 +68,25 @@ export interface BatchResult {
 export type AfterInsert = (client: pg.PoolClient, seqs: StoredSeqs) => Promise<void>;
 
 /**
- * Each kind is written in two steps inside the batch transaction: COPY (text format, the cheapest way
- * into PostgreSQL) into a per-session temporary staging table without indexes or WAL, then one
- * INSERT … SELECT that allocates feed sequence numbers in batch order and lets the unique key absorb
- * redelivered events. The staging table empties itself at commit.
+ * One kind's rows: the direct write (direct-write.ts), and the staging write (staged-write.ts) if a writer
+ * that ignored FEED_LOCK inserted one of the batch's keys between the probe and the COPY. The savepoint
+ * undoes the failed COPY's rows; the seqs it allocated stay unused (sequences are not transactional), and the
+ * staging write allocates new, higher ones, so seqs still grow in batch and commit order.
  */
-const stageTable = (kind: EventKind) => `pg_temp.auditql_stage_${kind.replace('-', '_')}`;
-
-function stageDdl(kind: EventKind, columns: readonly ColumnSpec<never>[]): string {
-  const cols = columns.map((c) => `${c.column} ${c.type}`).join(', ');
-  return `CREATE TEMP TABLE IF NOT EXISTS ${stageTable(kind).slice('pg_temp.'.length)} (n integer, position text, ${cols}) ON COMMIT DELETE ROWS`;
-}
-
-function insertSql(kind: EventKind, table: string, conflict: string, columns: readonly ColumnSpec<never>[]): string {
-  const names = columns.map((c) => c.column).join(', ');
-  return (
-    `INSERT INTO ${table} (seq, source, position, ${names}) ` +
-    `SELECT nextval('auditql.feed_seq'), $1, position, ${names} FROM (SELECT * FROM ${stageTable(kind)} ORDER BY n) s ` +
-    `ON CONFLICT ${conflict} DO NOTHING RETURNING seq`
-  );
-}
-
-interface KindSql { readonly stage: string; readonly copy: string; readonly insert: string }
-
-const SQL = Object.fromEntries(
-  Object.entries(KIND_TABLES).map(([kind, t]) => {
-    const cols = t.columns as readonly ColumnSpec<never>[];
-    const k = kind as EventKind;
-    return [k, {
-      stage: stageDdl(k, cols),
-      copy: `COPY ${stageTable(k)} (n, position, ${cols.map((c) => c.column).join(', ')}) FROM STDIN`,
-      insert: insertSql(k, t.table, t.conflict, cols),
-    } satisfies KindSql];
-  }),
-) as Record<EventKind, KindSql>;
-
-/** Staging tables are per session: remember which pooled connections already have them. */
-const staged = new WeakMap<object, Set<EventKind>>();
-
-async function copyInto(client: pg.PoolClient, kind: EventKind, events: readonly AuditEvent[]): Promise<void> {
-  let have = staged.get(client);
-  if (!have) staged.set(client, (have = new Set()));
-  if (!have.has(kind)) {
-    await client.query(SQL[kind].stage);
-    have.add(kind);
+async function writeKind(client: pg.PoolClient, source: string, kind: EventKind, events: readonly AuditEvent[]): Promise<string[]> {
+  await client.query('SAVEPOINT auditql_direct');
+  try {
+    const seqs = await writeDirect(client, source, kind, events);
+    await client.query('RELEASE SAVEPOINT auditql_direct');
+    return seqs;
+  } catch (err) {
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    await client.query('ROLLBACK TO SAVEPOINT auditql_direct');
+    return writeStaged(client, source, kind, events);
   }
-  const columns = KIND_TABLES[kind].columns as readonly ColumnSpec<AuditEvent>[];
-  const stream = client.query(copyFrom(SQL[kind].copy));
-  const done = finished(stream);
-  let chunk = '';
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    const cells: (string | number | boolean | null)[] = [i, e.position];
-    for (const c of columns) cells.push(c.get(e));
-    chunk += copyRow(cells);
-    if (chunk.length > 1 << 20) {
-      if (!stream.write(chunk)) await once(stream, 'drain');
-      chunk = '';
-    }
-  }
-  stream.end(chunk);
-  await done;
 }
+
+const UNIQUE_VIOLATION = '23505';
 
 const DEAD_LETTER_SQL =
   `INSERT INTO auditql.dead_letters (source, position, format, error_code, error_message, raw_value, raw_key, topic, kafka_partition, kafka_offset, headers) ` +
@@ -168,11 +127,10 @@ export class WarehouseSink {
       let stored = 0;
       let maxSeq = '0';
       for (const [kind, events] of byKind) {
-        await copyInto(client, kind, events);
-        const r = await client.query<{ seq: string }>(SQL[kind].insert, [batch.source]);
-        stored += r.rowCount ?? 0;
-        for (const row of r.rows) if (BigInt(row.seq) > BigInt(maxSeq)) maxSeq = row.seq;
-        if (kind === 'change' || kind === 'activity' || kind === 'context') seqs[kind].push(...r.rows.map((x) => x.seq));
+        const kindSeqs = await writeKind(client, batch.source, kind, events);
+        stored += kindSeqs.length;
+        for (const seq of kindSeqs) if (BigInt(seq) > BigInt(maxSeq)) maxSeq = seq;
+        if (kind === 'change' || kind === 'activity' || kind === 'context') seqs[kind].push(...kindSeqs);
       }
       let deadLettered = 0;
       if (batch.deadLetters.length > 0) {

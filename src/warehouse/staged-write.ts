@@ -1,0 +1,59 @@
+/**
+ * The staging write of one event kind: the sink's fallback (sink.ts). COPY into a per-session temporary
+ * staging table without indexes or WAL, then one INSERT … SELECT that allocates feed sequence numbers in
+ * batch order and lets the unique key absorb rows that already exist, also rows a concurrent writer
+ * inserted without taking FEED_LOCK (ON CONFLICT waits for it and skips). Every row is written twice, which
+ * is why the direct write (direct-write.ts) is the normal path. The staging table empties itself at commit.
+ */
+import type pg from 'pg';
+import type { AuditEvent, EventKind } from '../model/events.js';
+import { KIND_TABLES, type ColumnSpec } from './columns.js';
+import { copyRow } from './copy-text.js';
+import { copyRows } from './copy-stream.js';
+
+const stageTable = (kind: EventKind) => `pg_temp.auditql_stage_${kind.replace('-', '_')}`;
+
+function stageDdl(kind: EventKind, columns: readonly ColumnSpec<never>[]): string {
+  const cols = columns.map((c) => `${c.column} ${c.type}`).join(', ');
+  return `CREATE TEMP TABLE IF NOT EXISTS ${stageTable(kind).slice('pg_temp.'.length)} (n integer, position text, ${cols}) ON COMMIT DELETE ROWS`;
+}
+
+function insertSql(kind: EventKind, table: string, conflict: string, columns: readonly ColumnSpec<never>[]): string {
+  const names = columns.map((c) => c.column).join(', ');
+  return (
+    `INSERT INTO ${table} (seq, source, position, ${names}) ` +
+    `SELECT nextval('auditql.feed_seq'), $1, position, ${names} FROM (SELECT * FROM ${stageTable(kind)} ORDER BY n) s ` +
+    `ON CONFLICT ${conflict} DO NOTHING RETURNING seq`
+  );
+}
+
+interface KindSql { readonly stage: string; readonly copy: string; readonly insert: string }
+
+const SQL = Object.fromEntries(
+  Object.entries(KIND_TABLES).map(([kind, t]) => {
+    const cols = t.columns as readonly ColumnSpec<never>[];
+    const k = kind as EventKind;
+    return [k, {
+      stage: stageDdl(k, cols),
+      copy: `COPY ${stageTable(k)} (n, position, ${cols.map((c) => c.column).join(', ')}) FROM STDIN`,
+      insert: insertSql(k, t.table, t.conflict, cols),
+    } satisfies KindSql];
+  }),
+) as Record<EventKind, KindSql>;
+
+/** Store the events of one kind that are not stored yet; returns the new rows' seqs in batch order. */
+export async function writeStaged(client: pg.PoolClient, source: string, kind: EventKind, events: readonly AuditEvent[]): Promise<string[]> {
+  // Created in the batch transaction, so a batch that fails later takes the table with it: remembering
+  // "this connection has it" would break the connection's next fallback. IF NOT EXISTS costs one catalog
+  // probe, and this path only runs when the direct write met a writer that ignored FEED_LOCK.
+  await client.query(SQL[kind].stage);
+  const columns = KIND_TABLES[kind].columns as readonly ColumnSpec<AuditEvent>[];
+  await copyRows(client, SQL[kind].copy, events.length, (i) => {
+    const e = events[i]!;
+    const cells: (string | number | boolean | null)[] = [i, e.position];
+    for (const c of columns) cells.push(c.get(e));
+    return copyRow(cells);
+  });
+  const r = await client.query<{ seq: string }>(SQL[kind].insert, [source]);
+  return r.rows.map((x) => String(x.seq));
+}
