@@ -21,7 +21,12 @@ function rowFor(table: string, id: number, version: number): Record<string, unkn
   }
 }
 
+/** A number JSON.stringify cannot write exactly: a marked string, unquoted after stringify. */
+const exact = (digits: string) => `\u0000${digits}\u0000`;
+const EXACT = /"\\u0000(\d+)\\u0000"/g;
+
 /** Debezium PG envelope (schemaless), FORMATS.md §1.2–1.3. */
+
 export function event(i: number, versions: Map<number, number>): string {
   const table = TABLES[i % TABLES.length]!;
   const id = (i * 7919) % ENTITIES;
@@ -30,16 +35,21 @@ export function event(i: number, versions: Map<number, number>): string {
   const op = v === 0 ? 'c' : i % 50 === 0 ? 'd' : 'u';
   versions.set(key, op === 'd' ? 0 : v + 1);
   const ts = 1_795_000_000_000 + i * 3;
+  // Debezium 2.6+ adds ts_us/ts_ns beside ts_ms (FORMATS.md §1.2): commit time in µs from PostgreSQL, and
+  // ts_ns = ts_us × 1000 — 19 digits, beyond a double, written as exact digits (see `exact` below).
+  const tsUs = ts * 1000 + ((i * 617) % 1000);
   const lsn = 24_023_128 + i * 152;
   const payload = {
     before: op === 'c' ? null : rowFor(table, id, v - 1 < 0 ? 0 : v - 1),
     after: op === 'd' ? null : rowFor(table, id, v),
-    source: { version: '2.7.3.Final', connector: 'postgresql', name: 'shop', ts_ms: ts, snapshot: 'false', db: 'shop', sequence: `["${lsn - 152}","${lsn}"]`, schema: 'public', table, txId: 700 + Math.floor(i / 3), lsn, xmin: null },
+    source: { version: '2.7.3.Final', connector: 'postgresql', name: 'shop', ts_ms: ts, ts_us: tsUs, ts_ns: exact(`${tsUs}000`), snapshot: 'false', db: 'shop', sequence: `["${lsn - 152}","${lsn}"]`, schema: 'public', table, txId: 700 + Math.floor(i / 3), lsn, xmin: null },
     op,
     ts_ms: ts + 40,
+    ts_us: (ts + 40) * 1000 + 211,
+    ts_ns: exact(`${(ts + 40) * 1000 + 211}000`),
     transaction: null,
   };
-  return JSON.stringify(payload);
+  return JSON.stringify(payload).replace(EXACT, '$1');
 }
 
 /** Write `n` events as JSON lines; returns the file size. */
