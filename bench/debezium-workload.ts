@@ -26,7 +26,6 @@ const exact = (digits: string) => `\u0000${digits}\u0000`;
 const EXACT = /"\\u0000(\d+)\\u0000"/g;
 
 /** Debezium PG envelope (schemaless), FORMATS.md §1.2–1.3. */
-
 export function event(i: number, versions: Map<number, number>): string {
   const table = TABLES[i % TABLES.length]!;
   const id = (i * 7919) % ENTITIES;
