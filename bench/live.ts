@@ -22,9 +22,7 @@
  * row (readiness, not sleep), then BENCH_SAMPLES (default 200) samples at BENCH_RATE (default 10/s).
  * The last line is machine-readable.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import WebSocket from 'ws';
@@ -35,19 +33,10 @@ import { decodeContext } from '../src/decoders/context.js';
 import type { ChangeFeed } from '../src/feed/change-feed.js';
 import type { FeedStats } from '../src/feed/feed-stats.js';
 import { silentLogger, stderrLogger } from '../src/log.js';
-import { ensureDatabase } from '../src/warehouse/connect.js';
 import { openWarehouse } from '../src/warehouse/db.js';
-import { startEmbedded, type EmbeddedServer } from '../src/warehouse/embedded.js';
 import { migrate } from '../src/warehouse/migrate.js';
 import { FEED_CHANNEL } from '../src/warehouse/sink.js';
-
-const intEnv = (name: string, dflt: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v.replaceAll('_', ''));
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${v}: expected a positive integer`);
-  return n;
-};
+import { intEnv, scratchPostgres, workerChannel, type WorkerChannel } from './support.js';
 
 const TABLE = 'bench_events';
 const SUBSCRIPTION = `subscription BenchLive { changeAdded(filter: {table: "${TABLE}"}) { id after } }`;
@@ -97,21 +86,8 @@ async function captureWorker(warehouseUrl: string, sourceUrl: string, flushMs: n
   port.postMessage({ type: 'ready' } satisfies FromWorker);
 }
 
-function startWorker(data: Role) {
-  const w = new Worker(new URL(import.meta.url), { workerData: data });
-  const inbox: FromWorker[] = [];
-  const waiters: ((m: FromWorker) => void)[] = [];
-  w.on('message', (m: FromWorker) => (waiters.length ? waiters.shift()!(m) : inbox.push(m)));
-  w.on('error', (err) => process.stderr.write(`bench:live ${data.role} worker failed: ${err.stack ?? String(err)}\n`));
-  const next = () => new Promise<FromWorker>((res) => (inbox.length ? res(inbox.shift()!) : waiters.push(res)));
-  return {
-    worker: w,
-    next,
-    async ask(m: ToWorker): Promise<FromWorker> {
-      w.postMessage(m);
-      return next();
-    },
-  };
+function startWorker(data: Role): WorkerChannel<ToWorker, FromWorker> {
+  return workerChannel(new Worker(new URL(import.meta.url), { workerData: data }), `bench:live ${data.role}`);
 }
 
 // ───────────────────────────── measuring ─────────────────────────────
@@ -232,16 +208,11 @@ async function main(): Promise<void> {
   });
   const log = (m: string) => process.stderr.write(`bench:live ${m}\n`);
 
-  const dir = mkdtempSync(join(tmpdir(), 'auditql-bench-live-'));
-  chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own user and must reach the data directory
-  let embedded: EmbeddedServer | undefined;
+  const scratch = await scratchPostgres('auditql-bench-live-', ['bench_src', 'bench_wh']);
   const closers: (() => Promise<unknown>)[] = [];
   try {
-    embedded = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true });
-    await ensureDatabase(embedded.url('postgres'), 'bench_src');
-    await ensureDatabase(embedded.url('postgres'), 'bench_wh');
-    const srcUrl = embedded.url('bench_src');
-    const whUrl = embedded.url('bench_wh');
+    const srcUrl = scratch.url('bench_src');
+    const whUrl = scratch.url('bench_wh');
     const wh = openWarehouse(whUrl, { max: 2, applicationName: 'auditql-bench' });
     closers.push(() => wh.close());
     await migrate(wh.pool);
@@ -251,7 +222,7 @@ async function main(): Promise<void> {
     await src.query(`create table ${TABLE} (id bigserial primary key, sample int not null, committed_ms float8 not null)`);
     await src.query(`create publication bench_pub for table ${TABLE}`);
     const pgVersion = (await src.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v;
-    log(`PostgreSQL ${pgVersion} (embedded, port ${embedded.port}); ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    log(`PostgreSQL ${pgVersion} (embedded, port ${scratch.embedded.port}); ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
     const capture = startWorker({ role: 'capture', warehouseUrl: whUrl, sourceUrl: srcUrl, flushMs });
     closers.push(async () => {
@@ -374,8 +345,7 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});
-    await embedded?.stop().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.stop();
   }
 }
 

@@ -9,37 +9,29 @@
  *    positions and `extra`, and before/after rows of 11 columns whose changed_fields are derived from them.
  *    The load is not measured; a rerun against the same DATABASE_URL reuses rows already loaded.
  * 3. The real API server (`startApiServer`) in a worker thread, so the HTTP client never shares its event
- *    loop. One warm-up request records the statements the server runs; the raw side replays exactly those
- *    statements (table and key swapped per request) through a plain `pg` client.
+ *    loop. One warm-up request records the statements the server runs, and how: unnamed, or as a named
+ *    prepared statement (src/warehouse/named-statements.ts). The raw side replays exactly those statements
+ *    the same way (table and key swapped per request) through a plain `pg` client: that is the baseline.
  * 4. Sequential (GraphQL and SQL interleaved on the same random entity, taking turns to go first) and
  *    BENCH_CONCURRENCY-way concurrent.
- *    For reference, the same SQL as a named prepared statement (planned once per connection), and the
- *    planning and execution times PostgreSQL reports for it.
- * The last line is machine-readable: `graphql_p50_ms=… graphql_p99_ms=… sql_p50_ms=… sql_p99_ms=… ratio=…`.
+ *    For reference, the same SQL sent the other way (unnamed when the server names it, named when it does
+ *    not), PostgreSQL's planning and execution times for the unnamed statement, and for the named one after
+ *    thousands of executions: generic or custom plan, its shape, and the memory its cached plan holds.
+ * The last line is machine-readable: `graphql_p50_ms=… graphql_p99_ms=… sql_p50_ms=… sql_p99_ms=… ratio=…
+ * unnamed_sql_p50_ms=… unnamed_ratio=…` (sql_* is the SQL as the server sends it).
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { startApiServer } from '../src/graphql/server.js';
 import { silentLogger } from '../src/log.js';
 import { keyText } from '../src/model/row-key.js';
 import { CHANGE_COLUMNS } from '../src/warehouse/columns.js';
-import { ensureDatabase } from '../src/warehouse/connect.js';
 import { openWarehouse } from '../src/warehouse/db.js';
-import { startEmbedded, type EmbeddedServer } from '../src/warehouse/embedded.js';
 import { migrate } from '../src/warehouse/migrate.js';
 import { dayOf, PartitionManager } from '../src/warehouse/partitions.js';
-
-const intEnv = (name: string, dflt: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v.replaceAll('_', ''));
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${v}: expected a positive integer`);
-  return n;
-};
+import { intEnv, scratchPostgres, workerChannel, type ScratchPostgres } from './support.js';
 
 const SOURCE = 'auditql-bench';
 const TABLES = ['customers', 'orders'] as const;
@@ -54,6 +46,8 @@ const QUERY = `query BenchEntityHistory($table: String!, $key: JSON!) {
 interface Statement {
   readonly text: string;
   readonly values: readonly unknown[];
+  /** The prepared statement name the server used (src/warehouse/named-statements.ts), if any. */
+  readonly name?: string;
 }
 type ToWorker = { readonly type: 'capture'; readonly on: boolean } | { readonly type: 'stop' };
 type FromWorker =
@@ -66,13 +60,19 @@ type FromWorker =
 async function serve(url: string): Promise<void> {
   const port = parentPort!;
   const warehouse = openWarehouse(url, { max: 10, applicationName: 'auditql-bench-api' });
-  // Record what the resolvers send to PostgreSQL while capturing is on (Kysely calls client.query(text, values)).
+  // Record what the resolvers send to PostgreSQL while capturing is on: `query(text, values)`, or
+  // `query({ name, text, values })` for a named prepared statement.
   let captured: Statement[] | null = null;
   warehouse.pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     Object.assign(client, {
       query: (...args: unknown[]) => {
-        if (captured && typeof args[0] === 'string') captured.push({ text: args[0], values: (args[1] as unknown[]) ?? [] });
+        const [a, b] = args as [unknown, unknown];
+        if (captured && typeof a === 'string') captured.push({ text: a, values: (b as unknown[]) ?? [] });
+        else if (captured && a && typeof a === 'object' && typeof (a as Statement).text === 'string' && typeof (a as Statement).name === 'string') {
+          const q = a as Statement;
+          captured.push({ text: q.text, values: q.values ?? [], name: q.name });
+        }
         return query(...args);
       },
     });
@@ -258,22 +258,65 @@ function graphqlClient(endpoint: string, agent: http.Agent, query = QUERY) {
     });
 }
 
+/**
+ * How the raw side sends a statement: `server` exactly as the server did (named when it was), `unnamed`
+ * as a plain `query(text, values)` (planned on every execution), `named` as a named prepared statement
+ * whatever the server did.
+ */
+type Way = 'server' | 'unnamed' | 'named';
+
 /** The captured statements with the warm-up entity's table and key text swapped for another entity's. */
 function replayer(statements: readonly Statement[], warm: Target) {
   const warmKey = keyText(warm.key);
-  /** `prepared`: as named statements, so PostgreSQL plans each once per connection (not what Kysely does). */
-  return (client: pg.Pool | pg.Client, t: Target, prepared = false) => {
+  return (client: pg.Pool | pg.Client, t: Target, way: Way = 'server') => {
     const kt = keyText(t.key);
     const run = async () => {
       let rows: { committedAt: Date | null }[] = [];
       for (const [i, s] of statements.entries()) {
         const values = s.values.map((v) => (v === warmKey ? kt : v === warm.table ? t.table : v)) as unknown[];
-        const r = await (prepared ? client.query({ name: `bench-${i}`, text: s.text, values }) : client.query(s.text, values));
+        const name = way === 'unnamed' ? undefined : way === 'named' ? (s.name ?? `bench_${i}`) : s.name;
+        const r = await (name ? client.query({ name, text: s.text, values }) : client.query(s.text, values));
         if (rows.length === 0) rows = r.rows as { committedAt: Date | null }[];
       }
       return rows;
     };
     return run();
+  };
+}
+
+/**
+ * The named statement after many executions on `client`: the plan PostgreSQL now uses (generic or custom),
+ * its planning and execution time (EXPLAIN ANALYZE EXECUTE, median of 20), and the memory its cached
+ * plans hold in that backend.
+ */
+async function preparedPlan(client: pg.Client, name: string, values: readonly unknown[]) {
+  const counts = await client.query<{ generic_plans: string; custom_plans: string }>(
+    'select generic_plans, custom_plans from pg_prepared_statements where name = $1', [name]);
+  const p: number[] = [];
+  const e: number[] = [];
+  let plan = '';
+  for (let i = 0; i < 20; i++) {
+    // EXECUTE takes no bind parameters: the values go in as literals.
+    const args = values.map((v) => (typeof v === 'number' ? String(v) : client.escapeLiteral(String(v)))).join(', ');
+    const r = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) EXECUTE ${name}(${args})`);
+    plan = r.rows.map((x) => x['QUERY PLAN']).join('\n');
+    p.push(Number(/Planning Time: ([\d.]+)/.exec(plan)?.[1] ?? NaN));
+    e.push(Number(/Execution Time: ([\d.]+)/.exec(plan)?.[1] ?? NaN));
+  }
+  const mem = await client.query<{ bytes: string }>(
+    `select coalesce(sum(total_bytes), 0)::bigint as bytes from pg_backend_memory_contexts where name in ('CachedPlan', 'CachedPlanSource', 'CachedPlanQuery')`);
+  return {
+    generic: Number(counts.rows[0]?.generic_plans ?? NaN),
+    custom: Number(counts.rows[0]?.custom_plans ?? NaN),
+    planning: summary(p).p50,
+    execution: summary(e).p50,
+    // "Index Scan using changes_p20261024_table_name_key_text_part_at_seq_idx on changes_p20261024 c_1" → one kind per partition.
+    scans: plan.split('\n').flatMap((l) => {
+      const m = /(Index Only Scan|Index Scan|Seq Scan|Bitmap Heap Scan)(?: using (\S+))?/.exec(l);
+      return m ? [m[2] ? `${m[1]} using ${m[2].replace(/_p\d{8}_/, '_p*_')}` : m[1]!] : [];
+    }),
+    top: plan.split('\n').slice(0, 2).map((l) => l.replace(/^\s*(->\s*)?/, '').replace(/\s+\(.*$/, '')),
+    cachedPlanBytes: Number(mem.rows[0]!.bytes),
   };
 }
 
@@ -307,17 +350,13 @@ async function main(): Promise<void> {
   const log = (m: string) => process.stderr.write(`bench:query ${m}\n`);
   if (entities > changes) throw new Error('BENCH_ENTITIES must not exceed BENCH_CHANGES');
 
-  let embedded: EmbeddedServer | undefined;
-  let dir: string | undefined;
+  let embedded: ScratchPostgres | undefined;
   let url = process.env.DATABASE_URL;
   if (url) log(`warehouse: DATABASE_URL (bench rows use source '${SOURCE}')`);
   else {
-    dir = mkdtempSync(join(tmpdir(), 'auditql-bench-'));
-    chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own user and must reach the data directory
-    embedded = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true });
-    await ensureDatabase(embedded.url('postgres'), 'auditql_bench');
+    embedded = await scratchPostgres('auditql-bench-', ['auditql_bench']);
     url = embedded.url('auditql_bench');
-    log(`warehouse: fresh embedded PostgreSQL on port ${embedded.port}`);
+    log(`warehouse: fresh embedded PostgreSQL on port ${embedded.embedded.port}`);
   }
   const setup = openWarehouse(url, { max: 4, applicationName: 'auditql-bench-load' });
   let worker: Worker | undefined;
@@ -328,13 +367,10 @@ async function main(): Promise<void> {
     const loaded = await load(setup.pool, changes, entities, days, log);
     await setup.close();
 
-    worker = new Worker(new URL(import.meta.url), { workerData: { url } });
+    const channel = workerChannel<ToWorker, FromWorker>(new Worker(new URL(import.meta.url), { workerData: { url } }), 'bench:query server');
+    worker = channel.worker;
     const w = worker;
-    const inbox: FromWorker[] = [];
-    const waiters: ((m: FromWorker) => void)[] = [];
-    w.on('message', (m: FromWorker) => (waiters.length ? waiters.shift()!(m) : inbox.push(m)));
-    w.on('error', (err) => log(`server worker failed: ${err.stack ?? err}`));
-    const next = () => new Promise<FromWorker>((res) => (inbox.length ? res(inbox.shift()!) : waiters.push(res)));
+    const next = channel.next;
     const ready = await next();
     if (ready.type !== 'ready') throw new Error('server worker did not start');
     log(`server: ${ready.url} (worker thread)`);
@@ -356,12 +392,16 @@ async function main(): Promise<void> {
     if (first.errors || !first.data) throw new Error(`entityHistory failed: ${JSON.stringify(first.errors)}`);
     const statements = cap.statements.filter((s) => !/^\s*(begin|commit|rollback)\b/i.test(s.text));
     log(`one entityHistory(first: ${PAGE}) request ran ${statements.length} SQL statement(s):`);
-    for (const s of statements) log(`  ${s.text.replace(/\s+/g, ' ').slice(0, 400)}  -- ${JSON.stringify(s.values)}`);
+    for (const s of statements) log(`  ${s.name ? `[named ${s.name}] ` : '[unnamed] '}${s.text.replace(/\s+/g, ' ').slice(0, 400)}  -- ${JSON.stringify(s.values)}`);
+    const serverWay = statements.every((s) => s.name) ? 'named prepared statement' : statements.some((s) => s.name) ? 'partly named' : 'unnamed statement';
     const replay = replayer(statements, warm);
 
     const raw = new pg.Client({ connectionString: url, application_name: 'auditql-bench-sql' });
     await raw.connect();
     const rawPool = new pg.Pool({ connectionString: url, max: concurrency, application_name: 'auditql-bench-sql' });
+    // If the run fails, the warehouse stops under these connections: let the failure itself be reported.
+    raw.on('error', () => {});
+    rawPool.on('error', () => {});
 
     // Same answer both ways (a page of PAGE rows, newest first, plus one to tell hasNextPage).
     for (let i = 0; i < 20; i++) {
@@ -373,9 +413,12 @@ async function main(): Promise<void> {
         throw new Error(`GraphQL and SQL disagree for ${JSON.stringify(t)}: ${JSON.stringify({ a, b })}`);
       }
     }
+    // The raw side's reference way: unnamed when the server names its statement, named when it does not.
+    const otherWay: Way = statements.some((s) => s.name) ? 'unnamed' : 'named';
     for (let i = 0; i < 500; i++) {
       await gql(target(i));
       await replay(raw, target(i));
+      await replay(raw, target(i), otherWay);
     }
 
     // Sequential, interleaved: the same entity both ways, back to back.
@@ -393,12 +436,12 @@ async function main(): Promise<void> {
     const load0 = loadavg()[0]!;
     const gSeq: number[] = [];
     const sSeq: number[] = [];
-    const pSeq: number[] = [];
+    const oSeq: number[] = [];
     // The three ways take turns going first: whoever reads an entity first pays for its cold pages.
     const ways: [number[], (t: Target) => Promise<unknown>][] = [
       [gSeq, async (t) => { const g = await gql(t); if (!g.data) throw new Error(`entityHistory failed: ${JSON.stringify(g.errors)}`); }],
       [sSeq, (t) => replay(raw, t)],
-      [pSeq, (t) => replay(raw, t, true)],
+      [oSeq, (t) => replay(raw, t, otherWay)],
     ];
     for (let i = 0; i < iterations; i++) {
       const t = target(1000 + i);
@@ -432,19 +475,28 @@ async function main(): Promise<void> {
 
     const load1 = loadavg()[0]!;
     const planning = await planningMs(raw, statements[0]!, warm);
+    // The named statement on the raw connection after thousands of executions (the 6th+ may use a generic plan).
+    const named = await preparedPlan(raw, statements[0]!.name ?? 'bench_0', statements[0]!.values);
     await raw.end();
     await rawPool.end();
     agent.destroy();
 
     const gs = summary(gSeq);
     const ss = summary(sSeq);
+    const os = summary(oSeq);
     const ratio = gs.p50 / ss.p50;
+    const unnamedRatio = gs.p50 / (otherWay === 'unnamed' ? os : ss).p50;
     const out = (l: string) => process.stdout.write(l + '\n');
     out(`bench:query — entityHistory(first: ${PAGE}) over HTTP vs the same SQL through pg`);
     out(`warehouse: PostgreSQL ${pgVersion}${embedded ? ' (embedded)' : ''}, ${loaded.changes.toLocaleString('en')} changes, ` +
       `${loaded.entities.toLocaleString('en')} entities (${Math.round(loaded.changes / loaded.entities)} changes each), ` +
       `${loaded.partitions} partitions, ${(loaded.tableBytes / 2 ** 30).toFixed(2)} GiB with indexes; ${loaded.loadSeconds === null ? 'rows reused from an earlier run' : `loaded in ${loaded.loadSeconds.toFixed(0)} s (not measured)`}`);
-    out(`statements per request: ${statements.length}; planning the first: ${ms(planning.planning)} ms, executing it: ${ms(planning.execution)} ms (EXPLAIN ANALYZE, median of 20)`);
+    out(`statements per request: ${statements.length}, sent by the server as a ${serverWay}${statements[0]!.name ? ` (${statements[0]!.name})` : ''}`);
+    out(`  unnamed: planning ${ms(planning.planning)} ms, executing ${ms(planning.execution)} ms (EXPLAIN ANALYZE, median of 20)`);
+    out(`  named, after ${named.generic + named.custom} executions on one connection: ${named.generic} generic / ${named.custom} custom plans; ` +
+      `planning ${ms(named.planning)} ms, executing ${ms(named.execution)} ms (EXPLAIN ANALYZE EXECUTE, median of 20); cached plans hold ${(named.cachedPlanBytes / 1024).toFixed(0)} KiB in that backend`);
+    const scanKinds = [...new Set(named.scans)].map((k) => `${named.scans.filter((x) => x === k).length} × ${k}`);
+    out(`  its plan: ${named.top.join(' → ')} of ${scanKinds.join(', ')}`);
     out(`node ${process.version}, ${cpus().length} cpus; load average ${load0.toFixed(2)} before, ${load1.toFixed(2)} after measuring`);
     out('');
     out('                       p50 ms   p90 ms   p99 ms   max ms   req/s');
@@ -452,13 +504,15 @@ async function main(): Promise<void> {
       out(`${name.padEnd(22)} ${ms(s.p50).padStart(6)}   ${ms(s.p90).padStart(6)}   ${ms(s.p99).padStart(6)}   ${ms(s.max).padStart(6)}   ${s.rps ? s.rps.toFixed(0).padStart(5) : '    -'}`);
     row('graphql { __typename }', summary(fSeq));
     row('graphql sequential', gs);
-    row('sql sequential', ss);
-    row('sql prepared (named)', summary(pSeq));
+    row(otherWay === 'unnamed' ? 'sql as server (named)' : 'sql as server (unnamed)', ss);
+    row(otherWay === 'unnamed' ? 'sql unnamed' : 'sql named (reference)', os);
     row(`graphql ${concurrency} concurrent`, gConc);
     row(`sql ${concurrency} concurrent`, sConc);
     out('');
-    out(`target: graphql p50 <= 1 ms ${gs.p50 <= 1 ? 'met' : 'MISSED'}; <= 3x sql p50 ${ratio <= 3 ? 'met' : 'MISSED'} (ratio ${ratio.toFixed(2)}; concurrent ratio ${(gConc.p50 / sConc.p50).toFixed(2)})`);
-    out(`graphql_p50_ms=${ms(gs.p50)} graphql_p99_ms=${ms(gs.p99)} sql_p50_ms=${ms(ss.p50)} sql_p99_ms=${ms(ss.p99)} ratio=${ratio.toFixed(2)}`);
+    out(`target: graphql p50 <= 1 ms ${gs.p50 <= 1 ? 'met' : 'MISSED'}; <= 3x sql p50 ${ratio <= 3 ? 'met' : 'MISSED'} (ratio ${ratio.toFixed(2)} against the SQL as the server sends it; ` +
+      `${unnamedRatio.toFixed(2)} against it unnamed; concurrent ratio ${(gConc.p50 / sConc.p50).toFixed(2)})`);
+    out(`graphql_p50_ms=${ms(gs.p50)} graphql_p99_ms=${ms(gs.p99)} sql_p50_ms=${ms(ss.p50)} sql_p99_ms=${ms(ss.p99)} ratio=${ratio.toFixed(2)} ` +
+      `unnamed_sql_p50_ms=${ms((otherWay === 'unnamed' ? os : ss).p50)} unnamed_ratio=${unnamedRatio.toFixed(2)}`);
   } finally {
     if (worker) {
       worker.postMessage({ type: 'stop' } satisfies ToWorker);
@@ -470,7 +524,6 @@ async function main(): Promise<void> {
     }
     await setup.close();
     await embedded?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -11,7 +11,7 @@
  *   edges { node { id actor { dbUser } } } }` costs 1 + 100 × (1 + 1 + 1 + 2) = 501.
  */
 import type {
-  FieldNode, FragmentDefinitionNode, GraphQLCompositeType, GraphQLField, GraphQLSchema, OperationDefinitionNode, SelectionSetNode,
+  FieldNode, FragmentDefinitionNode, GraphQLError as GraphQLErrorType, GraphQLCompositeType, GraphQLField, GraphQLSchema, OperationDefinitionNode, SelectionSetNode,
   ValidationContext, ValidationRule,
 } from 'graphql';
 import { graphqlJs } from './graphql-js.js';
@@ -87,26 +87,32 @@ export function complexityOf(
   return { depth, cost };
 }
 
+/** `AUDITQL_QUERY_TOO_COMPLEX` for an operation over a limit, else null. */
+export function limitsError(
+  limits: QueryLimits, schema: GraphQLSchema, op: OperationDefinitionNode,
+  fragments: (name: string) => FragmentDefinitionNode | undefined | null, variables: Variables,
+): GraphQLErrorType | null {
+  const c = complexityOf(schema, op, fragments, variables);
+  const problem =
+    c.depth > limits.maxDepth
+      ? `nests fields ${c.depth} deep; the limit is ${limits.maxDepth}`
+      : c.cost > limits.maxCost
+        ? `would fetch about ${c.cost} fields; the limit is ${limits.maxCost} (lower \`first\` or select less)`
+        : null;
+  return problem ? new GraphQLError(`query is too complex: it ${problem}`, { nodes: [op], extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } }) : null;
+}
+
 /**
  * The rule: reports `AUDITQL_QUERY_TOO_COMPLEX` when the operation (the one named `operationName`, or
- * every operation when none is) exceeds a limit.
+ * every operation when none is) exceeds a limit. HTTP skips graphql's `validate` walk and calls
+ * `limitsError` on the operation Apollo resolved (server.ts).
  */
 export function queryLimitsRule(limits: QueryLimits, variables: Variables, operationName?: string | null): ValidationRule {
   return (context: ValidationContext) => ({
     OperationDefinition(op) {
       if (operationName && op.name?.value !== operationName) return false;
-      const c = complexityOf(context.getSchema(), op, (n) => context.getFragment(n), variables);
-      const problem =
-        c.depth > limits.maxDepth
-          ? `nests fields ${c.depth} deep; the limit is ${limits.maxDepth}`
-          : c.cost > limits.maxCost
-            ? `would fetch about ${c.cost} fields; the limit is ${limits.maxCost} (lower \`first\` or select less)`
-            : null;
-      if (problem) {
-        context.reportError(
-          new GraphQLError(`query is too complex: it ${problem}`, { nodes: [op], extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } }),
-        );
-      }
+      const error = limitsError(limits, context.getSchema(), op, (n) => context.getFragment(n), variables);
+      if (error) context.reportError(error);
       return false;
     },
   });

@@ -15,11 +15,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { GraphQLSchema } from 'graphql';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import type { FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { WarehouseDb } from '../warehouse/db.js';
 import { warehouseHealth } from '../warehouse/queries/health.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -27,14 +27,14 @@ import { ErrorCode } from '../errors.js';
 import { buildApiSchema } from './schema.js';
 import { createApiContext, type ApiContext } from './context.js';
 import { createFormatError } from './errors.js';
-import { DEFAULT_QUERY_LIMITS, queryLimitsRule, type QueryLimits } from './limits.js';
+import { DEFAULT_QUERY_LIMITS, limitsError, type QueryLimits } from './limits.js';
 import { DEFAULT_MAX_PAGE_SIZE } from './paging.js';
 import { graphiqlRouter } from './graphiql.js';
 import { graphqlJs } from './graphql-js.js';
 import { graphqlWsSubscriptions, type SubscriptionOptions } from './subscriptions/graphql-ws-transport.js';
 import { firehoseRouter, type FirehoseRouterOptions } from '../sources/firehose/firehose-router.js';
 
-const { GraphQLError, validate } = graphqlJs;
+const { GraphQLError, Kind } = graphqlJs;
 
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/healthz';
@@ -82,19 +82,30 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Runs the depth and cost rule with the request's variables, after parsing and before execution. */
+/**
+ * Checks depth and cost with the request's variables, after parsing and before execution, on the operation
+ * Apollo resolved — directly, not through graphql's `validate` (a TypeInfo walk of the whole document on
+ * every request cost more than the check itself).
+ */
 function limitsPlugin(limits: QueryLimits): ApolloServerPlugin<ApiContext> {
+  const hooks = {
+    async didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<ApiContext>) {
+      const { definitions } = rc.document;
+      const fragments = (name: string) =>
+        definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
+      // The operation that will run; with none resolved and no name given (several anonymous choices), all
+      // of them, as the validation rule does.
+      const ops = rc.operation ? [rc.operation]
+        : rc.request.operationName ? [] : definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      for (const op of ops) {
+        const error = limitsError(limits, rc.schema, op, fragments, rc.request.variables);
+        if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
+      }
+    },
+  };
   return {
     async requestDidStart() {
-      return {
-        async didResolveOperation(rc) {
-          const errors = validate(rc.schema, rc.document, [queryLimitsRule(limits, rc.request.variables, rc.operationName)]);
-          const first = errors[0];
-          if (first) {
-            throw new GraphQLError(first.message, { nodes: first.nodes, extensions: { ...first.extensions, http: { status: 400 } } });
-          }
-        },
-      };
+      return hooks;
     },
   };
 }
@@ -162,6 +173,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     logger: { debug: log.debug, info: log.info, warn: log.warn, error: log.error },
     plugins: [
       ApolloServerPluginLandingPageDisabled(), // GraphiQL is ours and offline; no CDN landing page
+      // No cache hints: audit answers are never cacheable by intermediaries. Apollo's default cache-control
+      // plugin would hook every field resolver (willResolveField) to compute a policy nobody reads.
+      ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(limits),
       {
         async serverWillStart() {

@@ -2,6 +2,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AuditqlError, ErrorCode } from '../errors.js';
+import { namingPool } from './named-statements.js';
 import type { Warehouse } from './tables.js';
 
 // int8 (bigint) as string, never a lossy number; timestamptz as Date (ms) — see docs/warehouse.md.
@@ -24,7 +25,8 @@ export function openWarehouse(url: string, opts: { max?: number; applicationName
   pool.on('error', () => {
     // an idle client lost its connection; the pool replaces it on next use
   });
-  const db = new Kysely<Warehouse>({ dialect: new PostgresDialect({ pool }) });
+  // Hot reads opted in with `executeNamed` run as named prepared statements (named-statements.ts).
+  const db = new Kysely<Warehouse>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
   let closed = false;
   return {
     pool,

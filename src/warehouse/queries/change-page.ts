@@ -4,6 +4,7 @@
  * index (and prunes partitions by time); feed order walks `seq` up, as subscriptions do.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { executeNamed } from '../named-statements.js';
 import type { Warehouse } from '../tables.js';
 import { changeColumns, type ChangeRecord } from './change-record.js';
 import { afterKeyset, allOf, orderBy, type Keyset, type PageOrder } from './keyset.js';
@@ -63,8 +64,11 @@ export function changeConditions(q: ChangeQuery): RawBuilder<unknown>[] {
 export async function pageChanges(db: Kysely<Warehouse>, q: ChangeQuery, page: PageRequest): Promise<ChangeRecord[]> {
   const where = changeConditions(q);
   if (page.after) where.push(afterKeyset('c', page.order, page.after));
-  const r = await sql<ChangeRecord>`select ${changeColumns('c')} from auditql.changes c
-    where ${allOf(where)} ${orderBy('c', page.order)} limit ${page.limit}`.execute(db);
+  const statement = sql<ChangeRecord>`select ${changeColumns('c')} from auditql.changes c
+    where ${allOf(where)} ${orderBy('c', page.order)} limit ${page.limit}`;
+  // One entity's page (entityHistory, whoChanged with a key) walks changes_entity whatever the values:
+  // a named statement, planned once per connection. Table-wide pages keep a plan made for their values.
+  const r = q.keyText != null && q.table != null ? await executeNamed(db, 'entity_page', statement) : await statement.execute(db);
   return r.rows;
 }
 

@@ -34,8 +34,18 @@ export interface ChangeRecord extends Keyset {
   readonly ingestedAt: Date;
 }
 
+// Built once per alias (Kysely builders are immutable): parsing 26 references on every query cost about
+// half of compiling an entity's page (~85 -> ~35 µs per compile).
+const columnsByAlias = new Map<string, RawBuilder<unknown>>();
+
 /** The SELECT list for alias `c`, in the shape of `ChangeRecord`. */
 export const changeColumns = (alias = 'c'): RawBuilder<unknown> => {
+  let columns = columnsByAlias.get(alias);
+  if (!columns) columnsByAlias.set(alias, (columns = buildChangeColumns(alias)));
+  return columns;
+};
+
+const buildChangeColumns = (alias: string): RawBuilder<unknown> => {
   const c = (col: string) => sql.ref(`${alias}.${col}`);
   return sql`${c('seq')} as "seq", ${partUsOf(alias)} as "partUs", ${c('source')} as "source",
     ${c('position')} as "position", ${c('format')} as "format", ${c('operation')} as "operation",

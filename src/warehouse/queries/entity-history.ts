@@ -3,6 +3,7 @@
  * (old values an incomplete before image lacks) are rebuilt from. All walk `changes_entity`.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { executeNamed } from '../named-statements.js';
 import type { Warehouse } from '../tables.js';
 import { changeColumns, type ChangeRecord } from './change-record.js';
 import { allOf, olderThan, type Keyset } from './keyset.js';
@@ -38,8 +39,9 @@ export async function entityChangesBackward(
 ): Promise<ChangeRecord[]> {
   const where = [sql`c.table_name = ${e.table}`, sql`c.key_text = ${e.keyText}`, ...scope('c', e)];
   where.push('atOrBefore' in bound ? sql`c.part_at <= ${bound.atOrBefore}::timestamptz` : olderThan('c', bound.olderThan));
-  const r = await sql<ChangeRecord>`select ${changeColumns('c')} from auditql.changes c
-    where ${allOf(where)} order by c.part_at desc, c.seq desc limit ${limit}`.execute(db);
+  // Walks changes_entity whatever the values (entityAt, history stitching): named, planned once per connection.
+  const r = await executeNamed(db, 'entity_backward', sql<ChangeRecord>`select ${changeColumns('c')} from auditql.changes c
+    where ${allOf(where)} order by c.part_at desc, c.seq desc limit ${limit}`);
   return r.rows;
 }
 
