@@ -90,7 +90,7 @@ export async function batchScope(client: pg.PoolClient, seqs: StoredSeqs): Promi
   const change = seqSet(seqs.change);
   const activity = seqSet(seqs.activity);
   const r = await client.query<{ first: string | null; last: string | null; tx_lo: string; tx_hi: string; session_lo: string; session_hi: string }>(
-    SQL, [change.min, change.max, activity.min, activity.max, seqs.context]);
+    { name: 'auditql_settle_scope', text: SQL, values: [change.min, change.max, activity.min, activity.max, seqs.context] });
   const row = r.rows[0];
   return {
     change,

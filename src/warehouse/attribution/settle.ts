@@ -10,6 +10,13 @@
  *
  * Nothing is ever guessed: a change without evidence gets no row, and evidence that disagrees is all kept
  * (the API flags the conflict).
+ *
+ * Each rule's statement is a named prepared statement (one fixed text per rule, so a connection holds at
+ * most four), leaving the plan choice to PostgreSQL (`plan_cache_mode = auto`): it keeps a generic plan
+ * where that costs no more than a custom one and plans afresh otherwise. For a live capture's one-change
+ * batch, planning is most of the work: 4 / 17 / 3 ms of planning against 0.4 / 1.4 / 0.3 ms of execution
+ * for the scope, transaction and session statements; the scope statement goes generic (4.0 → 1.0 ms), the
+ * other two stay custom — forcing generic plans would trade their per-batch estimates for default ones.
  */
 import type pg from 'pg';
 import type { StoredSeqs } from '../sink.js';
