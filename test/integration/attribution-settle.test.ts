@@ -131,6 +131,26 @@ describe('attribution settlement', () => {
     ]);
   });
 
+  it('a batch of changes alone still meets evidence stored before it: at a known time, of unknown time, or context', async () => {
+    const server = 'pre-1';
+    const p = (x: string) => `${server}:${x}`;
+    await write('src-pre', [
+      audit({ pos: p('a1'), server, txId: '950', user: 'gil' }),
+      audit({ pos: p('a2'), server, txId: '951', user: 'hal', at: null }), // stored at the epoch
+      ctx({ pos: p('x3'), server, txId: '952', user: 'ivy@example.com' }),
+    ]);
+    // changes-only batches of one transaction each, as the live capture writes them
+    for (const [n, txId] of [[1, '950'], [2, '951'], [3, '952'], [4, '953']] as const) { // 953: nothing stored
+      await write('src-pre', [pgChange({ pos: p(`c${n}`), server, txId, id: n })]);
+    }
+    const rows = facts(await evidenceOf([p('c1'), p('c2'), p('c3'), p('c4')]));
+    expect(rows.map((r) => [r.position.slice(server.length + 1), r.evidence, r.db_user ?? r.app_user])).toEqual([
+      ['c1', 'ACTIVITY_TX', 'gil'],
+      ['c2', 'ACTIVITY_TX', 'hal'],
+      ['c3', 'APP_CONTEXT', 'ivy@example.com'],
+    ]);
+  });
+
   it('is idempotent: settling everything again, or redelivering, adds nothing', async () => {
     const before = (await w.pool.query('select count(*)::int as n from auditql.attributions')).rows[0].n as number;
     const seqs = await w.pool.query<{ kind: string; seqs: string[] }>(

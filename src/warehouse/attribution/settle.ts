@@ -17,16 +17,20 @@
  * batch, planning is most of the work: 4 / 17 / 3 ms of planning against 0.4 / 1.4 / 0.3 ms of execution
  * for the scope, transaction and session statements; the scope statement goes generic (4.0 → 1.0 ms), the
  * other two stay custom — forcing generic plans would trade their per-batch estimates for default ones.
+ * A changes-only batch skips the transaction rule when no evidence for its transactions is stored at all
+ * (tx-precheck.ts, ~1.5 ms instead of ~13).
  */
 import type pg from 'pg';
 import type { StoredSeqs } from '../sink.js';
 import type { SettleCounts } from './evidence.js';
-import { settleTxEvidence } from './tx-evidence.js';
+import { settleTxEvidence, type TxEvidenceCounts } from './tx-evidence.js';
+import { txEvidenceStored } from './tx-precheck.js';
 import { settleSessionEvidence } from './session-evidence.js';
 import { settleSourceEvidence } from './source-evidence.js';
 import { batchScope } from './scope.js';
 
 const NONE: SettleCounts = Object.freeze({ appContext: 0, activityTx: 0, activitySession: 0, source: 0 });
+const NO_TX: TxEvidenceCounts = Object.freeze({ appContext: 0, activityTx: 0 });
 
 /** The sink's `AfterInsert` (src/warehouse/sink.ts): settle what this batch stored. */
 export async function settleAttribution(client: pg.PoolClient, seqs: StoredSeqs): Promise<void> {
@@ -38,7 +42,9 @@ export async function settleEvidence(client: pg.PoolClient, seqs: StoredSeqs): P
   const { change, activity, context } = seqs;
   if (change.length === 0 && activity.length === 0 && context.length === 0) return NONE;
   const scope = await batchScope(client, seqs);
-  const tx = await settleTxEvidence(client, scope);
+  // A changes-only batch (the live capture's) skips the transaction rule when nothing could match it.
+  const txPossible = activity.length > 0 || context.length > 0 || (await txEvidenceStored(client, scope));
+  const tx = txPossible ? await settleTxEvidence(client, scope) : NO_TX;
   const activitySession = change.length > 0 || activity.length > 0 ? await settleSessionEvidence(client, scope) : 0;
   const source = change.length > 0 ? await settleSourceEvidence(client, scope) : 0;
   return { ...tx, activitySession, source };
