@@ -6,7 +6,11 @@
  * node on, after pointing the operation's loaders at the event's batch.
  */
 import { Arg, Ctx, Resolver, Root, Subscription, type PubSub } from 'type-graphql';
+import type { Kysely } from 'kysely';
 import { AuditqlError, ErrorCode } from '../../errors.js';
+import type { FeedRow, FeedSpec } from '../../feed/feed-spec.js';
+import type { Warehouse } from '../../warehouse/tables.js';
+import type { Keyset } from '../../warehouse/queries/keyset.js';
 import type { ApiContext } from '../context.js';
 import { decodeActivityCursor, decodeChangeCursor, decodeFeedCursor } from '../cursor.js';
 import type { ActivityNode, ActorUpdateNode, ChangeNode } from '../nodes.js';
@@ -31,26 +35,23 @@ function feedContext(ctx: ApiContext): SubscriptionContext {
   return ctx;
 }
 
-export function subscribeChanges(context: ApiContext, args: FeedArgs<ChangeFilter>): AsyncIterable<FeedEvent<ChangeNode>> {
+/** Follow `spec` (made for the caller's warehouse) from above the seq of `after`, decoded by `decode`. */
+function follow<R extends FeedRow, T>(
+  context: ApiContext, spec: (db: Kysely<Warehouse>) => FeedSpec<R, T>, after: string | null | undefined, decode: (cursor: string) => Keyset,
+): AsyncIterable<T> {
   const ctx = feedContext(context);
-  const spec = changeFeedSpec(ctx.warehouse.db, changeQueryOf(args.filter));
-  const after = args.after == null ? null : BigInt(decodeChangeCursor(args.after).seq);
-  return ctx.feed.subscribe(spec, after, ctx.onDrop);
+  return ctx.feed.subscribe(spec(ctx.warehouse.db), after == null ? null : BigInt(decode(after).seq), ctx.onDrop);
 }
 
-export function subscribeActivity(context: ApiContext, args: FeedArgs<ActivityFilter>): AsyncIterable<FeedEvent<ActivityNode>> {
-  const ctx = feedContext(context);
-  const spec = activityFeedSpec(ctx.warehouse.db, activityQueryOf(args.filter));
-  const after = args.after == null ? null : BigInt(decodeActivityCursor(args.after).seq);
-  return ctx.feed.subscribe(spec, after, ctx.onDrop);
-}
+export const subscribeChanges = (context: ApiContext, args: FeedArgs<ChangeFilter>): AsyncIterable<FeedEvent<ChangeNode>> =>
+  follow(context, (db) => changeFeedSpec(db, changeQueryOf(args.filter)), args.after, decodeChangeCursor);
 
-export function subscribeActorUpdates(context: ApiContext, args: FeedArgs<ChangeFilter>): AsyncIterable<FeedEvent<ActorUpdateNode>> {
-  const ctx = feedContext(context);
-  const spec = actorUpdateFeedSpec(ctx.warehouse.db, changeQueryOf(args.filter));
-  const after = args.after == null ? null : BigInt(decodeFeedCursor(args.after).seq);
-  return ctx.feed.subscribe(spec, after, ctx.onDrop);
-}
+export const subscribeActivity = (context: ApiContext, args: FeedArgs<ActivityFilter>): AsyncIterable<FeedEvent<ActivityNode>> =>
+  follow(context, (db) => activityFeedSpec(db, activityQueryOf(args.filter)), args.after, decodeActivityCursor);
+
+/** Actor updates share the feed sequence with changes and activity: any of their cursors resumes them. */
+export const subscribeActorUpdates = (context: ApiContext, args: FeedArgs<ChangeFilter>): AsyncIterable<FeedEvent<ActorUpdateNode>> =>
+  follow(context, (db) => actorUpdateFeedSpec(db, changeQueryOf(args.filter)), args.after, decodeFeedCursor);
 
 const AFTER =
   'Resume after this `cursor` (of a `Change` or `Activity` received or paged before): first everything committed since, ' +
