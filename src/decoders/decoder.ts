@@ -4,22 +4,11 @@
  */
 import type { AuditEvent, SourceFormat } from '../model/events.js';
 import type { KeyColumns } from '../model/row-key.js';
+import type { RawRecord } from '../contracts/records.js';
+import type { LogFramer } from '../contracts/source.js';
 
-/** One record as a transport delivered it. Sources build these; decoders read them. */
-export interface RawRecord {
-  /** Unique per source and stable across redelivery (Kafka topic/partition/offset, or a content hash). */
-  readonly position: string;
-  /** The record value's bytes as received. null = Kafka tombstone. */
-  readonly value: Buffer | null;
-  /** The record key's bytes (Kafka key), when the transport has one. */
-  readonly key?: Buffer | null;
-  readonly topic?: string;
-  readonly partition?: number;
-  readonly offset?: string;
-  /** Transport timestamp (Kafka record timestamp, epoch ms as a string). */
-  readonly timestamp?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-}
+export type { RawRecord } from '../contracts/records.js';
+export type { LogFramer } from '../contracts/source.js';
 
 export type SkipReason = 'TOMBSTONE' | 'HEARTBEAT' | 'NOT_AUDIT' | 'MARKER' | 'EMPTY' | 'NON_TRANSACTIONAL_MESSAGE';
 
@@ -51,15 +40,6 @@ export interface DecodeContext {
    * on their events (src/ingest/server-identity.ts).
    */
   readonly server?: string;
-}
-
-/**
- * Splits a text log into entries for formats that are not JSON (pgAudit stderr and csvlog): one entry may
- * span several lines. Streaming: feed lines without their newline; get back the entries they completed.
- */
-export interface LogFramer {
-  line(text: string): string[];
-  end(): string[];
 }
 
 export interface Decoder {

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { ensureDatabase } from '../warehouse/connect.js';
-import { installSetActor } from '../cli/commands/install-source.js';
+import { installSetActor } from '../sources/postgres/set-actor.js';
 import { DEMO_DATABASE, DEMO_PASSWORD, DEMO_PUBLICATION, DEMO_ROLES, DEMO_SLOT, SEED_SQL, SHOP_SCHEMA_SQL } from './shop-schema.js';
 
 export interface DemoSource {

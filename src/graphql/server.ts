@@ -32,7 +32,9 @@ import { DEFAULT_MAX_PAGE_SIZE } from './paging.js';
 import { graphiqlRouter } from './graphiql.js';
 import { graphqlJs } from './graphql-js.js';
 import { graphqlWsSubscriptions, type SubscriptionOptions } from './subscriptions/graphql-ws-transport.js';
-import { firehoseRouter, type FirehoseRouterOptions } from '../sources/firehose/firehose-router.js';
+import type { ServerAttachment } from './server-attachment.js';
+
+export type { ServerAttachment } from './server-attachment.js';
 
 const { GraphQLError, Kind } = graphqlJs;
 
@@ -40,19 +42,6 @@ export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/healthz';
 /** Largest request body accepted on /graphql. */
 export const BODY_LIMIT = '256kb';
-
-/** A transport sharing the HTTP server and `/graphql` (issue #5: graphql-ws). */
-export interface ServerAttachment {
-  (s: {
-    readonly httpServer: Server;
-    readonly path: string;
-    readonly schema: GraphQLSchema;
-    /** A fresh per-operation context (DataLoaders included). */
-    readonly context: () => ApiContext;
-    readonly limits: QueryLimits;
-    readonly log: Logger;
-  }): Promise<{ close(): Promise<void> }> | { close(): Promise<void> };
-}
 
 export interface ApiServerOptions {
   readonly warehouse: WarehouseDb;
@@ -69,8 +58,11 @@ export interface ApiServerOptions {
   readonly attachments?: readonly ServerAttachment[];
   /** Subscriptions over graphql-ws on the same server and path (issue #5, docs/subscriptions.md); false: none. */
   readonly subscriptions?: SubscriptionOptions | false;
-  /** Kinesis Data Firehose HTTP endpoint delivery on `POST /ingest/firehose/:source` (docs/sources/firehose.md); absent = disabled. */
-  readonly firehose?: Omit<FirehoseRouterOptions, 'log'>;
+  /**
+   * More HTTP routes on the same server, mounted before GraphiQL and GraphQL: e.g. the Kinesis Data Firehose
+   * endpoint (`POST /ingest/firehose/:source`, docs/sources/firehose.md), which the CLI attaches when configured.
+   */
+  readonly routes?: readonly ((log: Logger) => express.Router)[];
 }
 
 export interface ApiServer {
@@ -200,7 +192,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         res.status(503).json({ status: 'unavailable', warehouse: 'unreachable' });
       }
     });
-    if (o.firehose) app.use(firehoseRouter({ ...o.firehose, log }));
+    for (const route of o.routes ?? []) app.use(route(log));
     app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH }));
     app.use(GRAPHQL_PATH, express.json({ limit: BODY_LIMIT }), expressMiddleware(apollo, { context: async () => context() }));
     // Anything else answers in JSON too: express's default pages would show stack traces outside production.

@@ -2,7 +2,8 @@
  * Decode one record, never throwing: events (positioned `#n` when a record yields several), a skip, or a
  * dead letter with a stable code and a message safe to store (no row values).
  */
-import type { DecodeContext, Decoder, RawRecord, SkipReason } from '../decoders/decoder.js';
+import type { DecodeContext, Decoder, SkipReason } from '../decoders/decoder.js';
+import type { RawRecord } from '../contracts/records.js';
 import { AuditqlError, ErrorCode, type ErrorCode as Code } from '../errors.js';
 import { withPosition, type AuditEvent } from '../model/events.js';
 import { withServer } from './server-identity.js';

@@ -1,20 +1,21 @@
 /**
- * source → decoder → sink, with bounded batches and backpressure (DESIGN.md "Architecture"). Records are
- * decoded into a batch that is written when it reaches `batchSize` events or `flushMs` passed since its first
- * record. At most one write is in flight while the next batch is decoded: when the sink lags, the loop
- * waits, so the source is read no faster than the warehouse absorbs it. The source is acknowledged only
- * after its batch committed.
+ * source → decode → dead letters → sink → acknowledge, with bounded batches and backpressure
+ * (docs/architecture.md "The pipeline"). Records are decoded into a batch that is written when it reaches
+ * `batchSize` records or `flushMs` passed since its first record. At most one write is in flight while the
+ * next batch is decoded: when the sink lags, the loop waits, so the source is read no faster than the
+ * warehouse absorbs it. The source is acknowledged only after its batch committed. A record that cannot be
+ * framed, decoded or stored is a dead letter and the stream goes on (store-batch.ts); a warehouse outage is
+ * waited out for `outageLimitMs`.
  */
+import type { BatchResult } from '../contracts/batch.js';
+import type { Checkpoint, SourceRecord } from '../contracts/records.js';
+import type { Sink } from '../contracts/sink.js';
+import type { Source } from '../contracts/source.js';
 import type { DecodeContext, Decoder } from '../decoders/decoder.js';
-import type { Source, SourceRecord } from '../sources/source.js';
-import type { AuditEvent } from '../model/events.js';
-import type { Batch, BatchResult, Checkpoint, DeadLetter } from '../warehouse/sink.js';
 import { decodeRecord } from './decode-record.js';
+import { storeUnits, type StoreOptions } from './store-batch.js';
 import { emptySummary, type IngestSummary } from './summary.js';
-
-export interface BatchWriter {
-  write(batch: Batch): Promise<BatchResult>;
-}
+import { unitOf, type Unit } from './unit.js';
 
 export interface PipelineOptions {
   /** Stream name: dedupe and checkpoints are per source. */
@@ -23,28 +24,36 @@ export interface PipelineOptions {
   /** The decoder for a record (per-topic formats choose here). */
   readonly decoderFor: (record: SourceRecord) => Decoder;
   readonly ctx: DecodeContext;
-  readonly sink: BatchWriter;
+  readonly sink: Sink;
   readonly batchSize?: number;
   readonly flushMs?: number;
-  /** Attempts per batch on transient warehouse errors before giving up (live sources: Infinity). */
-  readonly retries?: number;
+  /** How long a warehouse outage is waited out before ingest fails (default 5 minutes; live sources: Infinity). */
+  readonly outageLimitMs?: number;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
   readonly log?: (message: string) => void;
 }
 
+export const FILE_OUTAGE_LIMIT_MS = 5 * 60_000;
+
 class PendingBatch {
-  events: AuditEvent[] = [];
-  deadLetters: DeadLetter[] = [];
+  units: Unit[] = [];
   checkpoints = new Map<string, Checkpoint>();
-  size = 0;
   startedAt = 0;
 }
 
-const TRANSIENT = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '40001', '40P01', '53300']);
-const isTransient = (err: unknown) => {
-  const code = (err as { code?: string }).code;
-  return (code !== undefined && TRANSIENT.has(code)) || /ECONNRESET|ECONNREFUSED|Connection terminated/i.test(String((err as Error).message));
-};
+/** Count one decoded unit into the summary (read, skipped and formats; stored counts come from the sink). */
+export function countUnit(s: IngestSummary, u: Unit, skipped: string | undefined): void {
+  s.read++;
+  if (u.dead) return;
+  if (u.events.length === 0) {
+    s.skipped++;
+    const reason = skipped ?? 'EMPTY';
+    s.skippedBy[reason] = (s.skippedBy[reason] ?? 0) + 1;
+    return;
+  }
+  for (const e of u.events) s.formats[e.format] = (s.formats[e.format] ?? 0) + 1;
+}
+
 
 export class IngestPipeline {
   readonly summary: IngestSummary = emptySummary();
@@ -53,65 +62,70 @@ export class IngestPipeline {
   /** Writes handed over and not finished yet, oldest first (they run one after another). */
   private readonly writes: Promise<void>[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** The warehouse write failed for good: nothing more is written. */
   private failure: unknown;
+  private stopping = false;
   private readonly batchSize: number;
   private readonly flushMs: number;
+  private readonly store: StoreOptions;
 
   constructor(private readonly o: PipelineOptions) {
     this.batchSize = o.batchSize ?? 5000;
     this.flushMs = o.flushMs ?? 250;
+    this.store = {
+      source: o.sourceName,
+      sink: o.sink,
+      outageLimitMs: o.outageLimitMs ?? FILE_OUTAGE_LIMIT_MS,
+      ...(o.log ? { log: o.log } : {}),
+    };
   }
 
   async run(): Promise<IngestSummary> {
+    let sourceError: unknown;
     try {
       for await (const record of this.o.source.records()) {
         if (this.failure) break;
         await this.add(record);
-        if (this.current.size >= this.batchSize) await this.flush();
-        else if (!this.timer && this.current.size > 0) {
+        if (this.current.units.length >= this.batchSize) await this.flush();
+        else if (!this.timer && this.current.units.length > 0) {
           this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.flushMs);
         }
         // Backpressure whichever way batches were flushed (a timer flush does not wait): one write running
         // and one queued at most, so the source is never read further ahead of the warehouse than that.
         while (this.writes.length > 1) await this.writes[0];
+        if (this.stopping) break;
       }
-      await this.flush();
-      await this.inflight;
+    } catch (err) {
+      // The source failed: what it yielded before still gets written, then the error is the run's.
+      sourceError = err;
     } finally {
       if (this.timer) clearTimeout(this.timer);
     }
+    if (!this.failure) await this.flush();
+    await this.inflight;
     if (this.failure) throw this.failure;
+    if (sourceError) throw sourceError;
     return this.summary;
+  }
+
+  /**
+   * Stop reading (SIGTERM): the source stops producing, the records already read are written and
+   * acknowledged, and `run()` resolves with the summary.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.o.source.stop?.();
   }
 
   private async add(record: SourceRecord): Promise<void> {
     const decoder = this.o.decoderFor(record);
     const d = await decodeRecord(decoder, record, this.o.ctx);
+    const u = unitOf(record, decoder.format, d);
+    countUnit(this.summary, u, d.kind === 'events' ? d.skipped : undefined);
     // Only after the await: a timer flush may have swapped the current batch meanwhile.
-    const s = this.summary;
     const b = this.current;
-    if (b.size === 0) b.startedAt = Date.now();
-    s.read++;
-    b.size++;
-    if (d.kind === 'dead') {
-      b.deadLetters.push({
-        position: record.position, format: decoder.format, code: d.code, message: d.message, value: record.value,
-        key: record.key ?? null,
-        ...(record.topic !== undefined ? { topic: record.topic } : {}),
-        ...(record.partition !== undefined ? { partition: record.partition } : {}),
-        ...(record.offset !== undefined ? { offset: record.offset } : {}),
-        ...(record.headers !== undefined ? { headers: record.headers } : {}),
-      });
-    } else if (d.events.length === 0) {
-      s.skipped++;
-      const reason = d.skipped ?? 'EMPTY';
-      s.skippedBy[reason] = (s.skippedBy[reason] ?? 0) + 1;
-    } else {
-      for (const e of d.events) {
-        b.events.push(e);
-        s.formats[e.format] = (s.formats[e.format] ?? 0) + 1;
-      }
-    }
+    if (b.units.length === 0) b.startedAt = Date.now();
+    b.units.push(u);
     if (record.checkpoint) b.checkpoints.set(record.checkpoint.stream, record.checkpoint);
   }
 
@@ -119,7 +133,7 @@ export class IngestPipeline {
   private flush(): Promise<void> {
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
     const b = this.current;
-    if (b.size === 0) return this.inflight;
+    if (b.units.length === 0) return this.inflight;
     this.current = new PendingBatch();
     const previous = this.inflight;
     const written = previous.then(() => (this.failure ? undefined : this.write(b)));
@@ -130,35 +144,18 @@ export class IngestPipeline {
   }
 
   private async write(b: PendingBatch): Promise<void> {
-    const batch: Batch = {
-      source: this.o.sourceName,
-      events: b.events,
-      deadLetters: b.deadLetters,
-      checkpoints: [...b.checkpoints.values()],
-    };
-    const attempts = this.o.retries ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const r = await this.o.sink.write(batch);
-        this.summary.stored += r.stored;
-        this.summary.duplicates += r.duplicates;
-        this.summary.deadLettered += r.deadLettered;
-        // dead letters redelivered are absorbed by their unique key: count them as duplicates
-        this.summary.duplicates += batch.deadLetters.length - r.deadLettered;
-        if (this.o.source.acknowledge && batch.checkpoints.length) await this.o.source.acknowledge(batch.checkpoints);
-        this.o.onBatch?.(r, this.summary);
-        return;
-      } catch (err) {
-        if (attempt >= attempts || !isTransient(err)) {
-          this.failure = err;
-          // A source waiting for acknowledgements (Kafka) would otherwise keep the loop waiting for a record.
-          this.o.source.fail?.(err);
-          return;
-        }
-        const delay = Math.min(30_000, 250 * 2 ** (attempt - 1));
-        this.o.log?.(`warehouse write failed (${(err as Error).message}); retrying in ${delay} ms`);
-        await new Promise((r) => setTimeout(r, delay));
-      }
+    const checkpoints = [...b.checkpoints.values()];
+    try {
+      const r = await storeUnits(this.store, b.units, checkpoints);
+      this.summary.stored += r.stored;
+      this.summary.duplicates += r.duplicates;
+      this.summary.deadLettered += r.deadLettered;
+      if (this.o.source.acknowledge && checkpoints.length) await this.o.source.acknowledge(checkpoints);
+      this.o.onBatch?.(r, this.summary);
+    } catch (err) {
+      this.failure = err;
+      // A source waiting for acknowledgements (Kafka) would otherwise keep the loop waiting for a record.
+      this.o.source.fail?.(err);
     }
   }
 }

@@ -12,7 +12,8 @@
  */
 import type pg from 'pg';
 import type { AuditEvent, EventKind } from '../model/events.js';
-import type { ErrorCode } from '../errors.js';
+import type { Batch, BatchResult, StoredSeqs } from '../contracts/batch.js';
+import type { Sink } from '../contracts/sink.js';
 import { dayOf, EPOCH, PartitionManager } from './partitions.js';
 import { writeDirect } from './direct-write.js';
 import { writeStaged } from './staged-write.js';
@@ -21,48 +22,6 @@ import { writeStaged } from './staged-write.js';
 export const FEED_LOCK = 7_411_000;
 /** NOTIFY channel that wakes API processes when rows were committed; payload = the highest seq. */
 export const FEED_CHANNEL = 'auditql_feed';
-
-export interface DeadLetter {
-  readonly position: string;
-  readonly format: string | null;
-  readonly code: ErrorCode;
-  readonly message: string;
-  readonly value: Buffer | null;
-  readonly key?: Buffer | null;
-  readonly topic?: string;
-  readonly partition?: number;
-  readonly offset?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-export interface Checkpoint {
-  readonly stream: string;
-  readonly position: string;
-}
-
-export interface Batch {
-  readonly source: string;
-  readonly events: readonly AuditEvent[];
-  readonly deadLetters: readonly DeadLetter[];
-  readonly checkpoints: readonly Checkpoint[];
-  /** A whole delivery (Firehose request id): stored with the batch; a repeat is refused as a duplicate. */
-  readonly delivery?: { readonly requestId: string; readonly records: number };
-}
-
-export interface StoredSeqs {
-  readonly change: readonly string[];
-  readonly activity: readonly string[];
-  readonly context: readonly string[];
-}
-
-export interface BatchResult {
-  readonly stored: number;
-  readonly duplicates: number;
-  readonly deadLettered: number;
-  /** True when `delivery` had already been stored: nothing in the batch was written. */
-  readonly duplicateDelivery: boolean;
-  readonly seqs: StoredSeqs;
-}
 
 /** Runs inside the batch transaction after the inserts (attribution settles new evidence here). */
 export type AfterInsert = (client: pg.PoolClient, seqs: StoredSeqs) => Promise<void>;
@@ -88,12 +47,15 @@ async function writeKind(client: pg.PoolClient, source: string, kind: EventKind,
 
 const UNIQUE_VIOLATION = '23505';
 
+/** U+0000 (raw, or escaped inside JSON text) replaced by U+FFFD. */
+const storable = (s: string): string => (s.includes('\u0000') || s.includes('\\u0000') ? s.replace(/\u0000|\\u0000/g, '\uFFFD') : s);
+
 const DEAD_LETTER_SQL =
   `INSERT INTO auditql.dead_letters (source, position, format, error_code, error_message, raw_value, raw_key, topic, kafka_partition, kafka_offset, headers) ` +
   `SELECT $1, u.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[], $8::text[], $9::int[], $10::text[], $11::jsonb[]) ` +
   `AS u ON CONFLICT (source, position) DO NOTHING`;
 
-export class WarehouseSink {
+export class WarehouseSink implements Sink {
   readonly partitions: PartitionManager;
 
   constructor(private readonly pool: pg.Pool, private readonly afterInsert?: AfterInsert) {
@@ -135,18 +97,20 @@ export class WarehouseSink {
       let deadLettered = 0;
       if (batch.deadLetters.length > 0) {
         const d = batch.deadLetters;
+        // A dead letter must always be storable: text PostgreSQL cannot hold (U+0000) is replaced in its
+        // metadata; the record's own bytes are kept exactly (bytea).
         const r = await client.query(DEAD_LETTER_SQL, [
-          batch.source,
-          d.map((x) => x.position),
+          storable(batch.source),
+          d.map((x) => storable(x.position)),
           d.map((x) => x.format),
           d.map((x) => x.code),
-          d.map((x) => x.message),
+          d.map((x) => storable(x.message)),
           d.map((x) => x.value),
           d.map((x) => x.key ?? null),
-          d.map((x) => x.topic ?? null),
+          d.map((x) => (x.topic === undefined ? null : storable(x.topic))),
           d.map((x) => x.partition ?? null),
-          d.map((x) => x.offset ?? null),
-          d.map((x) => (x.headers ? JSON.stringify(x.headers) : null)),
+          d.map((x) => (x.offset === undefined ? null : storable(x.offset))),
+          d.map((x) => (x.headers ? storable(JSON.stringify(x.headers)) : null)),
         ]);
         deadLettered = r.rowCount ?? 0;
       }

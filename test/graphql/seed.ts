@@ -2,7 +2,8 @@
  * Filling a test warehouse through the real sink (src/warehouse/sink.ts) with events built by the model's
  * factories; attribution evidence is inserted as the attribution step would record it.
  */
-import { WarehouseSink, type BatchResult } from '../../src/warehouse/sink.js';
+import { WarehouseSink } from '../../src/warehouse/sink.js';
+import type { BatchResult } from '../../src/contracts/batch.js';
 import { settleAttribution } from '../../src/warehouse/attribution.js';
 import {
   activity, change, context, transaction, type ActivityEvent, type AuditEvent, type ChangeEvent, type ContextEvent, type TransactionEvent,

@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { expect } from 'vitest';
 import { join, basename } from 'node:path';
-import type { DecodeContext, Decoder, RawRecord } from '../../src/decoders/decoder.js';
+import type { DecodeContext, Decoder } from '../../src/decoders/decoder.js';
+import type { RawRecord } from '../../src/contracts/records.js';
 import { decodeContext } from '../../src/decoders/context.js';
 import { decodeRecord } from '../../src/ingest/decode-record.js';
 import { readFileRecords } from '../../src/sources/file/read-records.js';

@@ -21,7 +21,7 @@ import { loadEnv } from '../../src/config/env.js';
 import { parseIngestArgs } from '../../src/cli/commands/ingest-options.js';
 import { ingestFileCommand } from '../../src/cli/commands/ingest-file.js';
 import { startPostgresCapture } from '../../src/cli/commands/ingest-postgres.js';
-import { installSetActor } from '../../src/cli/commands/install-source.js';
+import { installSetActor } from '../../src/sources/postgres/set-actor.js';
 import { openWarehouse, type WarehouseDb } from '../../src/warehouse/db.js';
 import { migrate } from '../../src/warehouse/migrate.js';
 import { startApiServer, type ApiServer } from '../../src/graphql/server.js';

@@ -20,6 +20,12 @@ import { WarehouseSink } from '../../src/warehouse/sink.js';
 import { settleAttribution } from '../../src/warehouse/attribution.js';
 import type { FirehoseEndpoint } from '../../src/sources/firehose/endpoint.js';
 import { InflightDeliveries } from '../../src/sources/firehose/inflight-deliveries.js';
+import { firehoseRouter, type FirehoseRouterOptions } from '../../src/sources/firehose/firehose-router.js';
+import { deliveryStore } from '../../src/ingest/deliveries.js';
+import type { Logger } from '../../src/log.js';
+
+/** The endpoint as `auditql serve` attaches it when Firehose sources are configured. */
+const firehoseRoute = (o: Omit<FirehoseRouterOptions, 'log'>) => (log: Logger) => firehoseRouter({ ...o, log });
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/das/', import.meta.url));
 const fixtureLines = (name: string) => readFileSync(FIXTURES + name, 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -52,19 +58,19 @@ beforeAll(async () => {
   das = await loadDecoder('das');
   api = await startApiServer({
     warehouse: w, port: 0, host: '127.0.0.1',
-    firehose: { endpoints: [endpoint()], sink: new WarehouseSink(w.pool, settleAttribution), maxBodyBytes: MAX_BODY },
+    routes: [firehoseRoute({ endpoints: [endpoint()], store: deliveryStore(new WarehouseSink(w.pool, settleAttribution)), maxBodyBytes: MAX_BODY })],
   });
   disabled = await startApiServer({ warehouse: w, port: 0, host: '127.0.0.1' });
   twin = await startApiServer({
     warehouse: w, port: 0, host: '127.0.0.1',
-    firehose: { endpoints: [endpoint()], sink: new WarehouseSink(w.pool, settleAttribution) },
+    routes: [firehoseRoute({ endpoints: [endpoint()], store: deliveryStore(new WarehouseSink(w.pool, settleAttribution)) })],
   });
   // A warehouse that is down: nothing listens on port 1.
   deadPool = new pg.Pool({ connectionString: 'postgres://auditql@127.0.0.1:1/auditql', connectionTimeoutMillis: 2000 });
   deadPool.on('error', () => {});
   broken = await startApiServer({
     warehouse: w, port: 0, host: '127.0.0.1',
-    firehose: { endpoints: [endpoint()], sink: new WarehouseSink(deadPool, settleAttribution) },
+    routes: [firehoseRoute({ endpoints: [endpoint()], store: deliveryStore(new WarehouseSink(deadPool, settleAttribution)) })],
   });
 });
 

@@ -14,7 +14,8 @@ import type { Consumer, ConsumerConfig } from 'kafkajs';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
 import { FIXTURES } from '../helpers/fixtures.js';
 import { decodeContext } from '../../src/decoders/context.js';
-import { IngestPipeline, type BatchWriter } from '../../src/ingest/pipeline.js';
+import { IngestPipeline } from '../../src/ingest/pipeline.js';
+import type { Sink } from '../../src/contracts/sink.js';
 import { onShutdown, shutdown } from '../../src/lifecycle.js';
 import type { Logger } from '../../src/log.js';
 import { fileSource } from '../../src/sources/file/file-source.js';
@@ -24,7 +25,8 @@ import { kafkaLogCreator } from '../../src/sources/kafka/kafka-log.js';
 import { loadKafkaEnv } from '../../src/sources/kafka/kafka-env.js';
 import { parseTopicRoutes } from '../../src/sources/kafka/topic-routes.js';
 import { topicDecoders } from '../../src/cli/commands/ingest-kafka.js';
-import { readCheckpoints, WarehouseSink, type Batch } from '../../src/warehouse/sink.js';
+import { readCheckpoints, WarehouseSink } from '../../src/warehouse/sink.js';
+import type { Batch } from '../../src/contracts/batch.js';
 
 const require = createRequire(import.meta.url);
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -332,7 +334,7 @@ interface Run {
 async function consume(
   w: TestWarehouse,
   kafka: StandInKafka,
-  o: { source: string; group?: string; sink?: BatchWriter; queueRecords?: number; concurrency?: number; topicRefreshMs?: number; batchSize?: number; routes?: typeof ROUTES },
+  o: { source: string; group?: string; sink?: Sink; queueRecords?: number; concurrency?: number; topicRefreshMs?: number; batchSize?: number; routes?: typeof ROUTES },
 ): Promise<Run> {
   const log = lines();
   const routes = o.routes ?? ROUTES;
@@ -359,7 +361,7 @@ async function consume(
     sink: o.sink ?? new WarehouseSink(w.pool),
     batchSize: o.batchSize ?? 5000,
     flushMs: 10,
-    retries: 1,
+    outageLimitMs: 0,
   });
   const done = pipeline.run();
   done.catch(() => {});
@@ -397,7 +399,7 @@ async function fileReference(w: TestWarehouse, source: string): Promise<void> {
 }
 
 /** A sink that waits before each write and runs a probe first (e.g. to look at the consumer meanwhile). */
-function slowSink(w: TestWarehouse, delayMs: number, probe?: (batch: Batch) => void): BatchWriter & { writes: number } {
+function slowSink(w: TestWarehouse, delayMs: number, probe?: (batch: Batch) => void): Sink & { writes: number } {
   const sink = new WarehouseSink(w.pool);
   const s = {
     writes: 0,
@@ -484,12 +486,38 @@ describe('Kafka source (kafkajs consumer, real pipeline, real PostgreSQL)', () =
     expect(kafka.leaves).toBe(1);
   });
 
+  it('a record the warehouse refuses is dead-lettered and the partition moves past it (no stuck stream)', async () => {
+    const kafka = new StandInKafka();
+    const dumps = produceDump(kafka, MAXWELL_DUMP);
+    const poison = dumps.find((e) => e.payload !== null && JSON.parse(e.payload).type === 'insert')!;
+    const position = `kafka:${poison.topic}/${poison.partition}/${poison.offset}`;
+    // The warehouse itself refuses this one record (as it would a value out of a column's range).
+    await w.pool.query(`ALTER TABLE auditql.changes ADD CONSTRAINT kafka_poison CHECK (source <> 'live-poison' OR position <> '${position}')`);
+    try {
+      const run = await consume(w, kafka, { source: 'live-poison' });
+      const last = String(Math.max(...dumps.map((e) => e.offset)) + 1);
+      await until('committed past the poison record', () => kafka.committedOf('auditql-test', 'maxwell/0') === last);
+      await run.source.stop();
+      const summary = (await run.done) as { read: number; stored: number; deadLettered: number };
+      expect(summary).toMatchObject({ read: dumps.length, deadLettered: 1 });
+      const dl = await w.pool.query(`select position, error_code, convert_from(raw_value, 'UTF8') as raw from auditql.dead_letters where source = 'live-poison'`);
+      expect(dl.rows).toEqual([{ position, error_code: 'AUDITQL_UNSTORABLE_RECORD', raw: poison.payload }]);
+      expect(await count(w, 'live-poison')).toBe(summary.stored);
+      // A restart re-reads nothing it already has, and is not stuck on the record either.
+      const again = await consume(w, kafka, { source: 'live-poison' });
+      await again.source.stop();
+      expect(await again.done).toMatchObject({ read: 0 });
+    } finally {
+      await w.pool.query('ALTER TABLE auditql.changes DROP CONSTRAINT kafka_poison');
+    }
+  });
+
   it('a failed warehouse write commits nothing; a restarted consumer re-reads the records and stores each once', async () => {
     const kafka = new StandInKafka();
     const dumps = produceDump(kafka, MAXWELL_DUMP);
     const real = new WarehouseSink(w.pool);
     let attempts = 0;
-    const failing: BatchWriter = {
+    const failing: Sink = {
       async write(batch) {
         attempts++;
         if (attempts === 1) throw Object.assign(new Error('could not extend file: No space left on device'), { code: '53100' });

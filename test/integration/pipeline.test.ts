@@ -1,33 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
+import { arraySource, maxwellRow } from '../helpers/array-source.js';
 import { IngestPipeline } from '../../src/ingest/pipeline.js';
 import { loadDecoder } from '../../src/decoders/registry.js';
 import { decodeContext } from '../../src/decoders/context.js';
 import { WarehouseSink } from '../../src/warehouse/sink.js';
-import type { Source, SourceRecord } from '../../src/sources/source.js';
+import type { Source } from '../../src/contracts/source.js';
 
 let w: TestWarehouse;
 beforeAll(async () => { w = await freshWarehouse(); });
 afterAll(async () => { await w?.destroy(); });
 
-const row = (id: number, name: string) =>
-  JSON.stringify({ database: 'shop', table: 'customers', type: 'insert', ts: 1700000000, xid: 9, data: { id, name } });
-
-function arraySource(values: string[]): Source & { acked: string[] } {
-  const acked: string[] = [];
-  return {
-    description: 'test',
-    acked,
-    async *records(): AsyncGenerator<SourceRecord> {
-      let i = 0;
-      for (const v of values) {
-        i++;
-        yield { position: `p${i}`, value: Buffer.from(v), checkpoint: { stream: 's', position: String(i) } };
-      }
-    },
-    async acknowledge(cps) { acked.push(...cps.map((c) => c.position)); },
-  };
-}
+const row = maxwellRow;
 
 describe('IngestPipeline', () => {
   it('dead-letters a record the warehouse cannot store (NUL) without failing the good ones in its batch', async () => {

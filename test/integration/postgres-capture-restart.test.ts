@@ -16,7 +16,8 @@ import { IngestPipeline } from '../../src/ingest/pipeline.js';
 import { silentLogger } from '../../src/log.js';
 import { startPostgresCapture } from '../../src/cli/commands/ingest-postgres.js';
 import { openPostgresSource } from '../../src/sources/postgres/postgres-source.js';
-import { WarehouseSink, type Batch } from '../../src/warehouse/sink.js';
+import { WarehouseSink } from '../../src/warehouse/sink.js';
+import type { Batch } from '../../src/contracts/batch.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHANGES_PER_TX = 2;

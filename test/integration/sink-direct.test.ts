@@ -6,7 +6,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
-import { FEED_CHANNEL, WarehouseSink, type Batch } from '../../src/warehouse/sink.js';
+import { FEED_CHANNEL, WarehouseSink } from '../../src/warehouse/sink.js';
+import type { Batch } from '../../src/contracts/batch.js';
 import { change, context, type AuditEvent, type ChangeEvent, type ContextEvent } from '../../src/model/events.js';
 
 let w: TestWarehouse;

@@ -1,6 +1,7 @@
 import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { DecodeContext, DecodeResult, RawRecord } from '../../src/decoders/decoder.js';
+import type { DecodeContext, DecodeResult } from '../../src/decoders/decoder.js';
+import type { RawRecord } from '../../src/contracts/records.js';
 import { decodeContext } from '../../src/decoders/context.js';
 import { maxwellDecoder } from '../../src/decoders/maxwell/decoder.js';
 import { decodeRecord } from '../../src/ingest/decode-record.js';

@@ -5,11 +5,8 @@ import type { EnvConfig } from '../../config/env.js';
 import type { Logger } from '../../log.js';
 import { loadDecoder } from '../../decoders/registry.js';
 import { fileSource } from '../../sources/file/file-source.js';
-import { IngestPipeline } from '../../ingest/pipeline.js';
-import { summaryLine } from '../../ingest/summary.js';
+import { reportSummary, startIngest } from '../../ingest/run.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
-import { WarehouseSink } from '../../warehouse/sink.js';
-import { settleAttribution } from '../../warehouse/attribution.js';
 import type { IngestOptions } from './ingest-options.js';
 import { withKeyProviders } from './key-providers.js';
 
@@ -23,26 +20,17 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
   const ctx = withKeyProviders(o.ctx, [o.format]);
   const c = await connectWarehouse(env, { log: log.info });
   try {
-    const sink = new WarehouseSink(c.warehouse.pool, settleAttribution);
-    const pipeline = new IngestPipeline({
+    const run = startIngest({
+      pool: c.warehouse.pool,
       sourceName: o.source,
       source: fileSource({ paths: o.files, decoder, ctx, progress: (l) => log.info(l) }),
       decoderFor: () => decoder,
       ctx,
-      sink,
+      live: false,
       batchSize: o.batchSize,
-      log: log.warn,
+      log,
     });
-    const summary = await pipeline.run();
-    if (o.json) process.stdout.write(summaryLine(summary) + '\n');
-    else {
-      log.info(
-        `read ${summary.read}, stored ${summary.stored}, duplicates ${summary.duplicates}, ` +
-          `dead-lettered ${summary.deadLettered}, skipped ${summary.skipped}` +
-          (o.format === 'auto' ? ` (formats: ${JSON.stringify(summary.formats)})` : ''),
-      );
-    }
-    if (summary.deadLettered > 0) log.warn(`${summary.deadLettered} record(s) went to auditql.dead_letters with their bytes and a reason`);
+    reportSummary(await run.done, { json: o.json, label: '', log, showFormats: o.format === 'auto' });
     return 0;
   } finally {
     await c.close();

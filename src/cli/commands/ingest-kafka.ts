@@ -9,16 +9,14 @@ import { AuditqlError, DecodeError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Decoder } from '../../decoders/decoder.js';
 import { loadDecoder } from '../../decoders/registry.js';
-import { IngestPipeline } from '../../ingest/pipeline.js';
-import { summaryLine } from '../../ingest/summary.js';
-import { installSignalHandlers, onShutdown } from '../../lifecycle.js';
+import { reportSummary, startIngest } from '../../ingest/run.js';
+import { installSignalHandlers } from '../../lifecycle.js';
 import { kafkaSource } from '../../sources/kafka/kafka-source.js';
 import { loadKafkaEnv, parseBrokers } from '../../sources/kafka/kafka-env.js';
 import { parseTopicRoutes, routeFor, type TopicRoute } from '../../sources/kafka/topic-routes.js';
-import type { SourceRecord } from '../../sources/source.js';
+import type { SourceRecord } from '../../contracts/records.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
-import { readCheckpoints, WarehouseSink } from '../../warehouse/sink.js';
-import { settleAttribution } from '../../warehouse/attribution.js';
+import { readCheckpoints } from '../../warehouse/sink.js';
 import type { IngestOptions } from './ingest-options.js';
 
 const bad = (m: string) => new AuditqlError(ErrorCode.BAD_CONFIG, `ingest --from kafka: ${m}`);
@@ -61,8 +59,6 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
   const decoderFor = await topicDecoders(routes);
 
   const c = await connectWarehouse(env, { log: log.info, applicationName: 'auditql ingest kafka' });
-  let closed!: () => void;
-  const done = new Promise<void>((resolve) => (closed = resolve));
   try {
     const pool = c.warehouse.pool;
     const source = kafkaSource({
@@ -74,50 +70,34 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
       log,
     });
     let lastReport = Date.now();
-    const pipeline = new IngestPipeline({
+    installSignalHandlers();
+    const run = startIngest({
+      pool,
       sourceName: o.source,
       source,
       decoderFor,
       ctx: o.ctx,
-      sink: new WarehouseSink(pool, settleAttribution),
+      live: true,
       batchSize: o.batchSize,
-      // a long-running consumer waits out a warehouse outage instead of exiting
-      retries: Number.POSITIVE_INFINITY,
-      log: log.warn,
+      log,
       onBatch: (_r, s) => {
         if (Date.now() - lastReport < 10_000) return;
         lastReport = Date.now();
         log.info(`kafka: read ${s.read}, stored ${s.stored}, duplicates ${s.duplicates}, dead-lettered ${s.deadLettered}, skipped ${s.skipped}`);
       },
     });
-    // SIGTERM/SIGINT: stop fetching, let in-flight batches reach the warehouse and commit, then exit.
-    onShutdown(async () => {
-      log.info('kafka: stopping: finishing the batches in flight');
-      await source.stop();
-      await done;
-    });
-    installSignalHandlers();
-
     let summary;
     try {
-      summary = await pipeline.run();
+      summary = await run.done;
     } catch (err) {
       if (err instanceof Error && err.name.startsWith('KafkaJS')) {
         throw new AuditqlError(ErrorCode.INTERNAL, `kafka (${brokers.join(',')}): ${err.message}`, { cause: err });
       }
       throw err;
     }
-    if (o.json) process.stdout.write(summaryLine(summary) + '\n');
-    else {
-      log.info(
-        `kafka: read ${summary.read}, stored ${summary.stored}, duplicates ${summary.duplicates}, ` +
-          `dead-lettered ${summary.deadLettered}, skipped ${summary.skipped}`,
-      );
-    }
-    if (summary.deadLettered > 0) log.warn(`${summary.deadLettered} record(s) went to auditql.dead_letters with their bytes and a reason`);
+    reportSummary(summary, { json: o.json, label: 'kafka: ', log });
     return 0;
   } finally {
     await c.close();
-    closed();
   }
 }

@@ -9,14 +9,14 @@ import type { EnvConfig } from '../../config/env.js';
 import type { DecodeContext } from '../../decoders/decoder.js';
 import { pgoutputDecoder } from '../../decoders/pgoutput/decoder.js';
 import { AuditqlError, ErrorCode } from '../../errors.js';
-import { IngestPipeline } from '../../ingest/pipeline.js';
+import { reportSummary, startIngest } from '../../ingest/run.js';
 import type { IngestSummary } from '../../ingest/summary.js';
 import { installSignalHandlers, onShutdown, shutdown } from '../../lifecycle.js';
 import type { Logger } from '../../log.js';
 import { openPostgresSource, slotStream, type PostgresSource } from '../../sources/postgres/postgres-source.js';
-import { settleAttribution } from '../../warehouse/attribution.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
-import { readCheckpoints, WarehouseSink, type BatchResult } from '../../warehouse/sink.js';
+import { readCheckpoints } from '../../warehouse/sink.js';
+import type { BatchResult } from '../../contracts/batch.js';
 import type { IngestOptions } from './ingest-options.js';
 
 export interface PostgresCaptureOptions {
@@ -55,26 +55,28 @@ export async function startPostgresCapture(o: PostgresCaptureOptions): Promise<P
     startLsn: checkpoints.get(slotStream(o.slot)) ?? null,
     log: o.log,
   });
-  const pipeline = new IngestPipeline({
+  const run = startIngest({
+    pool: o.pool,
     sourceName: o.sourceName,
     source,
     decoderFor: () => pgoutputDecoder,
     ctx: o.ctx,
-    sink: new WarehouseSink(o.pool, settleAttribution),
+    live: true,
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     flushMs: o.flushMs ?? 20,
-    // a long-running capture waits out a warehouse outage instead of exiting
-    retries: Number.POSITIVE_INFINITY,
-    log: o.log.warn,
+    log: o.log,
     ...(o.onBatch ? { onBatch: o.onBatch } : {}),
   });
-  const done = pipeline.run().finally(() => source.close());
+  const done = run.done.finally(() => source.close());
   done.catch(() => {}); // observed by the caller through `done` / stop()
+  // On SIGTERM this runs before the run's own hook: it also waits for the source connections to close.
+  const unhook = onShutdown(async () => { await run.stop().catch(() => {}); await done.catch(() => {}); });
+  void done.finally(unhook).catch(() => {});
   return {
     source,
     done,
     async stop() {
-      source.stop();
+      await run.stop().catch(() => {});
       return done;
     },
   };
@@ -107,11 +109,8 @@ export async function ingestPostgresCommand(env: EnvConfig, o: IngestOptions, lo
       log,
       onBatch: (r, s) => log.debug(`stored ${r.stored}, duplicates ${r.duplicates} (total read ${s.read}, stored ${s.stored})`),
     });
-    onShutdown(async () => {
-      await capture.stop().catch(() => {});
-    });
     const summary = await capture.done;
-    log.info(`capture stopped: read ${summary.read}, stored ${summary.stored}, duplicates ${summary.duplicates}, skipped ${summary.skipped}, dead-lettered ${summary.deadLettered}`);
+    reportSummary(summary, { json: o.json, label: 'capture stopped: ', log });
     return 0;
   } finally {
     await shutdown();

@@ -4,11 +4,10 @@
  * stdout instead, for a DBA to review or run with psql. Idempotent: installing again replaces the function.
  */
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import { DEFAULT_CONTEXT_PREFIX } from '../../decoders/context.js';
 import type { Logger } from '../../log.js';
-import { setActorSql } from '../../sources/postgres/set-actor.js';
+import { installSetActor, setActorSql } from '../../sources/postgres/set-actor.js';
 
 export interface InstallSourceOptions {
   readonly sourceUrl: string | null;
@@ -40,24 +39,6 @@ export function parseInstallSourceArgs(argv: readonly string[]): InstallSourceOp
   if (!v.print && sourceUrl === null) throw bad('--source-url is required (or --print to write the SQL to stdout)');
   if (sourceUrl !== null && !/^postgres(ql)?:\/\//.test(sourceUrl)) throw bad('--source-url: expected a postgres:// or postgresql:// URL');
   return Object.freeze({ sourceUrl, contextPrefix: prefix, print: Boolean(v.print) });
-}
-
-/** Install the helper on the database at `url`; returns the server's wal_level (messages need `logical`). */
-export async function installSetActor(url: string, contextPrefix: string = DEFAULT_CONTEXT_PREFIX): Promise<{ walLevel: string }> {
-  const client = new pg.Client({ connectionString: url, application_name: 'auditql-install-source' });
-  await client.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(setActorSql(contextPrefix));
-    await client.query('COMMIT');
-    const r = await client.query<{ wal_level: string }>('SHOW wal_level');
-    return { walLevel: r.rows[0]!.wal_level };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    await client.end();
-  }
 }
 
 export async function installSourceCommand(argv: readonly string[], log: Logger): Promise<number> {

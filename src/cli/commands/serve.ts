@@ -9,9 +9,9 @@ import { connectWarehouse, type Connected } from '../../warehouse/connect.js';
 import { startApiServer, type ApiServer } from '../../graphql/server.js';
 import { loadFirehoseConfig, type FirehoseConfig } from '../../config/firehose.js';
 import { loadDecoder } from '../../decoders/registry.js';
-import type { FirehoseRouterOptions } from '../../sources/firehose/firehose-router.js';
-import { WarehouseSink } from '../../warehouse/sink.js';
-import { settleAttribution } from '../../warehouse/attribution.js';
+import { firehoseRouter, type FirehoseRouterOptions } from '../../sources/firehose/firehose-router.js';
+import { deliveryStore } from '../../ingest/deliveries.js';
+import { warehouseSink } from '../../ingest/run.js';
 import type { WarehouseDb } from '../../warehouse/db.js';
 import { withKeyProviders } from './key-providers.js';
 
@@ -25,7 +25,7 @@ async function firehoseOptions(config: FirehoseConfig, warehouse: WarehouseDb): 
   const endpoints = await Promise.all(config.sources.map(async (s) => ({
     name: s.name, accessKey: s.accessKey, decoder: await loadDecoder(s.format), ctx: withKeyProviders(s.ctx, [s.format]),
   })));
-  return { endpoints, sink: new WarehouseSink(warehouse.pool, settleAttribution), maxBodyBytes: config.maxBodyBytes, maxConcurrentDeliveries: config.concurrency };
+  return { endpoints, store: deliveryStore(warehouseSink(warehouse.pool)), maxBodyBytes: config.maxBodyBytes, maxConcurrentDeliveries: config.concurrency };
 }
 
 /**
@@ -36,6 +36,7 @@ export async function startServing(env: EnvConfig, log: Logger): Promise<Serving
   const firehose = loadFirehoseConfig(); // fails fast, before the warehouse starts
   for (const w of firehose.warnings) log.warn(w);
   const connected = await connectWarehouse(env, { log: log.info, applicationName: 'auditql-api' });
+  const firehoseRoute = firehose.sources.length > 0 ? await firehoseOptions(firehose, connected.warehouse) : null;
   onShutdown(() => connected.close());
   const api = await startApiServer({
     warehouse: connected.warehouse,
@@ -43,7 +44,7 @@ export async function startServing(env: EnvConfig, log: Logger): Promise<Serving
     host: env.host,
     introspection: env.introspection,
     log,
-    ...(firehose.sources.length > 0 ? { firehose: await firehoseOptions(firehose, connected.warehouse) } : {}),
+    ...(firehoseRoute ? { routes: [(routeLog: Logger) => firehoseRouter({ ...firehoseRoute, log: routeLog })] } : {}),
   });
   if (firehose.sources.length > 0) {
     log.info(`Firehose HTTP endpoint: POST ${api.url.replace(/\/graphql$/, '')}/ingest/firehose/{${firehose.sources.map((s) => s.name).join(',')}}`);

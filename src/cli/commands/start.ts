@@ -36,7 +36,6 @@ async function startDemo(s: Serving, log: Logger): Promise<void> {
   capture.done.catch((err: Error) => {
     log.error(`demo capture stopped: ${err.message}`);
   });
-  onShutdown(async () => { await capture.stop().catch(() => {}); });
   const workload = startWorkload(source, log);
   onShutdown(() => workload.stop());
   log.info('demo: a shop database (customers, products, orders, order_lines) changes every second as shop_web, bob and carol; captured live');

@@ -24,7 +24,7 @@ import { allowAll, ANONYMOUS, type AuthContext, type AuthHook } from '../auth.js
 import { createFormatError } from '../errors.js';
 import { graphqlJs } from '../graphql-js.js';
 import { queryLimitsRule } from '../limits.js';
-import type { ServerAttachment } from '../server.js';
+import type { ServerAttachment } from '../server-attachment.js';
 import { CloseReason, SubscriptionCloseCode } from './close-codes.js';
 import { subscriptionContext } from './subscription-context.js';
 import { executionKey, subscribeShared } from './shared-execution.js';

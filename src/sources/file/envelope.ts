@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
-import type { RawRecord } from '../../decoders/decoder.js';
+import type { RawRecord } from '../../contracts/records.js';
 import { isPlainObject } from '../../model/json.js';
 
 

@@ -2,7 +2,8 @@
 import { statSync } from 'node:fs';
 import { resolve, basename } from 'node:path';
 import type { DecodeContext, Decoder } from '../../decoders/decoder.js';
-import type { Source, SourceRecord } from '../source.js';
+import type { Source } from '../../contracts/source.js';
+import type { SourceRecord } from '../../contracts/records.js';
 import { readFileRecords } from './read-records.js';
 
 export interface FileSourceOptions {

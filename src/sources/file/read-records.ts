@@ -4,7 +4,9 @@
  * Reads in chunks, so memory stays bounded whatever the file size.
  */
 import { createReadStream } from 'node:fs';
-import type { DecodeContext, Decoder, LogFramer, RawRecord } from '../../decoders/decoder.js';
+import type { DecodeContext, Decoder } from '../../decoders/decoder.js';
+import type { LogFramer } from '../../contracts/source.js';
+import type { RawRecord } from '../../contracts/records.js';
 import { JsonItemScanner } from './json-scanner.js';
 import { contentPosition, itemToRecord } from './envelope.js';
 

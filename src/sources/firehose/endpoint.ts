@@ -4,7 +4,7 @@
  * configuration (src/config/firehose.ts), loading the decoder and injecting the DAS key provider.
  */
 import type { DecodeContext, Decoder } from '../../decoders/decoder.js';
-import type { Batch, BatchResult } from '../../warehouse/sink.js';
+import type { FirehoseDelivery } from './parse-delivery.js';
 
 export interface FirehoseEndpoint {
   /** The URL's `:source` and the warehouse's `source`: dedupe (positions and request ids) is per source. */
@@ -15,7 +15,23 @@ export interface FirehoseEndpoint {
   readonly ctx: DecodeContext;
 }
 
-/** Where deliveries go: the warehouse sink (one transaction per delivery, `delivery` stored with it). */
-export interface DeliveryWriter {
-  write(batch: Batch): Promise<BatchResult>;
+export interface DeliveryOutcome {
+  readonly records: number;
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly deadLettered: number;
+  /** Records deliberately skipped (heartbeats, empty records …). */
+  readonly skipped: number;
+  /** This request id had already been stored: nothing was written. */
+  readonly duplicateDelivery: boolean;
 }
+
+/**
+ * Where deliveries go: decoded and written as one warehouse batch, resolving once it is durable
+ * (src/ingest/deliveries.ts, the pipeline's push entry).
+ */
+export type DeliveryStore = (
+  endpoint: FirehoseEndpoint,
+  delivery: FirehoseDelivery,
+  headers: Readonly<Record<string, string>>,
+) => Promise<DeliveryOutcome>;

@@ -16,19 +16,19 @@ import { silentLogger, type Logger } from '../../log.js';
 import { accessKeyCheck, type AccessKeyCheck } from './access-key.js';
 import { DeliverySlots } from './delivery-slots.js';
 import { InflightDeliveries } from './inflight-deliveries.js';
-import type { DeliveryWriter, FirehoseEndpoint } from './endpoint.js';
+import type { DeliveryOutcome, DeliveryStore, FirehoseEndpoint } from './endpoint.js';
 import { parseDelivery, validRequestId } from './parse-delivery.js';
 import { FIREHOSE_MAX_BODY_BYTES, FirehoseHeader, firehoseResponseBody, FirehoseStatus } from './protocol.js';
 import { checkDeclaredLength, contentEncodingOf, readDeliveryBody } from './read-body.js';
 import { FirehoseRejection } from './rejection.js';
-import { storeDelivery, type DeliveryOutcome } from './store-delivery.js';
 
 export const FIREHOSE_ROUTE = '/ingest/firehose/:source';
 export const DEFAULT_MAX_CONCURRENT_DELIVERIES = 4;
 
 export interface FirehoseRouterOptions {
   readonly endpoints: readonly FirehoseEndpoint[];
-  readonly sink: DeliveryWriter;
+  /** Decodes and stores one delivery (src/ingest/deliveries.ts). */
+  readonly store: DeliveryStore;
   readonly log?: Logger;
   /** The largest body accepted, uncompressed (default 64 MiB, Firehose's own maximum). */
   readonly maxBodyBytes?: number;
@@ -100,7 +100,7 @@ export function firehoseRouter(o: FirehoseRouterOptions): Router {
         let joined: boolean;
         try {
           ({ result: outcome, joined } = await inflight.run(entry.endpoint.name, delivery.requestId, () =>
-            storeDelivery(entry.endpoint, delivery, headers, o.sink)));
+            o.store(entry.endpoint, delivery, headers)));
         } catch (err) {
           log.error(`${what()}: not stored, Firehose will retry: ${(err as Error).message ?? String(err)}`);
           throw new FirehoseRejection(FirehoseStatus.INTERNAL, 'the warehouse could not store this delivery; nothing was acknowledged, retry it');

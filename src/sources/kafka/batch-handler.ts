@@ -17,7 +17,7 @@
  */
 import type { EachBatchHandler, EachBatchPayload } from 'kafkajs';
 import type { Logger } from '../../log.js';
-import type { SourceRecord } from '../source.js';
+import type { SourceRecord } from '../../contracts/records.js';
 import type { DurableOffsets } from './durable-offsets.js';
 import type { PartitionPauser } from './partition-pauser.js';
 import type { RecordQueue } from '../record-queue.js';

@@ -4,7 +4,7 @@
  * batch handlers wait here before they resolve and commit a Kafka offset. Offsets only move forward: a
  * checkpoint below what is already durable changes nothing.
  */
-import type { Checkpoint } from '../../warehouse/sink.js';
+import type { Checkpoint } from '../../contracts/records.js';
 
 interface Waiter {
   /** stream → the next offset that must be durable. */

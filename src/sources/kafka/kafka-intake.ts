@@ -6,8 +6,8 @@
 import type { EachBatchHandler, IMemberAssignment, TopicPartitionOffset } from 'kafkajs';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import type { Checkpoint } from '../../warehouse/sink.js';
-import type { SourceRecord } from '../source.js';
+import type { Checkpoint } from '../../contracts/records.js';
+import type { SourceRecord } from '../../contracts/records.js';
 import { AssignmentGate } from './assignment.js';
 import { createBatchHandler } from './batch-handler.js';
 import { DurableOffsets } from './durable-offsets.js';

@@ -4,7 +4,7 @@
  * from a file and consuming the topic live dedupe against each other in the warehouse.
  */
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import type { SourceRecord } from '../source.js';
+import type { SourceRecord } from '../../contracts/records.js';
 
 /** The checkpoint stream of a partition: `<topic>/<partition>` (topic names cannot hold a `/`). */
 export const streamOf = (topic: string, partition: number): string => `${topic}/${partition}`;

@@ -16,8 +16,9 @@
  */
 import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig } from 'kafkajs';
 import type { Logger } from '../../log.js';
-import type { Checkpoint } from '../../warehouse/sink.js';
-import type { Source, SourceRecord } from '../source.js';
+import type { Checkpoint } from '../../contracts/records.js';
+import type { Source } from '../../contracts/source.js';
+import type { SourceRecord } from '../../contracts/records.js';
 import type { KafkaEnv } from './kafka-env.js';
 import { KafkaIntake } from './kafka-intake.js';
 import { kafkaLogCreator } from './kafka-log.js';

@@ -13,7 +13,7 @@
  * whose commit record starts before it is complete upstream) and a non-transactional message (its LSN + 1).
  */
 import type { Pgoutput } from 'pg-logical-replication';
-import type { SourceRecord } from '../source.js';
+import type { SourceRecord } from '../../contracts/records.js';
 import {
   PGOUTPUT_RECORD_VERSION,
   type BeginRecord, type ChangeOp, type ChangeRecord, type CommitRecord, type MessageRecord,

@@ -13,6 +13,7 @@
  * `--print` prints it, with `--context-prefix` substituted for the default.
  */
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { join } from 'node:path';
 import { DEFAULT_CONTEXT_PREFIX } from '../../decoders/context.js';
 import { packageRoot } from '../../package-root.js';
@@ -29,4 +30,22 @@ export function setActorSql(prefix: string = DEFAULT_CONTEXT_PREFIX): string {
   // and the comment describing it); its other strings ('auditql.set_actor_sent', …) are not that literal.
   // A function replacement, so a `$` in the prefix is not read as a replacement pattern.
   return sql.replaceAll(literal(DEFAULT_CONTEXT_PREFIX), () => literal(prefix));
+}
+
+/** Install the helper on the database at `url`; returns the server's wal_level (messages need `logical`). */
+export async function installSetActor(url: string, contextPrefix: string = DEFAULT_CONTEXT_PREFIX): Promise<{ walLevel: string }> {
+  const client = new pg.Client({ connectionString: url, application_name: 'auditql-install-source' });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(setActorSql(contextPrefix));
+    await client.query('COMMIT');
+    const r = await client.query<{ wal_level: string }>('SHOW wal_level');
+    return { walLevel: r.rows[0]!.wal_level };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    await client.end();
+  }
 }

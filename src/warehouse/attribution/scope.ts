@@ -13,7 +13,7 @@
  *   those partitions (plus the epoch one). A batch holding a row of unknown time is unbounded.
  */
 import type pg from 'pg';
-import type { StoredSeqs } from '../sink.js';
+import type { StoredSeqs } from '../../contracts/batch.js';
 
 export interface SeqSet {
   readonly seqs: readonly string[];

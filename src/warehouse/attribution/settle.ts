@@ -21,7 +21,7 @@
  * (tx-precheck.ts, ~1.5 ms instead of ~13).
  */
 import type pg from 'pg';
-import type { StoredSeqs } from '../sink.js';
+import type { StoredSeqs } from '../../contracts/batch.js';
 import type { SettleCounts } from './evidence.js';
 import { settleTxEvidence, type TxEvidenceCounts } from './tx-evidence.js';
 import { txEvidenceStored } from './tx-precheck.js';

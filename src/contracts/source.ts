@@ -4,13 +4,7 @@
  * after the warehouse committed the batch holding them (Kafka commits offsets, the replication slot
  * confirms its LSN; the file source has nothing to do).
  */
-import type { RawRecord } from '../decoders/decoder.js';
-import type { Checkpoint } from '../warehouse/sink.js';
-
-export interface SourceRecord extends RawRecord {
-  /** Where to resume after this record; written in the same transaction as the batch holding it. */
-  readonly checkpoint?: Checkpoint;
-}
+import type { Checkpoint, SourceRecord } from './records.js';
 
 export interface Source {
   /** For logs and messages: e.g. `file orders.json`, `kafka dbserver1.*`. */
@@ -26,4 +20,14 @@ export interface Source {
    * from `records()` without yielding more.
    */
   fail?(reason: unknown): void;
+}
+
+/**
+ * Splits a text log into entries for formats that are not JSON (pgAudit stderr and csvlog): one entry may
+ * span several lines. Streaming: feed lines without their newline; get back the entries they completed.
+ * Decoders provide framers; the file source uses one without knowing the format.
+ */
+export interface LogFramer {
+  line(text: string): string[];
+  end(): string[];
 }
