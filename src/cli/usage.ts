@@ -9,8 +9,11 @@ Usage:
                  [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
   auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]
   auditql ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...
-  auditql install-source --source-url URL [--context-prefix P] [--print]
-                                    install auditql.set_actor(actor, context) on a source database
+  auditql install-source --source-url URL [--context-prefix P] [--db-context --publication NAME] [--print]
+                                    install auditql.set_actor(actor, context) on a source database;
+                                    --db-context: also name the database user of every transaction
+  auditql install-source --source-url URL --uninstall
+                                    remove the database-user context trigger
 
 Ingest options:
   --format F            record format (default auto: detected per record)

@@ -79,6 +79,8 @@ export type EvidenceSource =
   | 'ACTIVITY_TX'
   /** Application context sent in the same transaction. */
   | 'APP_CONTEXT'
+  /** The source database's own context message (database user, client) in the same transaction. */
+  | 'DB_CONTEXT'
   /** The source's own user field. */
   | 'SOURCE';
 

@@ -68,7 +68,7 @@ describe('auditql install-source + auditql.set_actor', () => {
     expect(() => parseInstallSourceArgs([])).toThrow(/--source-url is required/);
     expect(() => parseInstallSourceArgs(['--source-url', 'mysql://x'])).toThrow(/postgres:\/\//);
     expect(() => parseInstallSourceArgs(['--print', '--context-prefix', 'a b'])).toThrow(/--context-prefix/);
-    expect(parseInstallSourceArgs(['--print'])).toEqual({ sourceUrl: null, contextPrefix: 'auditql', print: true });
+    expect(parseInstallSourceArgs(['--print'])).toEqual({ sourceUrl: null, contextPrefix: 'auditql', print: true, dbContextPublication: null, uninstall: false });
   });
 
   it('installs with the built CLI (twice: idempotent)', async () => {

@@ -161,7 +161,7 @@ describe('attribution settlement', () => {
     const client = await w.pool.connect();
     try {
       const counts = await settleEvidence(client, { change: by.change!, activity: by.activity!, context: by.context! });
-      expect(counts).toEqual({ appContext: 0, activityTx: 0, activitySession: 0, source: 0 });
+      expect(counts).toEqual({ appContext: 0, dbContext: 0, activityTx: 0, activitySession: 0, source: 0 });
     } finally {
       client.release();
     }

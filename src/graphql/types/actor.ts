@@ -3,6 +3,7 @@ import { DateTimeScalar, JSONScalar } from './scalars.js';
 
 export const EvidenceSource = {
   APP_CONTEXT: 'APP_CONTEXT',
+  DB_CONTEXT: 'DB_CONTEXT',
   ACTIVITY_TX: 'ACTIVITY_TX',
   ACTIVITY_SESSION: 'ACTIVITY_SESSION',
   SOURCE: 'SOURCE',
@@ -12,6 +13,7 @@ registerEnumType(EvidenceSource, {
   description: 'Where attribution evidence came from, strongest first.',
   valuesConfig: {
     APP_CONTEXT: { description: 'Application context sent in the same transaction.' },
+    DB_CONTEXT: { description: "The source database's own context message (database user, client) in the same transaction." },
     ACTIVITY_TX: { description: 'An activity event with the same transaction id on the same server.' },
     ACTIVITY_SESSION: { description: 'An activity event from the same session within a short time window.' },
     SOURCE: { description: "The source's own user field." },

@@ -25,7 +25,12 @@ export const SET_ACTOR_SQL_FILE = 'sql/source/set_actor.sql';
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 export function setActorSql(prefix: string = DEFAULT_CONTEXT_PREFIX): string {
-  const sql = readFileSync(join(packageRoot(), SET_ACTOR_SQL_FILE), 'utf8');
+  return sourceSql(SET_ACTOR_SQL_FILE, prefix);
+}
+
+/** One of the package's source-side SQL files (sql/source/), with `prefix` put in place of the default prefix. */
+export function sourceSql(file: string, prefix: string = DEFAULT_CONTEXT_PREFIX): string {
+  const sql = readFileSync(join(packageRoot(), file), 'utf8');
   // The file names the default prefix as the literal 'auditql' exactly where the prefix goes (the message
   // and the comment describing it); its other strings ('auditql.set_actor_sent', …) are not that literal.
   // A function replacement, so a `$` in the prefix is not read as a replacement pattern.
@@ -33,12 +38,17 @@ export function setActorSql(prefix: string = DEFAULT_CONTEXT_PREFIX): string {
 }
 
 /** Install the helper on the database at `url`; returns the server's wal_level (messages need `logical`). */
-export async function installSetActor(url: string, contextPrefix: string = DEFAULT_CONTEXT_PREFIX): Promise<{ walLevel: string }> {
+export function installSetActor(url: string, contextPrefix: string = DEFAULT_CONTEXT_PREFIX): Promise<{ walLevel: string }> {
+  return onSource(url, (client) => client.query(setActorSql(contextPrefix)).then(() => undefined));
+}
+
+/** Run `work` in one transaction on the source at `url`; returns the server's wal_level. */
+export async function onSource(url: string, work: (client: pg.Client) => Promise<void>): Promise<{ walLevel: string }> {
   const client = new pg.Client({ connectionString: url, application_name: 'auditql-install-source' });
   await client.connect();
   try {
     await client.query('BEGIN');
-    await client.query(setActorSql(contextPrefix));
+    await work(client);
     await client.query('COMMIT');
     const r = await client.query<{ wal_level: string }>('SHOW wal_level');
     return { walLevel: r.rows[0]!.wal_level };

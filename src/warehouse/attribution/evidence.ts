@@ -7,6 +7,11 @@
 export const Evidence = {
   /** A transactional logical message with the context prefix in the same transaction: the application user. */
   APP_CONTEXT: 'APP_CONTEXT',
+  /**
+   * The source's own database-user context message (the `install-source --db-context` trigger) in the same
+   * transaction: the database user, client address and application, written by the database itself.
+   */
+  DB_CONTEXT: 'DB_CONTEXT',
   /** An activity event with the same transaction id on the same server: the database user. */
   ACTIVITY_TX: 'ACTIVITY_TX',
   /** An activity event of the same connection, on the changed table, within the session window. */
@@ -16,8 +21,11 @@ export const Evidence = {
 } as const;
 export type Evidence = (typeof Evidence)[keyof typeof Evidence];
 
+/** `content.source` of the trigger's message (sql/source/db_context.sql): what makes a context DB_CONTEXT evidence. */
+export const DB_CONTEXT_SOURCE = 'auditql-db-context';
+
 /** Strongest first: the order readers rank evidence in (src/warehouse/queries/attributions.ts). */
-export const EVIDENCE_ORDER: readonly Evidence[] = ['APP_CONTEXT', 'ACTIVITY_TX', 'ACTIVITY_SESSION', 'SOURCE'];
+export const EVIDENCE_ORDER: readonly Evidence[] = ['APP_CONTEXT', 'DB_CONTEXT', 'ACTIVITY_TX', 'ACTIVITY_SESSION', 'SOURCE'];
 
 export const Confidence = {
   /** The evidence names this change's transaction (or the change names its user). */
@@ -30,6 +38,7 @@ export type Confidence = (typeof Confidence)[keyof typeof Confidence];
 /** How many rows each rule added in one settlement. */
 export interface SettleCounts {
   readonly appContext: number;
+  readonly dbContext: number;
   readonly activityTx: number;
   readonly activitySession: number;
   readonly source: number;

@@ -29,8 +29,8 @@ import { settleSessionEvidence } from './session-evidence.js';
 import { settleSourceEvidence } from './source-evidence.js';
 import { batchScope } from './scope.js';
 
-const NONE: SettleCounts = Object.freeze({ appContext: 0, activityTx: 0, activitySession: 0, source: 0 });
-const NO_TX: TxEvidenceCounts = Object.freeze({ appContext: 0, activityTx: 0 });
+const NONE: SettleCounts = Object.freeze({ appContext: 0, dbContext: 0, activityTx: 0, activitySession: 0, source: 0 });
+const NO_TX: TxEvidenceCounts = Object.freeze({ appContext: 0, dbContext: 0, activityTx: 0 });
 
 /** The sink's `AfterInsert` (src/warehouse/sink.ts): settle what this batch stored. */
 export async function settleAttribution(client: pg.PoolClient, seqs: StoredSeqs): Promise<void> {

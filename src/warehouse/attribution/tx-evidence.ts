@@ -16,6 +16,7 @@
  *   better statement arriving later adds a row. Activity without a database user is no evidence of who.
  */
 import type pg from 'pg';
+import { DB_CONTEXT_SOURCE } from './evidence.js';
 import { newRows, settledWithChange, type BatchScope } from './scope.js';
 
 const WITH_CHANGE = settledWithChange('p.change_seq');
@@ -151,6 +152,18 @@ ins_context AS (
   SELECT nextval('auditql.feed_seq'), p.change_seq, 'APP_CONTEXT', 'EXACT', p.app_user, p.context_seq, ${WITH_CHANGE},
          jsonb_build_object('match', 'TX', 'server', p.server, 'txId', p.tx_id, 'context', p.content)
   FROM context_pair p
+  WHERE p.content->>'source' IS DISTINCT FROM '${DB_CONTEXT_SOURCE}'
+  ORDER BY p.change_seq, p.context_seq
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+),
+ins_db_context AS (
+  INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, remote_host, client_application, context_seq, settled_with_change, detail)
+  SELECT nextval('auditql.feed_seq'), p.change_seq, 'DB_CONTEXT', 'EXACT', p.content->>'dbUser', p.content->>'clientAddr',
+         p.content->>'applicationName', p.context_seq, ${WITH_CHANGE},
+         jsonb_build_object('match', 'TX', 'server', p.server, 'txId', p.tx_id, 'context', p.content)
+  FROM context_pair p
+  WHERE p.content->>'source' = '${DB_CONTEXT_SOURCE}'
   ORDER BY p.change_seq, p.context_seq
   ON CONFLICT DO NOTHING
   RETURNING 1
@@ -173,18 +186,20 @@ ins_activity AS (
   ON CONFLICT DO NOTHING
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM ins_context)::int AS app_context, (SELECT count(*) FROM ins_activity)::int AS activity_tx`;
+SELECT (SELECT count(*) FROM ins_context)::int AS app_context, (SELECT count(*) FROM ins_db_context)::int AS db_context,
+       (SELECT count(*) FROM ins_activity)::int AS activity_tx`;
 
 export interface TxEvidenceCounts {
   readonly appContext: number;
+  readonly dbContext: number;
   readonly activityTx: number;
 }
 
 /** Settle APP_CONTEXT and ACTIVITY_TX for a batch's new rows. */
 export async function settleTxEvidence(client: pg.PoolClient, b: BatchScope): Promise<TxEvidenceCounts> {
-  const r = await client.query<{ app_context: number; activity_tx: number }>({ name: 'auditql_settle_tx', text: SQL, values: [
+  const r = await client.query<{ app_context: number; db_context: number; activity_tx: number }>({ name: 'auditql_settle_tx', text: SQL, values: [
     b.change.min, b.change.max, b.activity.min, b.activity.max, b.context, b.newFirst, b.newLast, b.txLo, b.txHi,
   ] });
   const row = r.rows[0]!;
-  return { appContext: row.app_context, activityTx: row.activity_tx };
+  return { appContext: row.app_context, dbContext: row.db_context, activityTx: row.activity_tx };
 }

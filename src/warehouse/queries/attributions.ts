@@ -1,6 +1,6 @@
 /**
  * Attribution evidence for a set of changes (auditql.attributions, DESIGN.md "Attribution"), best first
- * per change: by evidence (APP_CONTEXT, ACTIVITY_TX, ACTIVITY_SESSION, SOURCE), then EXACT before
+ * per change: by evidence (APP_CONTEXT, DB_CONTEXT, ACTIVITY_TX, ACTIVITY_SESSION, SOURCE), then EXACT before
  * PROBABLE, then the order it was recorded in. One statement for any number of changes.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
@@ -22,7 +22,7 @@ export interface AttributionRecord {
   readonly createdAt: Date;
 }
 
-export const EVIDENCE_RANK = ['APP_CONTEXT', 'ACTIVITY_TX', 'ACTIVITY_SESSION', 'SOURCE'] as const;
+export const EVIDENCE_RANK = ['APP_CONTEXT', 'DB_CONTEXT', 'ACTIVITY_TX', 'ACTIVITY_SESSION', 'SOURCE'] as const;
 
 /**
  * The SELECT list for alias `at`, in the shape of `AttributionRecord`; `prefix` names the output columns
