@@ -1,5 +1,5 @@
 /**
- * The API server (DESIGN.md "CLI contract": `auditql serve`): one `http.Server` carrying
+ * The API server (docs/configuration.md "Commands": `auditql serve`): one `http.Server` carrying
  * - `GET /healthz` — 200 when the warehouse answers and is migrated, else 503;
  * - GraphiQL for browsers on `GET /graphql` (graphiql.ts, mounted first, served offline);
  * - GraphQL over HTTP on `/graphql` (Apollo Server 5 + express 5, type-graphql resolvers);

@@ -1,5 +1,5 @@
 /**
- * source → decoder → sink, with bounded batches and backpressure (DESIGN.md "Architecture"). Records are
+ * source → decoder → sink, with bounded batches and backpressure (docs/architecture.md "The pipeline"). Records are
  * decoded into a batch that is written when it reaches `batchSize` events or `flushMs` passed since its first
  * record. At most one write is in flight while the next batch is decoded: when the sink lags, the loop
  * waits, so the source is read no faster than the warehouse absorbs it. The source is acknowledged only

@@ -1,5 +1,5 @@
 /**
- * Attribution settlement (DESIGN.md "Attribution"; docs/attribution.md). The warehouse sink calls it inside
+ * Attribution settlement (docs/attribution.md). The warehouse sink calls it inside
  * each batch's transaction, after the inserts and under the feed advisory lock, with the feed sequences it
  * just stored. Evidence arrives in either order — activity streams lag, or run ahead — so each rule looks
  * both ways: new changes for stored context and activity, new context and activity for stored changes.
