@@ -4,7 +4,7 @@
  * - GraphiQL for browsers on `GET /graphql` (graphiql.ts, mounted first, served offline);
  * - GraphQL over HTTP on `/graphql` (Apollo Server 5 + express 5, type-graphql resolvers);
  * - and, through `attachments`, any transport that shares the server and path: subscriptions over
- *   graphql-ws (issue #5) attach here — a `WebSocketServer({ server: httpServer, path })` handling the
+ *   graphql-ws attach here — a `WebSocketServer({ server: httpServer, path })` handling the
  *   upgrade, `createApiContext` for its per-operation context, `queryLimitsRule` for its limits — and its
  *   `close` runs before the HTTP server drains.
  * `close()` stops accepting, lets in-flight requests finish (Apollo's drain plugin), then closes
@@ -41,7 +41,7 @@ export const HEALTH_PATH = '/healthz';
 /** Largest request body accepted on /graphql. */
 export const BODY_LIMIT = '256kb';
 
-/** A transport sharing the HTTP server and `/graphql` (issue #5: graphql-ws). */
+/** A transport sharing the HTTP server and `/graphql` (graphql-ws, docs/subscriptions.md). */
 export interface ServerAttachment {
   (s: {
     readonly httpServer: Server;
@@ -67,7 +67,7 @@ export interface ApiServerOptions {
   readonly limits?: Partial<QueryLimits>;
   /** Transports attached to the same server and path, started before it listens. */
   readonly attachments?: readonly ServerAttachment[];
-  /** Subscriptions over graphql-ws on the same server and path (issue #5, docs/subscriptions.md); false: none. */
+  /** Subscriptions over graphql-ws on the same server and path (docs/subscriptions.md); false: none. */
   readonly subscriptions?: SubscriptionOptions | false;
   /** Kinesis Data Firehose HTTP endpoint delivery on `POST /ingest/firehose/:source` (docs/sources/firehose.md); absent = disabled. */
   readonly firehose?: Omit<FirehoseRouterOptions, 'log'>;
