@@ -1,6 +1,6 @@
 /**
  * A realistic Debezium PostgreSQL workload for benchmarks: 4 tables of ~10 columns, inserts, updates and
- * deletes over 20,000 entities, schemaless JSON with the connector's `source` block (FORMATS.md §1.2–1.3).
+ * deletes over 20,000 entities, schemaless JSON with the connector's `source` block (docs/formats/debezium.md "Envelope", "Source block").
  */
 import { createWriteStream, statSync } from 'node:fs';
 
@@ -25,7 +25,7 @@ function rowFor(table: string, id: number, version: number): Record<string, unkn
 const exact = (digits: string) => `\u0000${digits}\u0000`;
 const EXACT = /"\\u0000(\d+)\\u0000"/g;
 
-/** Debezium PG envelope (schemaless), FORMATS.md §1.2–1.3. */
+/** Debezium PG envelope (schemaless), docs/formats/debezium.md "Envelope" and "Source block". */
 export function event(i: number, versions: Map<number, number>): string {
   const table = TABLES[i % TABLES.length]!;
   const id = (i * 7919) % ENTITIES;
@@ -34,7 +34,7 @@ export function event(i: number, versions: Map<number, number>): string {
   const op = v === 0 ? 'c' : i % 50 === 0 ? 'd' : 'u';
   versions.set(key, op === 'd' ? 0 : v + 1);
   const ts = 1_795_000_000_000 + i * 3;
-  // Debezium 2.6+ adds ts_us/ts_ns beside ts_ms (FORMATS.md §1.2): commit time in µs from PostgreSQL, and
+  // Debezium 2.6+ adds ts_us/ts_ns beside ts_ms (docs/formats/debezium.md "Envelope"): commit time in µs from PostgreSQL, and
   // ts_ns = ts_us × 1000 — 19 digits, beyond a double, written as exact digits (see `exact` below).
   const tsUs = ts * 1000 + ((i * 617) % 1000);
   const lsn = 24_023_128 + i * 152;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ingest` — issue #2's ingest benchmark. Generates N (default 1,000,000) realistic Debezium
+ * `npm run bench:ingest` — the ingest benchmark (BENCHMARKS.md "bench:ingest"). Generates N (default 1,000,000) realistic Debezium
  * PostgreSQL change events (4 tables, ~10 columns, inserts/updates/deletes, schemaless JSON lines with the
  * Kafka-style `source` block), ingests them through the real file source → decoder → sink into the warehouse
  * named by DATABASE_URL (or a fresh embedded PostgreSQL), then, in the same run, times a raw COPY of the same

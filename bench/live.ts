@@ -1,5 +1,5 @@
 /**
- * `npm run bench:live` (issue 5 item 6): source commit → subscriber receipt through the built-in capture.
+ * `npm run bench:live` (BENCHMARKS.md "bench:live"): source commit → subscriber receipt through the built-in capture.
  * Target: p99 ≤ 100 ms with 1,000 concurrent subscribers.
  *
  * 1. A fresh embedded PostgreSQL 17 (temp dir, thrown away) holds a source database (`wal_level=logical`)

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:query` (issue 4 item 8): `entityHistory(first: 20)` over HTTP against the very SQL the
+ * `npm run bench:query` (BENCHMARKS.md "bench:query"): `entityHistory(first: 20)` over HTTP against the very SQL the
  * resolver runs, executed directly through `pg`, in one run. Target: GraphQL p50 ≤ 1 ms and ≤ 3× raw SQL.
  *
  * 1. A warehouse: DATABASE_URL, or a fresh embedded PostgreSQL in a temp dir (thrown away afterwards).

@@ -1,6 +1,6 @@
 /**
- * Stable error codes (docs/errors.md lists each with its meaning). They appear in GraphQL
- * `extensions.code`, in dead letters' `error_code`, and in CLI messages.
+ * Stable error codes (docs/errors.md lists each with its meaning; test/unit/docs-contract.test.ts holds the
+ * two equal). They appear in GraphQL `extensions.code`, in dead letters' `error_code`, and in CLI messages.
  */
 export const ErrorCode = {
   UNDECODABLE_RECORD: 'AUDITQL_UNDECODABLE_RECORD',

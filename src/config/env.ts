@@ -1,6 +1,6 @@
 /**
  * Process configuration from the environment, parsed once, validated, frozen. A bad value fails fast and
- * names the variable (STYLE.md "Configuration and lifecycle"). docs/configuration.md lists every key.
+ * names the variable (docs/contributing.md "Configuration and lifecycle"). docs/configuration.md lists every key.
  */
 import { AuditqlError, ErrorCode } from '../errors.js';
 

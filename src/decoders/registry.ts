@@ -1,6 +1,6 @@
 /**
  * Format name → decoder. Adding a format means adding a decoder module and one line here; sources and
- * the pipeline never change (STYLE.md "Tiny, documented extension interfaces").
+ * the pipeline never change (docs/contributing.md "Shape": small extension interfaces).
  */
 import { AuditqlError, ErrorCode } from '../errors.js';
 import type { SourceFormat } from '../model/events.js';

@@ -1,5 +1,5 @@
 /**
- * The demo source database of `npm start` (DESIGN.md "Running it"): a small shop whose rows change as
+ * The demo source database of `npm start` (docs/architecture.md "Running it"): a small shop whose rows change as
  * several database users, captured through logical replication. Idempotent: safe on every start.
  */
 export const DEMO_DATABASE = 'auditql_demo_shop';

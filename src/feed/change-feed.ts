@@ -1,5 +1,5 @@
 /**
- * The change feed of one API process (DESIGN.md "Ordering and cursors"; docs/subscriptions.md): new rows
+ * The change feed of one API process (docs/cursors.md; docs/subscriptions.md): new rows
  * reach subscribers from the warehouse, in seq order, whoever wrote them — an ingest process elsewhere, or
  * several; every API replica runs its own feed over the same warehouse, and nothing in memory is the
  * source of truth.

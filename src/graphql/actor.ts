@@ -1,5 +1,5 @@
 /**
- * `Change.actor` from attribution evidence (DESIGN.md "Attribution"). Evidence arrives best first (see
+ * `Change.actor` from attribution evidence (docs/attribution.md). Evidence arrives best first (see
  * src/warehouse/queries/attributions.ts); each actor field takes its value from the best evidence that
  * has one, and the evidence list says where every answer came from. No evidence → no actor: never guessed.
  */

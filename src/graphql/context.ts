@@ -1,6 +1,6 @@
 /**
  * The per-request GraphQL context: the warehouse, fresh DataLoaders, and the limits resolvers enforce.
- * HTTP builds one per request (server.ts); a WebSocket transport (issue #5) builds one per operation with
+ * HTTP builds one per request (server.ts); the graphql-ws transport (subscriptions/) builds one per operation with
  * the same function.
  */
 import type { WarehouseDb } from '../warehouse/db.js';

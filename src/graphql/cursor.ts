@@ -1,5 +1,5 @@
 /**
- * Opaque cursors (docs/graphql.md "Cursors"). A cursor is base64url of `<kind>1:<seq>:<partUs>`:
+ * Opaque cursors (docs/cursors.md "Cursors"). A cursor is base64url of `<kind>1:<seq>:<partUs>`:
  * `c` for a change, `a` for an activity event, `u` for an actor update (its evidence row; `partUs` is its
  * change's); `seq` is the warehouse feed sequence (so a subscription can resume above it) and `partUs` the
  * row's partition time in microseconds (so a newest-first page resumes with an index range, not a lookup). Clients must treat cursors as opaque; anything that does not decode

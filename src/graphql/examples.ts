@@ -1,5 +1,5 @@
 /**
- * Example GraphQL documents for the questions auditql answers (DESIGN.md "Who uses it"). GraphiQL opens
+ * Example GraphQL documents for the questions auditql answers (docs/architecture.md "Who uses it"). GraphiQL opens
  * with them preloaded (src/graphql/graphiql.ts) and `auditql start` can print them. Each example is one
  * named operation with its variables, so it runs as-is against the demo warehouse. Time windows are
  * relative to `now`, so the examples stay useful on any day.

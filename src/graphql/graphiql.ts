@@ -1,5 +1,5 @@
 /**
- * GraphiQL served by auditql itself, with no internet (DESIGN.md "Running it"; issue 4 item 5). A browser
+ * GraphiQL served by auditql itself, with no internet (docs/architecture.md "Running it"; docs/graphiql.md). A browser
  * asking `GET <endpoint>` for HTML gets a page whose every script and stylesheet this router serves from
  * installed npm packages (graphiql 3 UMD, React 18 UMD, graphql-ws UMD); every other request falls through
  * to Apollo. The page's Content-Security-Policy allows nothing but this origin, so a page that works is

@@ -1,5 +1,5 @@
 /**
- * Per-request DataLoaders (DESIGN.md "GraphQL contract"): field resolvers on a page of N changes or
+ * Per-request DataLoaders (docs/graphql.md "Batching"): field resolvers on a page of N changes or
  * activity events ask for one item each; each loader turns those into one warehouse statement per page.
  * Created per request (src/graphql/context.ts), so nothing is cached across requests.
  */

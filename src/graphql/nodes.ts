@@ -35,7 +35,7 @@ export interface TransactionNode extends TxKey {
 }
 
 // The derived fields come first: V8 copies a spread row fast, but every property added after a spread
-// costs a map transition — {...r, id, cursor, transactionId} took ~13 µs per row, this ~1.5 µs.
+// costs a map transition per row, and this runs for every node of every page (BENCHMARKS.md bench:query).
 export const changeNode = (r: ChangeRecord): ChangeNode => ({ id: r.seq, cursor: encodeChangeCursor(r), transactionId: r.txId, ...r });
 
 export const activityNode = (r: ActivityRecord): ActivityNode => ({

@@ -1,7 +1,7 @@
 /**
  * The GraphQL schema, built by type-graphql from the resolver classes. `schema/schema.graphql` is this
- * schema printed (`npm run schema`); test/graphql/schema-drift.test.ts fails when they differ.
- * Subscriptions (issue #5) add their resolver class to API_RESOLVERS.
+ * schema printed (`npm run schema`); test/graphql/schema.test.ts fails when they differ.
+ * Subscriptions add their resolver class to API_RESOLVERS.
  */
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
@@ -35,7 +35,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
 
 export const SCHEMA_HEADER =
   '# The auditql GraphQL schema. Generated from src/graphql by `npm run schema`; do not edit.\n' +
-  '# Names here are public interface (DESIGN.md "GraphQL contract"): add, never rename.\n\n';
+  '# Names here are public interface (docs/graphql.md "The pinned contract"): add, never rename.\n\n';
 
 /** The SDL as checked in: sorted, so it changes only when the schema does. */
 export function printApiSchema(schema: GraphQLSchema): string {

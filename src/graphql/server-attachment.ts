@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { ApiContext } from './context.js';
 import type { QueryLimits } from './limits.js';
 
-/** A transport sharing the HTTP server and `/graphql` (graphql-ws is one). */
+/** A transport sharing the HTTP server and `/graphql` (graphql-ws, docs/subscriptions.md). */
 export interface ServerAttachment {
   (s: {
     readonly httpServer: Server;

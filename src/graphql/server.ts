@@ -1,10 +1,10 @@
 /**
- * The API server (DESIGN.md "CLI contract": `auditql serve`): one `http.Server` carrying
+ * The API server (docs/configuration.md "Commands": `auditql serve`): one `http.Server` carrying
  * - `GET /healthz` — 200 when the warehouse answers and is migrated, else 503;
  * - GraphiQL for browsers on `GET /graphql` (graphiql.ts, mounted first, served offline);
  * - GraphQL over HTTP on `/graphql` (Apollo Server 5 + express 5, type-graphql resolvers);
  * - and, through `attachments`, any transport that shares the server and path: subscriptions over
- *   graphql-ws (issue #5) attach here — a `WebSocketServer({ server: httpServer, path })` handling the
+ *   graphql-ws attach here — a `WebSocketServer({ server: httpServer, path })` handling the
  *   upgrade, `createApiContext` for its per-operation context, `queryLimitsRule` for its limits — and its
  *   `close` runs before the HTTP server drains.
  * `close()` stops accepting, lets in-flight requests finish (Apollo's drain plugin), then closes
@@ -56,7 +56,7 @@ export interface ApiServerOptions {
   readonly limits?: Partial<QueryLimits>;
   /** Transports attached to the same server and path, started before it listens. */
   readonly attachments?: readonly ServerAttachment[];
-  /** Subscriptions over graphql-ws on the same server and path (issue #5, docs/subscriptions.md); false: none. */
+  /** Subscriptions over graphql-ws on the same server and path (docs/subscriptions.md); false: none. */
   readonly subscriptions?: SubscriptionOptions | false;
   /**
    * More HTTP routes on the same server, mounted before GraphiQL and GraphQL: e.g. the Kinesis Data Firehose

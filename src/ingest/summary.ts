@@ -1,4 +1,4 @@
-/** The ingest summary (DESIGN.md CLI contract): `--json` prints `{"read","stored","duplicates","deadLettered","skipped"}`. */
+/** The ingest summary (docs/configuration.md "`auditql ingest` flags"): `--json` prints `{"read","stored","duplicates","deadLettered","skipped"}`. */
 export interface IngestSummary {
   read: number;
   stored: number;

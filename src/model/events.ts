@@ -1,5 +1,5 @@
 /**
- * The normalized event model (DESIGN.md "Normalized event model"). Every decoder returns these values;
+ * The normalized event model (docs/event-model.md). Every decoder returns these values;
  * nobody mutates them (use the factories, which freeze).
  */
 import type { Json, JsonRow } from './json.js';
@@ -39,7 +39,7 @@ export const ACTIVITY_CLASSES: readonly ActivityClass[] = [
 ];
 
 /**
- * Which server and connection an event came from: the join keys of attribution (DESIGN.md "Attribution").
+ * Which server and connection an event came from: the join keys of attribution (docs/attribution.md "Server identity").
  * `server` is the logical server identity (Debezium `source.name`, Maxwell/MySQL `server_id`, DAS
  * `clusterId`/`instanceId`, pgAudit host); `connection` is the session (MySQL thread id, PG backend pid).
  */

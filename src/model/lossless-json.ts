@@ -25,8 +25,8 @@ function parseNumber(text: string): number | string {
  * JSON.parse that keeps every digit: numbers a double cannot hold exactly (DECIMAL(30,10), BIGINT beyond
  * 2^53, Debezium's `ts_ns`) become decimal strings.
  *
- * Native JSON.parse is about five times faster than lossless-json's parser, so it does the work whenever it
- * can give the same result:
+ * Native JSON.parse is much faster than lossless-json's parser (BENCHMARKS.md bench:ingest), so it does the
+ * work whenever it can give the same result:
  * - text without a long numeric run or an exponent is parsed natively;
  * - otherwise each such run in value position is checked, and an unsafe one is quoted in the text, so the
  *   native parser returns it as the string lossless-json would. A run inside a string literal that looks

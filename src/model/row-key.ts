@@ -36,7 +36,7 @@ export function configuredKey(keyColumns: KeyColumns, database: string | null, s
 }
 
 /**
- * The identity of a row, strongest evidence first (issue #2): the record key, the record's own primary-key
+ * The identity of a row, strongest evidence first (docs/event-model.md, `keySource`): the record key, the record's own primary-key
  * columns, `--key`, a column named `id`, else the whole row image. Returns which one was used.
  */
 export function resolveKey(c: KeyCandidates): { key: JsonRow; keySource: KeySource } {

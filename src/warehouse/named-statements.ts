@@ -3,8 +3,8 @@
  *
  * Kysely sends every statement unnamed (`client.query(text, values)`), so PostgreSQL plans it on every
  * execution. Over a partitioned `auditql.changes` (a partition per day, 7 indexes each) planning one
- * entity's page costs more than running it: ~2 ms of planning against ~0.6 ms of execution at 33
- * partitions. A named statement is parsed and planned once per connection, then only bound and executed.
+ * entity's page costs more than running it (docs/warehouse.md "Prepared statements"; BENCHMARKS.md
+ * bench:query). A named statement is parsed and planned once per connection, then only bound and executed.
  *
  * The mechanism, and its bounds:
  * - **Opt-in per query.** A query function runs its statement through `executeNamed(db, label, sql…)`
@@ -37,8 +37,8 @@ import type pg from 'pg';
 
 /**
  * How many distinct statement texts one opted-in query may name; more run unnamed. 8 covers an entity's
- * page with and without database, schema and cursor. A cached generic plan over 33 partitions holds about
- * 0.55 MiB in its backend (bench:query), so two opted-in queries cost at most ~9 MiB per connection.
+ * page with and without database, schema and cursor. A cached plan over many partitions holds real memory in
+ * its backend (docs/warehouse.md "Prepared statements"), so the bound is what keeps a connection's share small.
  */
 export const MAX_SHAPES_PER_QUERY = 8;
 

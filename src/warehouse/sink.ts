@@ -1,7 +1,7 @@
 /**
  * The warehouse sink: writes one batch in one transaction — events of every kind, dead letters, the
  * consumer checkpoint and (for Firehose) the delivery id — so a crash at any point neither loses nor
- * duplicates anything (DESIGN.md "Warehouse"). The transaction first takes the advisory lock FEED_LOCK and
+ * duplicates anything (docs/warehouse.md "Writing: one transaction per batch"). The transaction first takes the advisory lock FEED_LOCK and
  * holds it until commit. Under it, each kind's rows not stored yet are found with one index probe per row,
  * given their feed sequence in batch order, and COPYed straight into their table (direct-write.ts); events
  * already stored for the source, and repeats within the batch, are counted as duplicates. Because every

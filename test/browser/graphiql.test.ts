@@ -1,5 +1,5 @@
 /**
- * GraphiQL served by auditql itself, offline (issue 4 item 5). Over plain HTTP: the page, its CSP, its
+ * GraphiQL served by auditql itself, offline (docs/graphiql.md). Over plain HTTP: the page, its CSP, its
  * assets and the fall-through to Apollo. In a real headless Debian chromium (playwright-core, never a
  * downloaded browser): the page loads with every request going to 127.0.0.1, nothing violates the
  * self-only CSP, and queries run — the preloaded example with Ctrl-Enter, and one we set, with the run

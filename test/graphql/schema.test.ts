@@ -1,7 +1,7 @@
 /**
  * The schema as checked in: schema/schema.graphql must be what the code builds (run `npm run schema`),
  * test/graphql/generated.ts what codegen makes of it (`npm run codegen`), the pinned contract of
- * DESIGN.md must be there exactly, and GraphiQL's example queries must validate against it.
+ * docs/graphql.md "The pinned contract" must be there exactly, and GraphiQL's example queries must validate against it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,10 +20,10 @@ describe('schema/schema.graphql', () => {
     expect(checkedIn, 'schema/schema.graphql is stale: run `npm run schema` and commit it').toBe(built);
   });
 
-  it('has the pinned contract of DESIGN.md, names and argument types exactly', async () => {
+  it('has the pinned contract of docs/graphql.md, names and argument types exactly', async () => {
     const schema = await buildApiSchema();
     const query = schema.getQueryType()!.getFields();
-    // The pinned arguments with their exact types; more may be added (DESIGN.md: "More may be added"), but
+    // The pinned arguments with their exact types; more may be added (docs/graphql.md: "more may be added"), but
     // only optional ones, so existing clients keep working. Arguments are named: their order is no part of it.
     const pinned = (signature: string) => {
       const m = /^(\w+)\((.*)\): (.+)$/.exec(signature)!;

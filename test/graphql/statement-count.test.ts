@@ -1,5 +1,5 @@
 /**
- * DataLoader proof (DESIGN.md "GraphQL contract"): a page of 100 changes with actor, transaction (and its
+ * DataLoader proof (docs/graphql.md "Batching"): a page of 100 changes with actor, transaction (and its
  * summary, changes and activity) and history-stitched field changes costs a constant number of SQL
  * statements — the same for 10 changes as for 100 — counted on the real connection pool.
  */

@@ -349,7 +349,7 @@ describe('actorUpdated', () => {
 });
 
 describe('the contract', () => {
-  it('has the pinned subscriptions of DESIGN.md', () => {
+  it('has the pinned subscriptions of docs/graphql.md', () => {
     const fields = api.schema.getSubscriptionType()!.getFields();
     const sig = (name: string) => `${name}(${fields[name]!.args.map((a) => `${a.name}: ${String(a.type)}`).sort().join(', ')}): ${String(fields[name]!.type)}`;
     expect(sig('changeAdded')).toBe('changeAdded(after: String, filter: ChangeFilter): Change!');

@@ -1,4 +1,4 @@
-/** Readiness by polling, never by sleeping a fixed time (STYLE.md "Lifecycle by readiness"). */
+/** Readiness by polling, never by sleeping a fixed time (docs/contributing.md "Tests": wait on events, never on time). */
 
 /**
  * Resolves as soon as `cond` holds, checking every 10 ms; throws naming `what` after `ms`. The default is

@@ -1,5 +1,5 @@
 /**
- * Proof on a real workload (issue #6): a real PostgreSQL 15 with pgAudit as the SOURCE, several database
+ * Proof on a real workload (docs/attribution.md): a real PostgreSQL 15 with pgAudit as the SOURCE, several database
  * users changing rows concurrently (one row contended by all of them), some transactions naming their
  * application user with `auditql.set_actor`, some not; the changes captured through the built-in PostgreSQL
  * source and the pgAudit csvlog ingested through the file source — the log first in one warehouse, the

@@ -1,5 +1,5 @@
 /**
- * The Firehose HTTP endpoint (FORMATS.md section 5) over real HTTP on 127.0.0.1 and a real warehouse: requests
+ * The Firehose HTTP endpoint (docs/sources/firehose.md "The protocol") over real HTTP on 127.0.0.1 and a real warehouse: requests
  * built the way Firehose builds them, carrying real encrypted DAS Kinesis records (test/fixtures/das and
  * test/helpers/das-crypto.ts), decrypted through the injected key provider.
  */
@@ -101,7 +101,7 @@ interface PostOptions {
   readonly headers?: Record<string, string>;
 }
 
-/** POST as Firehose does (FORMATS.md section 5 "Request" headers). */
+/** POST as Firehose does (docs/sources/firehose.md "The protocol", request headers). */
 function post(body: Buffer | string, o: PostOptions = {}): Promise<Reply> {
   const url = new URL(`${baseOf(o.server ?? api)}/ingest/firehose/${o.source ?? SOURCE}`);
   let bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
@@ -139,7 +139,7 @@ function post(body: Buffer | string, o: PostOptions = {}): Promise<Reply> {
   });
 }
 
-/** A delivery body exactly as FORMATS.md section 5 shows it: each record's bytes base64 in `data`. */
+/** A delivery body exactly as docs/sources/firehose.md "The protocol" shows it: each record's bytes base64 in `data`. */
 function deliveryBody(requestId: string, records: readonly (string | Buffer)[]): string {
   return JSON.stringify({ requestId, timestamp: Date.now(), records: records.map((r) => ({ data: Buffer.from(r).toString('base64') })) });
 }

@@ -1,6 +1,6 @@
 /**
  * The Kafka source against a real PostgreSQL, driven by kafkajs itself. No broker can run here
- * (DESIGN.md "Tests"), so the only stand-in is the network end: `StandInKafka` answers the requests
+ * (docs/contributing.md "Tests"), so the only stand-in is the network end: `StandInKafka` answers the requests
  * kafkajs's consumer makes (join/sync, offset fetch/commit, heartbeat, fetch) from in-memory partition
  * logs. Everything else is kafkajs's own code: its consumer (`kafkajs/src/consumer/index.js`), consumer
  * group, runner, offset manager and `Batch` objects build the `EachBatchPayload`s our handler gets, exactly

@@ -1,5 +1,5 @@
 /**
- * Value conversions of the Debezium decoder, with expectations worked out by hand from FORMATS.md §1.8
+ * Value conversions of the Debezium decoder, with expectations worked out by hand from docs/formats/debezium.md "Value encodings"
  * (base64 of two's-complement bytes, epoch arithmetic) — not taken from the decoder's output.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * The Debezium decoder against its golden fixtures (test/fixtures/debezium/, one case per real-world shape of
- * FORMATS.md §1), decoded exactly as `auditql ingest --from file` does; plus the decoder's own contract:
+ * docs/formats/debezium.md "Source facts"), decoded exactly as `auditql ingest --from file` does; plus the decoder's own contract:
  * what it recognizes, and that it never puts row values in an error.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-/** `auditql ingest --from file`: the CLI contract in DESIGN.md, for finite files. */
+/** `auditql ingest --from file`: docs/configuration.md "`auditql ingest` flags", for finite files. */
 import { existsSync, statSync } from 'node:fs';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { EnvConfig } from '../../config/env.js';

@@ -1,6 +1,6 @@
 /**
  * `auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot] [--source NAME]`
- * (DESIGN.md "CLI contract"; docs/sources/postgres.md): built-in capture from a source database's
+ * (docs/configuration.md "`auditql ingest` flags"; docs/sources/postgres.md): built-in capture from a source database's
  * replication slot into the warehouse, until SIGINT/SIGTERM. `startPostgresCapture` is the same wiring
  * for callers that already hold a warehouse (`auditql start`, the demo, tests).
  */

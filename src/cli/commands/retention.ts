@@ -1,4 +1,4 @@
-/** `auditql retention --keep-days N`: drop daily partitions older than N days (DESIGN.md "Warehouse"). */
+/** `auditql retention --keep-days N`: drop daily partitions older than N days (docs/warehouse.md "Partitions and retention"). */
 import { parseArgs } from 'node:util';
 import type { EnvConfig } from '../../config/env.js';
 import { AuditqlError, ErrorCode } from '../../errors.js';

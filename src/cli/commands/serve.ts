@@ -1,5 +1,5 @@
 /**
- * `auditql serve` (DESIGN.md "CLI contract"): migrate, then GraphQL over HTTP at `/graphql` (GraphiQL for
+ * `auditql serve` (docs/configuration.md "Commands"): migrate, then GraphQL over HTTP at `/graphql` (GraphiQL for
  * browsers on the same path) until SIGINT/SIGTERM, which drain in-flight requests before exiting.
  */
 import type { EnvConfig } from '../../config/env.js';

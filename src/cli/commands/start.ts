@@ -1,5 +1,5 @@
 /**
- * `auditql start` (what `npm start` runs; DESIGN.md "Running it"): migrate, serve, and ingest.
+ * `auditql start` (what `npm start` runs; docs/architecture.md "Running it"): migrate, serve, and ingest.
  * - No DATABASE_URL: the embedded PostgreSQL holds the warehouse and a demo shop database whose live
  *   workload (several database users, some transactions with application context) is captured through
  *   logical replication — history, attribution and live subscriptions at once.

@@ -43,7 +43,7 @@ const MYSQL_AUX: Readonly<Record<string, ActivityClass>> = {
 
 const upper = (v: string | null) => (v === null ? '' : v.trim().replace(/\s+/g, ' ').toUpperCase());
 
-/** Does the exitCode say the statement failed? Engine-specific (FORMATS.md section 3, RDS field tables). */
+/** Does the exitCode say the statement failed? Engine-specific (docs/formats/das.md "Event fields per engine", "Oracle and SQL Server"). */
 export function exitCodeFailed(engine: DasEngine | null, exitCode: string | null): boolean {
   if (exitCode === null) return false;
   const code = exitCode.trim().toUpperCase();

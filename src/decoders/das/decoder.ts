@@ -1,5 +1,5 @@
 /**
- * The Aurora / RDS Database Activity Streams decoder (FORMATS.md section 3; docs/formats/das.md).
+ * The Aurora / RDS Database Activity Streams decoder (docs/formats/das.md).
  *
  * One record → the activity events it holds, heartbeats removed: a record of only heartbeats is skipped as
  * HEARTBEAT (heartbeats prove liveness; they are not activity), and heartbeats inside a record that also holds

@@ -1,6 +1,6 @@
 /**
  * Decrypting a DAS Kinesis record, the AWS-documented way (AUR "Processing a database activity stream using
- * the AWS SDK"; FORMATS.md section 3 "Decryption"):
+ * the AWS SDK"; docs/formats/das.md "Decryption steps"):
  *
  * 1. the data key: `ctx.keyProvider(b64decode(key), {"aws:rds:dbc-id": <DbClusterResourceId>})` — in production
  *    KMS Decrypt (kms-key-provider.ts), in tests a local provider; this module never talks to KMS itself;

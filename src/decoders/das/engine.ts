@@ -1,6 +1,6 @@
 /**
- * Which engine wrote a DAS event: the same field means different things per engine (FORMATS.md section 3:
- * `class` values, `exitCode` semantics). Decided from the event itself, strongest evidence first.
+ * Which engine wrote a DAS event: the same field means different things per engine (docs/formats/das.md
+ * "Event fields per engine": `class` values, `exitCode` semantics). Decided from the event itself, strongest evidence first.
  */
 import type { DasActivityEvent } from './payload.js';
 

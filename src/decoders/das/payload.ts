@@ -1,7 +1,7 @@
 /**
  * Database Activity Streams payloads as they enter auditql, typed where they are parsed.
  *
- * Sources (../shared/FORMATS.md section 3):
+ * Sources (summarized in docs/formats/das.md "Source facts"):
  * - AUR: github.com/awsdocs/amazon-aurora-user-guide `doc_source/DBActivityStreams.Monitoring.md`, live at
  *   https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/DBActivityStreams.AuditLog.html and
  *   `...DBActivityStreams.AuditLog.databaseActivityEventList.html` (Aurora PostgreSQL and MySQL fields).

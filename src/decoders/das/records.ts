@@ -1,5 +1,5 @@
 /**
- * From one parsed record value to its activity events, whatever the shape (FORMATS.md section 3):
+ * From one parsed record value to its activity events, whatever the shape (docs/formats/das.md "Shapes accepted"):
  * - the Kinesis record `{"type":"DatabaseActivityMonitoringRecords","version","databaseActivityEvents":"<base64>","key":"<base64>"}`
  *   (decrypted through decrypt.ts);
  * - the AWS doc form, where `databaseActivityEvents` is the decrypted record itself (or its JSON text) and

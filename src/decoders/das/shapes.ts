@@ -1,5 +1,5 @@
 /**
- * Telling the DAS shapes apart (FORMATS.md section 3): the Kinesis record, the decrypted activity record, and
+ * Telling the DAS shapes apart (docs/formats/das.md "Kinesis record and versions"): the Kinesis record, the decrypted activity record, and
  * a bare activity event (doc and lab samples). Also `recognizes()` for `--format auto`, which must not claim
  * Debezium envelopes, Maxwell rows or PostgreSQL jsonlog lines (`user`, `dbname`, `message`).
  */

@@ -1,5 +1,5 @@
 /**
- * How much of the old row a Debezium event really carries (FORMATS.md §1.5). PostgreSQL sends old values
+ * How much of the old row a Debezium event really carries (docs/formats/debezium.md "Replica identity and TOAST"). PostgreSQL sends old values
  * according to REPLICA IDENTITY:
  * - DEFAULT: an UPDATE has `before: null` (pgoutput sends no old tuple unless the key changed); a DELETE
  *   has the key columns — with JsonConverter the other columns of the struct print as null, or as only

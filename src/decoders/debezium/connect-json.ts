@@ -1,5 +1,5 @@
 /**
- * Kafka Connect JsonConverter forms (FORMATS.md §1.1): with `schemas.enable=true` a key or value is
+ * Kafka Connect JsonConverter forms (docs/formats/debezium.md "Record, topics and converter forms"): with `schemas.enable=true` a key or value is
  * `{"schema": <Connect schema>, "payload": <data>}`, otherwise the bare payload. `"schema": null` and
  * `"schema": {}` mean "no schema": values are then kept as they arrive. Parsing keeps every digit of
  * numbers a double cannot hold (they become decimal strings).

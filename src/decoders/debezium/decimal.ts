@@ -1,5 +1,5 @@
 /**
- * Decimals (FORMATS.md §1.8, `decimal.handling.mode=precise`, the default). auditql's convention: a decimal
+ * Decimals (docs/formats/debezium.md "Value encodings", `decimal.handling.mode=precise`, the default). auditql's convention: a decimal
  * is a **string holding every digit**, with exactly `scale` fraction digits (`"578.01"`, `"-0.05"`, `"7"`),
  * so no value is ever rounded through a double.
  * - `org.apache.kafka.connect.data.Decimal`: bytes = the unscaled value as a big-endian two's-complement

@@ -1,6 +1,6 @@
 /**
- * The Debezium record shapes auditql reads, typed where they enter (FORMATS.md §1; STYLE.md "Specs at the
- * boundary"). Everything here is external input: every field is optional and loosely typed until the code
+ * The Debezium record shapes auditql reads, typed where they enter (docs/formats/debezium.md "Source facts";
+ * docs/contributing.md "Specs at the boundary"). Everything here is external input: every field is optional and loosely typed until the code
  * that reads it checks it. Sources (DBZ = github.com/debezium/debezium @ aad55199):
  * - Kafka Connect JsonConverter (apache/kafka `connect/json/src/main/java/org/apache/kafka/connect/json/
  *   JsonSchema.java`, `JsonConverter.java`): `{schema, payload}` with `schemas.enable=true`, the bare payload
@@ -8,10 +8,11 @@
  *   values`; type names `int8 int16 int32 int64 float double boolean string bytes array map struct`.
  * - Value envelope: DBZ `debezium-connector-common/.../schema/SchemaFactory.java` (envelope, source,
  *   transaction block `event.block`), documentation `connectors/postgresql.adoc` and
- *   `partials/modules/all-connectors/shared-mariadb-mysql.adoc` "Change event values" (FORMATS.md §1.2).
- * - Source block: `PostgresSourceInfoStructMaker.java`, `BinlogSourceInfoStructMaker.java` (FORMATS.md §1.3).
+ *   `partials/modules/all-connectors/shared-mariadb-mysql.adoc` "Change event values" (docs/formats/debezium.md "Envelope").
+ * - Source block: `PostgresSourceInfoStructMaker.java`, `BinlogSourceInfoStructMaker.java` (docs/formats/debezium.md "Source block").
  * - Transaction topic: `TransactionMetadataValue`, `PostgresTransactionMonitor.java`, `BinlogOffsetContext.java`
- *   (FORMATS.md §1.6). Schema-change topic: MySQL "Schema change topic" (FORMATS.md §1.7).
+ *   (docs/formats/debezium.md "Transaction topic"). Schema-change topic: MySQL "Schema change topic" (same page,
+ *   "Schema-change topic").
  */
 
 /** A Kafka Connect schema as JsonConverter writes it (`asJsonSchema`). */
@@ -31,7 +32,7 @@ export interface ConnectSchema {
   readonly values?: ConnectSchema;
 }
 
-/** Data events' `op` (FORMATS.md §1.2). */
+/** Data events' `op` (docs/formats/debezium.md "Envelope"). */
 export type DebeziumOp = 'c' | 'u' | 'd' | 'r' | 't' | 'm';
 
 /**
@@ -72,7 +73,7 @@ export interface SourceBlock {
   readonly query?: unknown;
 }
 
-/** `transaction` on data events, with `provide.transaction.metadata=true` (FORMATS.md §1.6). */
+/** `transaction` on data events, with `provide.transaction.metadata=true` (docs/formats/debezium.md "Transaction topic"). */
 export interface TransactionBlock {
   /** PG `"<txId>:<lsn>"`; MySQL the GTID or `file=…,pos=…`. */
   readonly id?: unknown;
@@ -106,7 +107,7 @@ export interface TransactionMetadataValue {
   readonly data_collections?: unknown;
 }
 
-/** A MySQL schema-change topic value (`io.debezium.connector.mysql.SchemaChangeValue`), FORMATS.md §1.7. */
+/** A MySQL schema-change topic value (`io.debezium.connector.mysql.SchemaChangeValue`), docs/formats/debezium.md "Schema-change topic". */
 export interface SchemaChangeValue {
   readonly source?: unknown;
   readonly ts_ms?: unknown;

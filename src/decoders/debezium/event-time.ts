@@ -1,5 +1,5 @@
 /**
- * When a change happened (FORMATS.md §1.2, §1.3). `source.ts_us` / `ts_ms` / `ts_ns` is the DB change time
+ * When a change happened (docs/formats/debezium.md "Envelope", "Source block"). `source.ts_us` / `ts_ms` / `ts_ns` is the DB change time
  * (PG: commit time; MySQL: binlog event time); pre-1.0 events carry `ts_sec` (MySQL) or `ts_usec` (PostgreSQL). 0 means unknown (snapshot
  * examples print `ts_ms: 0`). Failing that, the envelope's `ts_ms` — when the connector processed the event —
  * is the best bound we have, marked `ENVELOPE`; with neither, the time is unknown.

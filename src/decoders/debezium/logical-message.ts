@@ -1,5 +1,5 @@
 /**
- * A PostgreSQL logical decoding message (op `m`, FORMATS.md §1.2, §1.4), written by
+ * A PostgreSQL logical decoding message (op `m`, docs/formats/debezium.md "Envelope", "Special records"), written by
  * `pg_logical_emit_message(transactional, prefix, content)`:
  * `{op:"m", source{… txId (transactional only), schema:"", table:""}, message{prefix, content}}`.
  * - prefix = ctx.contextPrefix and transactional (source.txId set) → a `context` event for that transaction:

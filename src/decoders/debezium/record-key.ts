@@ -1,5 +1,5 @@
 /**
- * The Kafka record key (FORMATS.md §1.1 "Key"): a struct with one field per primary-key column (or the
+ * The Kafka record key (docs/formats/debezium.md "Record key"): a struct with one field per primary-key column (or the
  * unique-key / `message.key.columns` columns), schema-wrapped or bare, decoded with its own schema so a
  * DECIMAL or DATE key column reads the same as in the row. Null for tables without a key and for truncates.
  * A key that is not a JSON object (a string key, garbage) is ignored: the row image still identifies the row,

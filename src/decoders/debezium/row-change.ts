@@ -1,5 +1,5 @@
 /**
- * A data event (op c/u/d/r/t) → one `change` (FORMATS.md §1.2–§1.5):
+ * A data event (op c/u/d/r/t) → one `change` (docs/formats/debezium.md "Envelope" to "Replica identity and TOAST"):
  * - c → INSERT, u → UPDATE, d → DELETE, r → SNAPSHOT, t → TRUNCATE (key `{}`, keySource NONE, no images);
  * - `before` / `after` decoded with the value schema (values.ts), TOAST placeholders removed and listed in
  *   unknownBefore / unknownAfter (toast.ts), completeness judged by before-image.ts;

@@ -1,5 +1,5 @@
 /**
- * A value on the MySQL schema-change topic `<topic.prefix>` (FORMATS.md §1.7; the format is "incubating"):
+ * A value on the MySQL schema-change topic `<topic.prefix>` (docs/formats/debezium.md "Schema-change topic"; the format is "incubating"):
  * `{source, ts_ms, databaseName, schemaName (null), ddl, tableChanges: [{type, id, table}]}` — no `op`.
  * - One `schema-change` event per entry of `tableChanges`: changeType = its `type` (CREATE, ALTER, DROP),
  *   database / table from its `id` (`"db"."table"`; a rename lists `"db"."old","db"."new"` and the new

@@ -1,5 +1,5 @@
 /**
- * The `source` block (FORMATS.md §1.3) → where a change happened: database, schema (PostgreSQL only),
+ * The `source` block (docs/formats/debezium.md "Source block") → where a change happened: database, schema (PostgreSQL only),
  * table, the origin used by attribution, and the position facts kept in `extra`.
  * - origin.server = `source.name` (the logical server name / topic prefix), for every connector;
  * - origin.connection = MySQL `source.thread` as text (absent in snapshots); PostgreSQL has none;

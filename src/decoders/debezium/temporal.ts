@@ -1,5 +1,5 @@
 /**
- * Temporal values (FORMATS.md §1.8). Debezium sends dates and times without zone as integers; auditql
+ * Temporal values (docs/formats/debezium.md "Value encodings"). Debezium sends dates and times without zone as integers; auditql
  * stores them as ISO-8601 text, the way PostgreSQL itself prints them:
  * - dates `YYYY-MM-DD` (proleptic Gregorian; years outside 0000–9999 as `±YYYYYY`),
  * - times `hh:mm:ss[.fraction]` (MySQL TIME may be negative or past 24h: `-838:59:59`),

@@ -1,5 +1,5 @@
 /**
- * Unchanged TOAST values (FORMATS.md §1.5). pgoutput leaves out an unchanged TOASTed column that is not part
+ * Unchanged TOAST values (docs/formats/debezium.md "Replica identity and TOAST"). pgoutput leaves out an unchanged TOASTed column that is not part
  * of the replica identity; Debezium puts `unavailable.value.placeholder` (default `__debezium_unavailable_value`)
  * in its place, shaped for the column type (DBZ `UnchangedToastedPlaceholder.java`):
  * - text, JSON, hstore-as-JSON …: the string itself;

@@ -1,6 +1,7 @@
 /**
  * Transaction identity, chosen so a change, its transaction's BEGIN/END and its application context all
- * carry the **same** txId and join on (txId, server) (FORMATS.md §1.3, §1.6):
+ * carry the **same** txId and join on (txId, server) (docs/formats/debezium.md "Source block",
+ * "Transaction topic"):
  * - PostgreSQL changes and messages: `source.txId` (the xid) as text. The transaction topic's id is
  *   `"<txId>:<lsn>"` (PostgresTransactionMonitor), so its part before `:` is used there; the data events'
  *   `transaction.id` is that same pair and is used (before `:`) only when `source.txId` is missing.

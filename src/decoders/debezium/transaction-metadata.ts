@@ -1,5 +1,5 @@
 /**
- * A value on the transaction topic `<topic.prefix>.transaction` (FORMATS.md §1.6):
+ * A value on the transaction topic `<topic.prefix>.transaction` (docs/formats/debezium.md "Transaction topic"):
  * `{status: BEGIN|END, id, ts_ms, event_count (END), data_collections (END)}` → a `transaction` event.
  * - txId: PG `"<txId>:<lsn>"` → the part before `:` (transaction-id.ts), MySQL id as is.
  * - server: these values have no `source` block; the topic name is `<topic.prefix>.transaction` and

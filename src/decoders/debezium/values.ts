@@ -1,6 +1,6 @@
 /**
- * Schema-driven value decoding: a row image and its Connect schema → plain JSON (DESIGN.md "Normalized event
- * model"). With a schema, logical types are converted (decimal.ts, temporal.ts); without one (schemaless
+ * Schema-driven value decoding: a row image and its Connect schema → plain JSON (docs/event-model.md
+ * "`change`"). With a schema, logical types are converted (decimal.ts, temporal.ts); without one (schemaless
  * JSON), values are kept exactly as they arrived — a Decimal is then still its base64 bytes, a date still
  * its epoch-day integer, because nothing in the record says what they are.
  * - `bytes` stay base64 text (as sent); `io.debezium.data.Json` stays the JSON **text** (so a JSON `null`

@@ -1,5 +1,5 @@
 /**
- * The Maxwell's Daemon decoder (FORMATS.md §2; docs/formats/maxwell.md): one Maxwell JSON message → one
+ * The Maxwell's Daemon decoder (docs/formats/maxwell.md): one Maxwell JSON message → one
  * `change` (insert, update, delete, bootstrap-insert) or `schema-change` (DDL), or a counted skip:
  * - `bootstrap-start` / `bootstrap-complete` and rows of `maxwell.bootstrap` → MARKER;
  * - `heartbeat` and rows of `maxwell.heartbeats` → HEARTBEAT (Maxwell never emits them; a fork might);

@@ -1,5 +1,5 @@
 /**
- * Maxwell `encrypt=data|all` (FORMATS.md §2; docs/docs/encryption.md): AES/CBC/PKCS5Padding, a random
+ * Maxwell `encrypt=data|all` (docs/formats/maxwell.md "Encryption"; Maxwell's docs/docs/encryption.md): AES/CBC/PKCS5Padding, a random
  * 16-byte IV per message (`row/EncryptionContext.java`), ciphertext and IV base64 in
  * `"encrypted":{"iv","bytes"}`. The AES key is the UTF-8 bytes of Maxwell's `secret_key` option, as is:
  * `RowEncrypt.loadKey` is `new SecretKeySpec(secretKey.getBytes("UTF-8"), "AES")` — no hashing or

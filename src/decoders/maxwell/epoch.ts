@@ -1,5 +1,5 @@
 /**
- * Maxwell's `ts` has two units (FORMATS.md §2): row events print epoch SECONDS (RowMap.toJSON writes
+ * Maxwell's `ts` has two units (docs/formats/maxwell.md "Row messages", "DDL messages"): row events print epoch SECONDS (RowMap.toJSON writes
  * `timestampSeconds`), DDL events print epoch MILLISECONDS (DDLMap.toJSON puts its own millisecond
  * `timestamp`). Missing, non-numeric, zero or negative → unknown (null): a binlog event is never at the epoch.
  */

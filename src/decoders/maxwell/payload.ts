@@ -1,5 +1,5 @@
 /**
- * Maxwell's Daemon JSON as its producers write it (FORMATS.md §2). Read from github.com/zendesk/maxwell:
+ * Maxwell's Daemon JSON as its producers write it (docs/formats/maxwell.md "Source facts"). Read from github.com/zendesk/maxwell:
  * - DML rows: `src/main/java/com/zendesk/maxwell/row/RowMap.java` `toJSON` (field order and which
  *   `output_*` option adds each field) and `row/FieldNames.java` (the names);
  * - DDL: `schema/ddl/DDLMap.java` `toJSON` (the Jackson map of `ResolvedSchemaChange` plus `ts`, `sql`,

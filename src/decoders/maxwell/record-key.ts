@@ -1,5 +1,5 @@
 /**
- * The Kafka record key Maxwell writes (RowIdentity.toKeyJson; FORMATS.md §2 "Kafka key"), read back to
+ * The Kafka record key Maxwell writes (RowIdentity.toKeyJson; docs/formats/maxwell.md "Kafka key"), read back to
  * primary-key column → value:
  * - `hash` (default): `{"database":"test_tb","table":"test_tbl","pk.id":4,"pk.part2":"hello"}`;
  *   `"_uuid"` instead of `pk.*` when the table has no primary key (no key then);

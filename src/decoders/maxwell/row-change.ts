@@ -1,5 +1,5 @@
 /**
- * A Maxwell row event (insert, update, delete, bootstrap-insert) → one `change` (FORMATS.md §2):
+ * A Maxwell row event (insert, update, delete, bootstrap-insert) → one `change` (docs/formats/maxwell.md "Row messages"):
  * - `data` is the row after the change; for a delete, the row before it. `old` (updates) holds only the
  *   changed columns' previous values, so the before image is `data` merged with `old` — complete, given
  *   Maxwell's required `binlog_row_image=FULL` — and the changed fields are the `old` columns whose value

@@ -1,6 +1,6 @@
 /**
  * A logical decoding message (`pg_logical_emit_message(transactional, prefix, content)`) → application
- * context (DESIGN.md "Attribution", docs/formats/pgoutput.md "Messages"):
+ * context (docs/attribution.md, docs/formats/pgoutput.md "Application context"):
  * - prefix = ctx.contextPrefix and transactional → a `context` event for its transaction: content that
  *   parses to a JSON object is the content, other text is `{raw: text}`, bytes that are not UTF-8 are
  *   `{base64: …}`; appUser = content.user when it is a string; occurredAt = the commit timestamp;

@@ -64,7 +64,7 @@ export class ActivityQueries {
   }
 }
 
-/** A GraphQL `ActivityFilter` as a warehouse query (also used by subscriptions, issue #5). */
+/** A GraphQL `ActivityFilter` as a warehouse query (also used by subscriptions, docs/subscriptions.md). */
 export function activityQueryOf(f: ActivityFilter | null | undefined): ActivityQuery {
   if (!f) return {};
   return {

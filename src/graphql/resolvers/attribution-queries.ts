@@ -1,4 +1,4 @@
-/** Attribution coverage (issue #6): how many changes are attributed, and which ones are not. */
+/** Attribution coverage (docs/attribution.md "Reading it"): how many changes are attributed, and which ones are not. */
 import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { attributionCoverage, pageUnattributedChanges, type AttributionCoverage as CoverageRow } from '../../warehouse/queries/attribution-coverage.js';
 import type { ChangeQuery } from '../../warehouse/queries/change-page.js';

@@ -79,7 +79,7 @@ export class ChangeQueries {
   }
 }
 
-/** A GraphQL `ChangeFilter` as a warehouse query (also used by subscriptions, issue #5). */
+/** A GraphQL `ChangeFilter` as a warehouse query (also used by subscriptions, docs/subscriptions.md). */
 export function changeQueryOf(f: ChangeFilter | null | undefined): ChangeQuery {
   if (!f) return {};
   return {

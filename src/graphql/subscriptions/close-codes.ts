@@ -1,5 +1,6 @@
 /**
- * How the server ends a WebSocket connection, one to one with docs/subscriptions.md "Close codes".
+ * How the server ends a WebSocket connection, one to one with docs/subscriptions.md "Close codes"
+ * (test/unit/docs-contract.test.ts holds the two equal).
  * graphql-ws's own codes (its PROTOCOL.md; `CloseCode` in graphql-ws) are listed for completeness: the
  * server uses them through the library and they keep the library's meaning.
  */

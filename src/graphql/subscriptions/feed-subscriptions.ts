@@ -1,6 +1,6 @@
 /**
- * `Subscription.changeAdded(filter, after)` and `Subscription.activityAdded(filter, after)` (DESIGN.md
- * "GraphQL contract"; docs/subscriptions.md), and `Subscription.actorUpdated(filter, after)` (attribution
+ * `Subscription.changeAdded(filter, after)` and `Subscription.activityAdded(filter, after)` (docs/graphql.md
+ * "The pinned contract"; docs/subscriptions.md), and `Subscription.actorUpdated(filter, after)` (attribution
  * that arrives after its change; docs/subscriptions.md "Actor updates"). The subscribe functions turn the arguments into a feed spec
  * and a start cursor and hand the change feed's iterator to graphql-js; the resolvers pass each event's
  * node on, after pointing the operation's loaders at the event's batch.

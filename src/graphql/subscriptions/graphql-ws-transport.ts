@@ -1,6 +1,6 @@
 /**
  * Subscriptions over graphql-ws (subprotocol `graphql-transport-ws`) on the API's own HTTP server and path
- * (DESIGN.md "CLI contract"; docs/subscriptions.md): a `ws` WebSocketServer handling the upgrade of
+ * (docs/configuration.md "Commands"; docs/subscriptions.md): a `ws` WebSocketServer handling the upgrade of
  * `/graphql`, graphql-ws's `useServer` speaking the protocol, and the change feed (src/feed/) behind it.
  *
  * - `connection_init`: its payload goes to the auth hook (src/graphql/auth.ts); refused → close 4403.

@@ -1,5 +1,5 @@
 /**
- * Kafka-style envelopes in files, as `kcat -J` prints them (DESIGN.md CLI contract):
+ * Kafka-style envelopes in files, as `kcat -J` prints them (docs/configuration.md "`auditql ingest` flags", `--from file`):
  * `{"topic","partition","offset","tstype","ts","broker","headers":["k","v",…],"key","payload"}`; other
  * tools write `value` instead of `payload`, or headers as an object. Anything else is a bare record value.
  */

@@ -1,6 +1,6 @@
 /**
  * `POST /ingest/firehose/:source`: Kinesis Data Firehose HTTP endpoint delivery into the warehouse
- * (FORMATS.md section 5; docs/sources/firehose.md). In order:
+ * (docs/sources/firehose.md "The protocol"). In order:
  * 1. the source must be configured (404 otherwise; no source configured = the endpoint is disabled);
  * 2. `X-Amz-Firehose-Access-Key` must match its key, compared in constant time (401) — before any byte of
  *    the body is read;

@@ -1,5 +1,5 @@
 /**
- * The delivery body (FORMATS.md section 5) → its request id, timestamp and the records' bytes. Anything that
+ * The delivery body (docs/sources/firehose.md "The protocol") → its request id, timestamp and the records' bytes. Anything that
  * is not a Firehose delivery is refused whole with 400 (Firehose retries; a sender that is not Firehose learns
  * what is wrong): a body that is not JSON, a missing or odd `requestId`, `records` that is not an array of
  * `{"data": <base64>}`, more than 10000 records, or a body `requestId` that disagrees with the

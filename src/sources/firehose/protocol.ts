@@ -1,5 +1,5 @@
 /**
- * Kinesis Data Firehose HTTP endpoint delivery, the request/response contract (FORMATS.md section 5, read from
+ * Kinesis Data Firehose HTTP endpoint delivery, the request/response contract (docs/sources/firehose.md "The protocol", read from
  * awsdocs/amazon-kinesis-data-firehose-developer-guide `doc_source/httpdeliveryrequestresponse.md` @ 46e1e1e8;
  * live: https://docs.aws.amazon.com/firehose/latest/dev/httpdeliveryrequestresponse.html).
  *

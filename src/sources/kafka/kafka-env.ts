@@ -1,6 +1,6 @@
 /**
  * Kafka client settings from the environment, parsed once, validated, frozen; a bad value fails fast and
- * names the variable (STYLE.md "Configuration and lifecycle"). docs/sources/kafka.md lists every key.
+ * names the variable (docs/contributing.md "Configuration and lifecycle"). docs/sources/kafka.md lists every key.
  * TLS and SASL follow kafkajs's client options (kafkajs docs "Client Configuration": `ssl`, `sasl`).
  */
 import { readFileSync } from 'node:fs';

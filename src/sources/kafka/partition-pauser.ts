@@ -1,5 +1,5 @@
 /**
- * Backpressure (STYLE.md "Backpressure, not fixed throttles"): when the record queue is full, a batch
+ * Backpressure (docs/contributing.md "Configuration and lifecycle": backpressure, not throttles): when the record queue is full, a batch
  * handler pauses its own partition (kafkajs `EachBatchPayload.pause()`, i.e. `consumer.pause` for that
  * topic-partition), so the next fetch leaves it out instead of buffering more; every paused partition is
  * resumed once the pipeline has drained the queue to its low-water mark.

@@ -1,5 +1,5 @@
 /**
- * The built-in PostgreSQL capture as a Source (DESIGN.md "Where the data comes from"; docs/sources/postgres.md):
+ * The built-in PostgreSQL capture as a Source (docs/architecture.md "Where the data comes from"; docs/sources/postgres.md):
  * logical replication with pgoutput from a slot, turned into auditql pgoutput records
  * (docs/formats/pgoutput.md) that the pgoutput decoder reads.
  *

@@ -1,6 +1,6 @@
 /**
- * Checks before streaming, each failing fast with a message that says what to do (STYLE.md "fail fast
- * naming the key"): logical WAL, the publication, the slot (created with `--create-slot`), the source's
+ * Checks before streaming, each failing fast with a message that says what to do (docs/contributing.md
+ * "Configuration and lifecycle"): logical WAL, the publication, the slot (created with `--create-slot`), the source's
  * identity — and one warning listing the published tables whose before images will be incomplete.
  */
 import pg from 'pg';

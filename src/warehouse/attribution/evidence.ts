@@ -1,5 +1,5 @@
 /**
- * The evidence rules of attribution (DESIGN.md "Attribution", docs/attribution.md), strongest first. Each
+ * The evidence rules of attribution (docs/attribution.md "Evidence, strongest first"), strongest first. Each
  * piece of evidence is one append-only row of `auditql.attributions`; the best one wins at read time and
  * every row stays as the record of where an answer came from.
  */

@@ -1,5 +1,5 @@
 /**
- * Attribution settlement (DESIGN.md "Attribution"; docs/attribution.md). The warehouse sink calls it inside
+ * Attribution settlement (docs/attribution.md). The warehouse sink calls it inside
  * each batch's transaction, after the inserts and under the feed advisory lock, with the feed sequences it
  * just stored. Evidence arrives in either order — activity streams lag, or run ahead — so each rule looks
  * both ways: new changes for stored context and activity, new context and activity for stored changes.
@@ -14,11 +14,10 @@
  * Each rule's statement is a named prepared statement (one fixed text per rule, so a connection holds at
  * most four), leaving the plan choice to PostgreSQL (`plan_cache_mode = auto`): it keeps a generic plan
  * where that costs no more than a custom one and plans afresh otherwise. For a live capture's one-change
- * batch, planning is most of the work: 4 / 17 / 3 ms of planning against 0.4 / 1.4 / 0.3 ms of execution
- * for the scope, transaction and session statements; the scope statement goes generic (4.0 → 1.0 ms), the
+ * batch, planning is most of the work (BENCHMARKS.md bench:live); the scope statement goes generic, the
  * other two stay custom — forcing generic plans would trade their per-batch estimates for default ones.
  * A changes-only batch skips the transaction rule when no evidence for its transactions is stored at all
- * (tx-precheck.ts, ~1.5 ms instead of ~13).
+ * (tx-precheck.ts), which saves that rule's planning where it could find nothing anyway.
  */
 import type pg from 'pg';
 import type { StoredSeqs } from '../../contracts/batch.js';

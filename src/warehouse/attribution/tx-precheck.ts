@@ -1,8 +1,8 @@
 /**
  * Whether the transaction rule (tx-evidence.ts) can find anything for a batch that holds only changes — the
  * live capture's usual batch: one source transaction, no activity, no context. Planning the rule's
- * statement costs about 17 ms on a small warehouse and dominates a one-row batch
- * (src/warehouse/attribution/settle.ts); this probe costs about 1 ms.
+ * statement dominates a one-row batch (src/warehouse/attribution/settle.ts; BENCHMARKS.md bench:live has
+ * the figures); this probe is a small fraction of it.
  *
  * Exact as a skip: with no new activity or context, the rule's transactions (`keys`) are those of the new
  * changes, and it can only add rows through activity or transactional context stored for one of them

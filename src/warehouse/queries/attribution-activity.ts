@@ -1,5 +1,5 @@
 /**
- * Activity by user (issue #6 "API"): `activityByUser` finds what someone did whether they are named as the
+ * Activity by user (docs/attribution.md "Reading it"): `activityByUser` finds what someone did whether they are named as the
  * database user of the activity, or as the application user (`auditql.set_actor`, APP_CONTEXT) of a
  * transaction the activity belongs to — linked through a change both explain, or by the context's own
  * transaction id. Two keyset-ordered arms, each limited, merged: paging stays index-driven for both.

@@ -1,5 +1,5 @@
 /**
- * Attribution coverage (issue #6 "Coverage"): for a set of changes (a time range, a source, a table …), how
+ * Attribution coverage (docs/attribution.md "Reading it"): for a set of changes (a time range, a source, a table …), how
  * many are attributed exactly, only probably, or not at all, and how many carry conflicting evidence — so
  * users see the gaps instead of trusting silence. Also the unattributed changes themselves, a page at a time.
  *

@@ -1,5 +1,5 @@
 /**
- * Attribution evidence for a set of changes (auditql.attributions, DESIGN.md "Attribution"), best first
+ * Attribution evidence for a set of changes (auditql.attributions, docs/attribution.md), best first
  * per change: by evidence (APP_CONTEXT, DB_CONTEXT, ACTIVITY_TX, ACTIVITY_SESSION, SOURCE), then EXACT before
  * PROBABLE, then the order it was recorded in. One statement for any number of changes.
  */

@@ -34,8 +34,8 @@ export interface ChangeRecord extends Keyset {
   readonly ingestedAt: Date;
 }
 
-// Built once per alias (Kysely builders are immutable): parsing 26 references on every query cost about
-// half of compiling an entity's page (~85 -> ~35 µs per compile).
+// Built once per alias (Kysely builders are immutable): parsing 26 references on every query was a large
+// share of compiling an entity's page (BENCHMARKS.md bench:query).
 const columnsByAlias = new Map<string, RawBuilder<unknown>>();
 
 /** The SELECT list for alias `c`, in the shape of `ChangeRecord`. */

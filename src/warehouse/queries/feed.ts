@@ -1,5 +1,5 @@
 /**
- * The change feed's reads (DESIGN.md "Ordering and cursors"; docs/subscriptions.md). Subscriptions read
+ * The change feed's reads (docs/cursors.md; docs/subscriptions.md). Subscriptions read
  * the warehouse only through these, always in `seq` order.
  *
  * Why `seq` is safe to follow: the sink allocates every change and activity `seq` under one

@@ -1,6 +1,6 @@
 /**
  * The warehouse's read side: every query the API runs, one concept per file. Resolvers call these only
- * (DESIGN.md "Module boundaries": the warehouse owns the SQL).
+ * (docs/architecture.md "Module boundaries": the warehouse owns the SQL).
  */
 export * from './keyset.js';
 export * from './change-record.js';
