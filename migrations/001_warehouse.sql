@@ -8,7 +8,7 @@
 CREATE SCHEMA IF NOT EXISTS auditql;
 
 -- One sequence for every stored row that a cursor or a subscription walks. Allocated under the sink's
--- transaction-scoped advisory lock, so it only grows in commit order (DESIGN.md "Ordering and cursors").
+-- transaction-scoped advisory lock, so it only grows in commit order (docs/cursors.md).
 CREATE SEQUENCE auditql.feed_seq;
 
 CREATE TABLE auditql.changes (
@@ -144,7 +144,7 @@ CREATE TABLE auditql.schema_changes (
   UNIQUE (source, position)
 );
 
--- Who did it (DESIGN.md "Attribution"). Append-only: better evidence arriving later adds a row; the best
+-- Who did it (docs/attribution.md). Append-only: better evidence arriving later adds a row; the best
 -- row per change wins at read time, and every row stays as the record of where the answer came from.
 CREATE TABLE auditql.attributions (
   seq                bigint      NOT NULL PRIMARY KEY,

@@ -1,4 +1,4 @@
--- auditql warehouse, version 3: attribution ("who", DESIGN.md "Attribution"; docs/attribution.md).
+-- auditql warehouse, version 3: attribution ("who", docs/attribution.md).
 -- The settlement itself is set-based SQL in src/warehouse/attribution/; this file holds what it joins on.
 
 -- The windows settlement uses. One row; change it with UPDATE. Not retroactive: evidence already recorded

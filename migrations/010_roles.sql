@@ -1,4 +1,4 @@
--- Append-only access (DESIGN.md "Warehouse"): the API connects with a role that can only read; ingest
+-- Append-only access (docs/warehouse.md): the API connects with a role that can only read; ingest
 -- with a role that can only insert (plus its own checkpoints). Nothing can UPDATE or DELETE audit rows
 -- except the owner that runs migrations. Grant these NOLOGIN roles to your login roles:
 --   CREATE ROLE auditql_api LOGIN PASSWORD '…' IN ROLE auditql_reader;

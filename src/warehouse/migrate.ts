@@ -53,6 +53,20 @@ async function appliedMigrations(client: pg.PoolClient) {
   return new Map(r.rows.map((x) => [x.name, x]));
 }
 
+/**
+ * Checksums an earlier text of a migration had, still accepted as "this migration": the current text
+ * differs from it in SQL comments only (they were reworded to cite docs/). Anything else changed after a
+ * migration was applied is refused.
+ */
+const EARLIER_CHECKSUMS: Readonly<Record<string, readonly string[]>> = {
+  '001_warehouse.sql': ['b24f27059e08067ce4749ace6887d8f3247797ceebacb32abc7ff9e991c35734'],
+  '003_attribution.sql': ['89f1b2b4ad5c30c6748705b35c3eec36da23ffb264cf026912425d341cc87428'],
+  '010_roles.sql': ['74c73dca742fc0d884b66869c7af6561298d8812bc224f26a23012e94ca43419'],
+};
+
+const sameMigration = (file: string, stored: string | undefined, checksum: string): boolean =>
+  stored === checksum || (stored !== undefined && (EARLIER_CHECKSUMS[file] ?? []).includes(stored));
+
 function migrationFiles(): { file: string; raw: string; checksum: string }[] {
   const dir = migrationsDir();
   return readdirSync(dir)
@@ -70,7 +84,7 @@ export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
     // Up to date: no lock, no DDL — so the read-only API role and the insert-only ingest role can start.
     const before = await appliedMigrations(client);
     const files = migrationFiles();
-    if (before && files.every((f) => before.get(f.file)?.checksum === f.checksum)) {
+    if (before && files.every((f) => sameMigration(f.file, before.get(f.file)?.checksum, f.checksum))) {
       return { applied: [], timescaledb: Boolean(before.get('001_warehouse.sql')?.options.timescaledb) };
     }
     await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
@@ -89,7 +103,7 @@ export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
     for (const { file, raw, checksum } of files) {
       const prior = done.get(file);
       if (prior) {
-        if (prior.checksum !== checksum) {
+        if (!sameMigration(file, prior.checksum, checksum)) {
           throw new AuditqlError(ErrorCode.BAD_CONFIG, `migration ${file} was changed after it was applied; add a new migration instead`);
         }
         continue;
