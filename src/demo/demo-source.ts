@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { ensureDatabase } from '../warehouse/connect.js';
 import { installSetActor } from '../sources/postgres/set-actor.js';
+import { installDbContext } from '../sources/postgres/db-context.js';
 import { DEMO_DATABASE, DEMO_PASSWORD, DEMO_PUBLICATION, DEMO_ROLES, DEMO_SLOT, SEED_SQL, SHOP_SCHEMA_SQL } from './shop-schema.js';
 
 export interface DemoSource {
@@ -42,6 +43,9 @@ export async function ensureDemoSource(adminUrl: string): Promise<DemoSource> {
     // The slot exists before the seed rows are written, so their INSERTs are captured: history from the start.
     const slot = await c.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [DEMO_SLOT]);
     if (slot.rowCount === 0) await c.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [DEMO_SLOT]);
+    // The trigger that names the database user of every transaction (docs/attribution.md), before the seed
+    // rows, so even they say who wrote them.
+    await installDbContext(captureUrl, DEMO_PUBLICATION);
     await c.query(SEED_SQL);
   } finally {
     await c.query('SELECT pg_advisory_unlock(7411100)').catch(() => {});

@@ -45,6 +45,8 @@ const webOrder: Step = async (c, n) => {
       [id, i, 1 + ((n + i) % 4), `SKU-${String(1 + ((n + i) % 12)).padStart(3, '0')}`],
     );
   }
+  // One order in three is abandoned at checkout: it stays 'new' until the DBA cleans it up (a DELETE).
+  if (n % 3 === 0) return;
   await c.query(`UPDATE orders SET total = (SELECT coalesce(sum(qty * unit_price), 0) FROM order_lines WHERE order_id = $1), status = 'paid' WHERE id = $1`, [id]);
 };
 

@@ -5,6 +5,8 @@
  * relative to `now`, so the examples stay useful on any day.
  */
 
+import type { ExampleHints } from '../warehouse/queries/example-hints.js';
+
 export interface Example {
   /** Short title: the tab name in GraphiQL and the heading when printed. */
   readonly title: string;
@@ -15,6 +17,9 @@ export interface Example {
 }
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export type { ExampleHints } from '../warehouse/queries/example-hints.js';
 
 const ACTOR = 'actor { dbUser appUser remoteHost clientApplication confidence evidence { source confidence } }';
 
@@ -102,9 +107,14 @@ const RECENT_DELETES = `query RecentDeletes($since: DateTime) {
   }
 }`;
 
-/** The examples, with time windows relative to `now`. */
-export function examples(now: Date = new Date()): readonly Example[] {
+/**
+ * The examples, with time windows relative to `now`. With `hints`, the transaction is one that exists and
+ * "as of" lies inside the history kept (an hour ago, or halfway back on a younger warehouse).
+ */
+export function examples(now: Date = new Date(), hints?: ExampleHints): readonly Example[] {
   const daysAgo = (n: number) => new Date(now.getTime() - n * DAY_MS).toISOString();
+  const earliest = hints?.earliest?.getTime();
+  const back = earliest !== undefined && now.getTime() - earliest < 2 * HOUR_MS ? Math.max(1000, (now.getTime() - earliest) / 2) : HOUR_MS;
   return [
     {
       title: 'Entity history',
@@ -126,15 +136,15 @@ export function examples(now: Date = new Date()): readonly Example[] {
     },
     {
       title: 'Entity as of a time',
-      question: 'What did customer 1001 look like an hour ago?',
+      question: back === HOUR_MS ? 'What did customer 1001 look like an hour ago?' : 'What did customer 1001 look like earlier on?',
       query: ENTITY_AT,
-      variables: { table: 'customers', key: { id: 1001 }, at: new Date(now.getTime() - 3_600_000).toISOString() },
+      variables: { table: 'customers', key: { id: 1001 }, at: new Date(now.getTime() - back).toISOString() },
     },
     {
       title: 'A transaction',
       question: 'Everything one transaction changed, and the statements behind it.',
       query: TRANSACTION,
-      variables: { id: '571' },
+      variables: { id: hints?.transactionId ?? '571' },
     },
     {
       title: 'Recent deletes',

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, posix } from 'node:path';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { examples, welcomeDocument } from './examples.js';
+import { examples, welcomeDocument, type ExampleHints } from './examples.js';
 
 const require = createRequire(import.meta.url);
 
@@ -108,12 +108,12 @@ function csp(styleNonce: string): string {
  * GraphiQL on `endpoint` for browsers, its assets under `<endpoint's folder>/graphiql/assets/`.
  * `examples` replaces the default document of the first tab (default: a menu of the example tabs).
  */
-export function graphiqlRouter(opts: { endpoint: string; examples?: string }): Router {
+export function graphiqlRouter(opts: { endpoint: string; examples?: string; hints?: () => Promise<ExampleHints> }): Router {
   const base = posix.join(posix.dirname(opts.endpoint), 'graphiql', 'assets');
   const { assets, urls } = assetTable(base);
   const router = Router();
 
-  router.use((req: Request, res: Response, next: NextFunction) => {
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     const asset = assets.get(req.path);
     if (asset) {
@@ -125,7 +125,7 @@ export function graphiqlRouter(opts: { endpoint: string; examples?: string }): R
     if ((req.path !== opts.endpoint && req.path !== `${opts.endpoint}/`) || !wantsHtml) return next();
 
     const now = new Date();
-    const list = examples(now);
+    const list = examples(now, opts.hints ? await opts.hints().catch(() => undefined) : undefined);
     const styleNonce = randomBytes(16).toString('base64');
     const tab = (query: string, variables: unknown = {}) => ({ query, variables: JSON.stringify(variables, null, 2) });
     const tabs = opts.examples

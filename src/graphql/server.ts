@@ -22,6 +22,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { WarehouseDb } from '../warehouse/db.js';
 import { warehouseHealth } from '../warehouse/queries/health.js';
+import { exampleHints } from '../warehouse/queries/example-hints.js';
 import { silentLogger, type Logger } from '../log.js';
 import { ErrorCode } from '../errors.js';
 import { buildApiSchema } from './schema.js';
@@ -193,7 +194,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       }
     });
     for (const route of o.routes ?? []) app.use(route(log));
-    app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH }));
+    app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH, hints: () => exampleHints(o.warehouse.db) }));
     app.use(GRAPHQL_PATH, express.json({ limit: BODY_LIMIT }), expressMiddleware(apollo, { context: async () => context() }));
     // Anything else answers in JSON too: express's default pages would show stack traces outside production.
     app.use((_req: express.Request, res: express.Response) => {
