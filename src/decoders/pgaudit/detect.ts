@@ -8,7 +8,7 @@
 import { parseJsonLossless } from '../../model/lossless-json.js';
 import { CSVLOG_START } from './csvlog.js';
 import { isJsonlogRecord } from './jsonlog.js';
-import { prefixSetFor } from './log-line-prefix.js';
+import { LINE_LABELS, prefixSetFor, type PrefixSet } from './log-line-prefix.js';
 
 const AUDIT_AFTER_SEVERITY = /(?:LOG|NOTICE|WARNING|INFO|DEBUG):  (?:[0-9A-Z]{5}: )?AUDIT: (?:SESSION|OBJECT),/;
 const AUDIT_IN_CSV = /,"AUDIT: (?:SESSION|OBJECT),/;
@@ -28,9 +28,29 @@ export function looksLikePgauditLog(firstLines: readonly string[], logLinePrefix
   });
 }
 
-/** The AUDIT marker anywhere in an entry that matched no layout: worth a dead letter, not a silent skip. */
+/**
+ * `AUDIT:` anywhere in an entry that matched no layout: it may be audit data, so it is worth a dead letter,
+ * never a silent skip (a damaged line, a wrong prefix, a truncated payload).
+ */
 export function mentionsAudit(text: string): boolean {
-  return AUDIT_AFTER_SEVERITY.test(text) || AUDIT_IN_CSV.test(text);
+  return AUDIT_ANYWHERE.test(text);
+}
+
+const AUDIT_ANYWHERE = /\bAUDIT:/;
+/** A severity marker as PostgreSQL writes it after any prefix, looked for in a line's first few KiB. */
+const SEVERITY_MARKER = new RegExp(`\\b(?:${LINE_LABELS.join('|')}):  `);
+const MARKER_SCAN_CHARS = 4096;
+
+/**
+ * Does this stderr line start an entry? It does when the prefix matches it; and, since PostgreSQL indents
+ * every continuation line with a tab, when it is not indented and has a severity marker or an `AUDIT:` (a
+ * line of another prefix, or a damaged one: it is its own entry, not part of the one before).
+ */
+export function startsStderrEntry(line: string, prefixes: PrefixSet): boolean {
+  if (line.startsWith('\t')) return false;
+  if (prefixes.match(line) !== null) return true;
+  const head = line.length > MARKER_SCAN_CHARS ? line.slice(0, MARKER_SCAN_CHARS) : line;
+  return SEVERITY_MARKER.test(head) || AUDIT_ANYWHERE.test(head);
 }
 
 /**
@@ -40,4 +60,15 @@ export function mentionsAudit(text: string): boolean {
  */
 export function isUnmatchedAuditLine(line: string): boolean {
   return !line.startsWith('\t') && AUDIT_AFTER_SEVERITY.test(line);
+}
+
+/**
+ * `--format auto` for one framed text record: is it a PostgreSQL log entry (under the prefix or a default
+ * one, a csvlog record, a jsonlog object, a line with a severity marker), or does it carry `AUDIT:`? Text
+ * that is none of these is of no format auto knows, a dead letter rather than a skip.
+ */
+export function recognizesLogEntry(text: string, logLinePrefix?: string): boolean {
+  const nl = text.indexOf('\n');
+  const first = nl === -1 ? text : text.slice(0, nl);
+  return looksLikePgauditLog([first], logLinePrefix) || startsStderrEntry(first, prefixSetFor(logLinePrefix)) || mentionsAudit(text);
 }

@@ -3,17 +3,23 @@
  * line that says what the file is decides it for the rest:
  * - **stderr**: a line that starts with the log_line_prefix and a severity (`LOG:  `) starts an entry; the
  *   lines after it belong to it (a multi-line statement) until the next such line. Blank lines between
- *   entries are dropped; blank lines inside one are kept. A line the prefix does not match but that holds
- *   `LOG:  AUDIT: SESSION,…` and is not tab-indented (PostgreSQL indents continuation lines) also starts an
- *   entry, so a wrong prefix dead-letters audit entries instead of hiding them in the entry before.
- * - **csvlog**: a record ends at the first line end outside a quoted field.
+ *   entries are dropped; blank lines inside one are kept. PostgreSQL indents every continuation line of a
+ *   message with a tab, so an un-indented line that the prefix does not match but that has a severity
+ *   marker (`LOG:  `) or an `AUDIT:` also starts an entry: a damaged line or a wrong prefix then costs that
+ *   line alone (the decoder dead-letters it when it carries `AUDIT:`), never the entry before it.
+ * - **csvlog**: a record ends at the first line end outside a quoted field. A damaged record with an
+ *   unbalanced quote would swallow the records after it, so while a quote is open the lines that begin
+ *   like a csvlog record (a timestamp and a comma) are remembered; when the record closes and is not a
+ *   valid csvlog record, or the file ends inside it, it is cut at the first such line: the part before is
+ *   passed on alone (the decoder dead-letters it) and the rest is framed again. A valid record is never cut,
+ *   so a statement whose text holds a line that looks like a csvlog record cannot forge an entry.
  * - **jsonlog** (when a JSON-lines file is framed as text): one entry per non-blank line.
  * Lines before the first recognizable one are passed on one by one (the decoder skips them).
  */
 import type { LogFramer } from '../decoder.js';
 import { togglesQuote } from './csv.js';
-import { CSVLOG_START } from './csvlog.js';
-import { isUnmatchedAuditLine } from './detect.js';
+import { CSVLOG_START, parseCsvlogRecord } from './csvlog.js';
+import { isUnmatchedAuditLine, startsStderrEntry } from './detect.js';
 import type { PrefixSet } from './log-line-prefix.js';
 
 /** An entry this long is passed on as it is (the decoder will reject it) so memory stays bounded. */
@@ -27,6 +33,8 @@ export class PgLogFramer implements LogFramer {
   private chars = 0;
   private blanks = 0;
   private inQuote = false;
+  /** csvlog: indexes of buffered lines that began like a record while a quote was open. */
+  private restarts: number[] = [];
 
   constructor(private readonly prefixes: PrefixSet) {}
 
@@ -47,7 +55,10 @@ export class PgLogFramer implements LogFramer {
   }
 
   end(): string[] {
-    return this.flush();
+    if (this.mode !== 'csvlog') return this.flush();
+    const out: string[] = [];
+    while (this.lines.length > 0) out.push(...this.flushCsv());
+    return out;
   }
 
   private detect(first: string): Mode {
@@ -59,7 +70,7 @@ export class PgLogFramer implements LogFramer {
   }
 
   private stderrLine(text: string): string[] {
-    if (this.prefixes.match(text) || isUnmatchedAuditLine(text)) {
+    if (startsStderrEntry(text, this.prefixes)) {
       const out = this.flush();
       this.push(text);
       return out;
@@ -76,9 +87,21 @@ export class PgLogFramer implements LogFramer {
 
   private csvLine(text: string): string[] {
     if (this.lines.length === 0 && text === '') return [];
+    if (this.inQuote && CSVLOG_START.test(text)) this.restarts.push(this.lines.length);
     this.push(text);
     this.inQuote = togglesQuote(text, this.inQuote);
-    return !this.inQuote || this.chars > MAX_ENTRY_CHARS ? this.flush() : [];
+    return !this.inQuote || this.chars > MAX_ENTRY_CHARS ? this.flushCsv() : [];
+  }
+
+  /** Pass the buffered csvlog record on, cut at its first restart when it is not a valid record. */
+  private flushCsv(): string[] {
+    const cut = this.restarts[0];
+    if (cut === undefined || (!this.inQuote && parseCsvlogRecord(this.lines.join('\n')).ok)) return this.flush();
+    const rest = this.lines.slice(cut);
+    this.lines = this.lines.slice(0, cut);
+    const out = this.flush();
+    for (const line of rest) out.push(...this.csvLine(line));
+    return out;
   }
 
   private push(text: string): void {
@@ -89,6 +112,7 @@ export class PgLogFramer implements LogFramer {
   private flush(): string[] {
     this.blanks = 0;
     this.inQuote = false;
+    this.restarts = [];
     if (this.lines.length === 0) return [];
     const entry = this.lines.join('\n');
     this.lines = [];

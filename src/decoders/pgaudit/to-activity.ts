@@ -39,6 +39,7 @@ function extraOf(entry: LogEntry, p: AuditPayload): JsonRow {
   put('leaderPid', entry.leaderPid);
   put('queryId', entry.queryId);
   if (entry.occurredAt === null) put('rawTime', entry.rawTime);
+  if (entry.unusualPrefixFields) put('unusualPrefixFields', [...entry.unusualPrefixFields]);
   return Object.freeze(extra);
 }
 
