@@ -1,5 +1,5 @@
 /**
- * The pgAudit message (PGA README "Format"; FORMATS.md §4):
+ * The pgAudit message (pgAudit README "Format"; docs/formats/pgaudit.md):
  *
  *   AUDIT: AUDIT_TYPE,STATEMENT_ID,SUBSTATEMENT_ID,CLASS,COMMAND,OBJECT_TYPE,OBJECT_NAME,STATEMENT,PARAMETER[,ROWS]
  *

@@ -1,6 +1,6 @@
 /**
  * csvlog records (log_destination = 'csvlog'; PG `runtime-config-logging.html` "Using CSV-Format Log
- * Output"; FORMATS.md §4). The column count says the server version:
+ * Output"; docs/formats/pgaudit.md). The column count says the server version:
  *   23 columns — PostgreSQL 12 and earlier (… `location`, `application_name`)
  *   24 columns — PostgreSQL 13 (+ `backend_type`)
  *   26 columns — PostgreSQL 14 and later (+ `leader_pid`, `query_id`)

@@ -1,5 +1,5 @@
 /**
- * The pgAudit decoder (PGA README "Format", PG runtime-config-logging; FORMATS.md §4; docs/formats/pgaudit.md).
+ * The pgAudit decoder (pgAudit README "Format", PG runtime-config-logging; docs/formats/pgaudit.md).
  *
  * A record is one framed log entry: a stderr entry (log_line_prefix + severity + message, maybe several
  * lines), a csvlog record, or a jsonlog object. Entries at a pgAudit severity whose message starts with

@@ -1,7 +1,7 @@
 /**
  * Compile a PostgreSQL `log_line_prefix` into a parser for stderr log lines.
  *
- * Escapes (PG `runtime-config-logging.html`, `postgresql.conf.sample`; FORMATS.md §4): %a application name,
+ * Escapes (PG `runtime-config-logging.html`, `postgresql.conf.sample`; docs/formats/pgaudit.md): %a application name,
  * %u user, %d database, %r remote host and port (`host(port)` or `[local]`), %h remote host, %b backend
  * type, %p PID, %P parallel leader PID, %t timestamp, %m timestamp with ms, %n epoch seconds with ms,
  * %Q query id, %i command tag, %e SQLSTATE, %c session id, %l session line, %s session start, %v virtual
