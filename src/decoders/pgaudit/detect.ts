@@ -42,11 +42,10 @@ const SEVERITY_MARKER = new RegExp(`\\b(?:${LINE_LABELS.join('|')}):  `);
 const MARKER_SCAN_CHARS = 4096;
 
 /**
- * Does this stderr line start an entry? It does when the prefix matches it; and, since PostgreSQL indents
- * every continuation line with a tab, when it is not indented and has a severity marker or an `AUDIT:` (a
- * line of another prefix, or a damaged one: it is its own entry, not part of the one before).
+ * Does this line look like a PostgreSQL log line, whatever its prefix? Not indented (PostgreSQL indents
+ * continuation lines with a tab), and it matches the prefix, has a severity marker, or carries `AUDIT:`.
  */
-export function startsStderrEntry(line: string, prefixes: PrefixSet): boolean {
+export function looksLikeLogLine(line: string, prefixes: PrefixSet): boolean {
   if (line.startsWith('\t')) return false;
   if (prefixes.match(line) !== null) return true;
   const head = line.length > MARKER_SCAN_CHARS ? line.slice(0, MARKER_SCAN_CHARS) : line;
@@ -70,5 +69,5 @@ export function isUnmatchedAuditLine(line: string): boolean {
 export function recognizesLogEntry(text: string, logLinePrefix?: string): boolean {
   const nl = text.indexOf('\n');
   const first = nl === -1 ? text : text.slice(0, nl);
-  return looksLikePgauditLog([first], logLinePrefix) || startsStderrEntry(first, prefixSetFor(logLinePrefix)) || mentionsAudit(text);
+  return looksLikePgauditLog([first], logLinePrefix) || looksLikeLogLine(first, prefixSetFor(logLinePrefix)) || mentionsAudit(text);
 }

@@ -3,10 +3,11 @@
  * line that says what the file is decides it for the rest:
  * - **stderr**: a line that starts with the log_line_prefix and a severity (`LOG:  `) starts an entry; the
  *   lines after it belong to it (a multi-line statement) until the next such line. Blank lines between
- *   entries are dropped; blank lines inside one are kept. PostgreSQL indents every continuation line of a
- *   message with a tab, so an un-indented line that the prefix does not match but that has a severity
- *   marker (`LOG:  `) or an `AUDIT:` also starts an entry: a damaged line or a wrong prefix then costs that
- *   line alone (the decoder dead-letters it when it carries `AUDIT:`), never the entry before it.
+ *   entries are dropped; blank lines inside one are kept. PostgreSQL (elog.c `append_with_tabs`) indents
+ *   every continuation line of a message with a tab, so every line that is not indented and not blank
+ *   starts an entry, whether the prefix matches it or not: a damaged line, a line of another prefix or a
+ *   stray line (a child process's output) then costs that line alone — the decoder dead-letters it when
+ *   it carries `AUDIT:` and skips it otherwise — and never becomes part of the entry before it.
  * - **csvlog**: a record ends at the first line end outside a quoted field. A damaged record with an
  *   unbalanced quote would swallow the records after it, so while a quote is open the lines that begin
  *   like a csvlog record (a timestamp and a comma) are remembered; when the record closes and is not a
@@ -19,13 +20,16 @@
 import type { LogFramer } from '../decoder.js';
 import { togglesQuote } from './csv.js';
 import { CSVLOG_START, parseCsvlogRecord } from './csvlog.js';
-import { isUnmatchedAuditLine, startsStderrEntry } from './detect.js';
+import { isUnmatchedAuditLine } from './detect.js';
 import type { PrefixSet } from './log-line-prefix.js';
 
 /** An entry this long is passed on as it is (the decoder will reject it) so memory stays bounded. */
 export const MAX_ENTRY_CHARS = 64 * 1024 * 1024;
 
 type Mode = 'unknown' | 'stderr' | 'csvlog' | 'jsonlog';
+
+/** Not indented and not blank: a line PostgreSQL wrote as the first line of an entry (see above). */
+const startsStderrEntry = (line: string): boolean => !line.startsWith('\t') && line.trim() !== '';
 
 export class PgLogFramer implements LogFramer {
   private mode: Mode = 'unknown';
@@ -70,7 +74,7 @@ export class PgLogFramer implements LogFramer {
   }
 
   private stderrLine(text: string): string[] {
-    if (startsStderrEntry(text, this.prefixes)) {
+    if (startsStderrEntry(text)) {
       const out = this.flush();
       this.push(text);
       return out;
