@@ -53,9 +53,9 @@ export function looksLikeLogLine(line: string, prefixes: PrefixSet): boolean {
 }
 
 /**
- * A stderr line that is not a continuation line although the prefix does not match it: PostgreSQL indents
- * continuation lines with a tab, and this one carries `SEVERITY:  AUDIT: SESSION|OBJECT,`. The framer
- * starts an entry there, so the decoder dead-letters it instead of it vanishing inside the entry before.
+ * A stderr line although the prefix does not match it: not tab-indented, and it carries
+ * `SEVERITY:  AUDIT: SESSION|OBJECT,`. As the first recognizable line of a file it makes the framer read the
+ * file as stderr, so a wrong prefix surfaces as dead letters rather than as lines passed on one by one.
  */
 export function isUnmatchedAuditLine(line: string): boolean {
   return !line.startsWith('\t') && AUDIT_AFTER_SEVERITY.test(line);
