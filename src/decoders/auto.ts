@@ -1,6 +1,8 @@
 /**
  * `--format auto`: per record, the first decoder that recognizes the parsed value decodes it. Text that is
- * not JSON goes to the decoder that frames logs (pgAudit). Costs one extra JSON parse per record.
+ * not JSON goes to the decoder that frames logs (pgAudit) when that decoder recognizes it as one of its log
+ * entries; any other text (prose, a CSV export, a JSON scalar, the words of a damaged JSON file) is a dead
+ * letter with AUDITQL_UNKNOWN_FORMAT, never a skip. Costs one extra JSON parse per record.
  */
 import { DecodeError, ErrorCode } from '../errors.js';
 import { parseJsonLossless } from '../model/lossless-json.js';
@@ -17,7 +19,7 @@ export function autoDecoder(decoders: readonly Decoder[]): Decoder {
       const text = record.value.toString('utf8');
       const first = text.trimStart()[0];
       if (first !== '{' && first !== '[') {
-        if (logDecoder) return logDecoder.decode(record, ctx);
+        if (logDecoder && (logDecoder.recognizesText?.(text, ctx) ?? true)) return logDecoder.decode(record, ctx);
         throw new DecodeError(ErrorCode.UNKNOWN_FORMAT, 'record is neither JSON nor a log entry of a known format');
       }
       const value = parseJsonLossless(text);

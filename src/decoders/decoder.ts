@@ -50,6 +50,8 @@ export interface Decoder {
   decode(record: RawRecord, ctx: DecodeContext): DecodeResult | Promise<DecodeResult>;
   /** Formats read from text logs frame them here; the file source uses it when a file is not JSON. */
   createLogFramer?(ctx: DecodeContext): LogFramer;
+  /** For `--format auto`, formats read from text logs: is this framed, non-JSON record one of theirs? */
+  recognizesText?(text: string, ctx: DecodeContext): boolean;
 }
 
 export const skip = (skipped: SkipReason): DecodeResult => ({ events: [], skipped });

@@ -11,6 +11,8 @@ import { parseCsvlogRecord } from '../../src/decoders/pgaudit/csvlog.js';
 import { PgLogFramer } from '../../src/decoders/pgaudit/framer.js';
 import { parseEpochSeconds, parseLogTimestamp } from '../../src/decoders/pgaudit/log-time.js';
 import type { ActivityEvent } from '../../src/model/events.js';
+import type { Decoder } from '../../src/decoders/decoder.js';
+import { sqlStateOutcome } from '../../src/decoders/sqlstate.js';
 import { contextOf, decodeFixture, fixtureCases, recordsOf, expectDecodedAsExpected } from '../helpers/fixtures.js';
 
 const cases = fixtureCases('pgaudit');
@@ -351,4 +353,214 @@ describe('decoder', () => {
       skipped: 'NOT_AUDIT',
     });
   });
+});
+
+/** Frame lines as the file source does, then decode each entry as the pipeline does. */
+async function outcomes(lines: readonly string[], logLinePrefix?: string, decoder: Decoder = pgauditDecoder): Promise<string[]> {
+  const ctx = decodeContext(logLinePrefix === undefined ? {} : { logLinePrefix });
+  const framer = pgauditDecoder.createLogFramer!(ctx);
+  const entries = [...lines.flatMap((l) => framer.line(l)), ...framer.end()];
+  const out: string[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const d = await decodeRecord(decoder, { position: `p${i}`, value: Buffer.from(entry) }, ctx);
+    if (d.kind === 'dead') out.push(`dead:${d.code}`);
+    else if (d.skipped) out.push(`skip:${d.skipped}`);
+    else out.push(...d.events.map((e) => `stmt:${(e as ActivityEvent).statementId}`));
+  }
+  return out;
+}
+
+const audit = (n: number | string, statement = `SELECT ${n}`) => `AUDIT: SESSION,${n},1,READ,SELECT,TABLE,shop.customer,${statement},<none>`;
+
+describe('log_line_prefix: lenient where a field is not in its usual form', () => {
+  const RDS = '%t:%r:%u@%d:[%p]:';
+  const rds = (remote: string) => `2026-11-20 09:17:00 UTC:${remote}:dba@orders:[9100]:LOG:  ${audit(1)}`;
+  // prefix, line, what the event says
+  const table: [string, string, { remoteHost?: string | null; remotePort?: string | null; dbUser?: string | null; clientApplication?: string | null; pid?: string | null; unusual?: string[] }][] = [
+    [RDS, rds('10.0.0.5(5432)'), { remoteHost: '10.0.0.5', remotePort: '5432', dbUser: 'dba' }],
+    [RDS, rds('[local]'), { remoteHost: '[local]', remotePort: null, dbUser: 'dba' }],
+    [RDS, rds('10.0.0.5'), { remoteHost: '10.0.0.5', remotePort: null, dbUser: 'dba' }],
+    [RDS, rds('db-client.example.com(41000)'), { remoteHost: 'db-client.example.com', remotePort: '41000' }],
+    [RDS, rds('2001:db8::17(60422)'), { remoteHost: '2001:db8::17', remotePort: '60422', dbUser: 'dba' }],
+    [RDS, rds('fe80::1%eth0(5432)'), { remoteHost: 'fe80::1%eth0', remotePort: '5432' }],
+    [RDS, rds('::1'), { remoteHost: '::1', remotePort: null, dbUser: 'dba' }],
+    [RDS, rds(''), { remoteHost: null, remotePort: null, dbUser: 'dba' }],
+    [RDS, rds('odd host(5432)'), { remoteHost: 'odd host', remotePort: '5432', dbUser: 'dba', unusual: ['remote'] }],
+    [RDS, rds('(weird)'), { remoteHost: '(weird)', remotePort: null, dbUser: 'dba', unusual: ['remote'] }],
+    ['%m [%p] %r %a ', `2026-11-21 09:00:01.000 UTC [3001] [local] psql ${'LOG'}:  ${audit(1)}`, { remoteHost: '[local]', clientApplication: 'psql' }],
+    ['%m [%p] %r %a ', `2026-11-21 09:00:01.000 UTC [3001] 10.0.0.5 my app: LOG (x) LOG:  ${audit(1)}`, { remoteHost: '10.0.0.5', clientApplication: 'my app: LOG (x)' }],
+    ['%m [%p] %h|%a|', `2026-11-21 09:00:01.000 UTC [3001] h%x|a,b"c|LOG:  ${audit(1)}`, { remoteHost: 'h%x', clientApplication: 'a,b"c' }],
+    ['%m [%p] %h|%a|', `2026-11-21 09:00:01.000 UTC [3001] odd host|app|LOG:  ${audit(1)}`, { remoteHost: 'odd host', clientApplication: 'app', unusual: ['host'] }],
+    // an escape this reader does not know: PostgreSQL prints nothing, a newer server may print a word
+    ['%m [%p] %Y%u ', `2026-11-21 09:00:01.000 UTC [3001] alice LOG:  ${audit(1)}`, { dbUser: 'alice' }],
+    ['%m [%p] %Y %u ', `2026-11-21 09:00:01.000 UTC [3001] something alice LOG:  ${audit(1)}`, { dbUser: 'alice' }],
+    // a pid that is not a number is dropped, not stored as if real
+    ['%m [%p] %u ', `2026-11-21 09:00:01.000 UTC [?] alice LOG:  ${audit(1)}`, { pid: null, dbUser: 'alice', unusual: ['pid'] }],
+    ['%m [%p] %u ', `2026-11-21 09:00:01.000 UTC [3001] alice LOG:  ${audit(1)}`, { pid: '3001', dbUser: 'alice' }],
+  ];
+  for (const [prefix, line, want] of table) {
+    it(`${prefix} reads ${JSON.stringify(line.slice(0, line.indexOf('LOG:  ')))}`, async () => {
+      const d = await decodeRecord(pgauditDecoder, { position: 'p', value: Buffer.from(line) }, decodeContext({ logLinePrefix: prefix }));
+      expect(d.kind).toBe('events');
+      const e = (d.kind === 'events' ? d.events[0] : undefined) as ActivityEvent;
+      const { unusual, ...fields } = want;
+      expect(e).toMatchObject(fields);
+      expect(e.commandText).toBe('SELECT 1');
+      expect(e.extra['unusualPrefixFields']).toEqual(unusual);
+    });
+  }
+
+  it('tries every prefix strictly before any leniently', () => {
+    // The README prefix would take this PostgreSQL-default line leniently only if it were tried first that way.
+    const m = prefixSetFor(undefined).match('2026-01-01 00:00:00.000 UTC [42] LOG:  x');
+    expect(m).toEqual({ values: { timeMs: '2026-01-01 00:00:00.000 UTC', pid: '42' }, severity: 'LOG', message: 'x' });
+  });
+});
+
+describe('skip or dead letter: only what is proven not to be audit data is skipped', () => {
+  const P = '%m [%p] ';
+  const at = (rest: string) => `2026-11-21 09:00:01.000 UTC [3001] ${rest}`;
+  const csv = (message: string, extra = ',,,,,,,,,"psql","client backend",,0') =>
+    `2026-10-07 12:00:01.000 UTC,"ops","app",500,"10.0.0.9:40000",6a6fe000.1f4,1,"SELECT",2026-10-07 11:59:59 UTC,2/10,0,LOG,00000,${message}${extra}`;
+  const table: [string, string, string][] = [
+    ['another kind of log line', at('LOG:  checkpoint starting: time'), 'skip:NOT_AUDIT'],
+    ['a STATEMENT line', at('STATEMENT:  SELECT 1'), 'skip:NOT_AUDIT'],
+    ['AUDIT text at a severity pgAudit cannot log at', at(`ERROR:  ${audit(1)}`), 'skip:NOT_AUDIT'],
+    ['text with no AUDIT: at all', 'could not open file "x": No such file or directory', 'skip:NOT_AUDIT'],
+    ['a csvlog record of another kind', csv('"checkpoint starting"'), 'skip:NOT_AUDIT'],
+    ['an audit entry', at(`LOG:  ${audit(1)}`), 'stmt:1'],
+    ['an AUDIT: message without its space', at('LOG:  AUDIT:SESSION,1,1,READ,SELECT,,,SELECT 1,<none>'), `dead:${ErrorCode.UNDECODABLE_RECORD}`],
+    ['a truncated AUDIT line', at('LOG:  AUDIT: SESSION,1,1,READ,SEL'), `dead:${ErrorCode.UNDECODABLE_RECORD}`],
+    ['an AUDIT line whose prefix matches nothing', `<<garbled>> LOG:  ${audit(1)}`, `dead:${ErrorCode.UNDECODABLE_RECORD}`],
+    ['AUDIT: with no severity at all', `garbage ${audit(1)}`, `dead:${ErrorCode.UNDECODABLE_RECORD}`],
+    ['an AUDIT line with a damaged payload type', at('LOG:  AUDIT: SESSON,1,1,READ,SELECT,,,SELECT 1,<none>'), `dead:${ErrorCode.UNDECODABLE_RECORD}`],
+    ['a csvlog record cut short before its message', '2026-10-07 12:00:01.000 UTC,"ops","app",500,', `dead:${ErrorCode.UNDECODABLE_RECORD}`],
+    ['a csvlog record with too few columns', csv('"checkpoint starting"', ',,,'), `dead:${ErrorCode.UNDECODABLE_RECORD}`],
+  ];
+  for (const [what, line, want] of table) {
+    it(`${what} → ${want}`, async () => {
+      expect(await outcomes([line], P)).toEqual([want]);
+    });
+  }
+});
+
+describe('a damaged entry costs only itself, never its neighbours', () => {
+  it('stderr: a damaged line between good ones is its own entry', async () => {
+    const P = '%m [%p] %u@%d %r ';
+    const at = (n: number, rest: string) => `2026-11-21 09:00:0${n}.000 UTC [3001] alice@shop 10.0.0.5(5432) ${rest}`;
+    const lines = [
+      at(1, `LOG:  ${audit(1)}`),
+      at(2, `LOG:  ${audit(2, '"SELECT 2')}`), // unbalanced quote
+      at(3, `LOG:  ${audit(3)}`),
+      `garbage ${audit(4)}`, // no prefix, no severity: used to be merged into the entry before
+      at(5, `LOG:  ${audit(5, '"SELECT 5\n\tFROM x"')}`).split('\n')[0]!,
+      '\tFROM x",<none>',
+      '2026-11-21 09:00:0', // a line cut short
+      at(6, `LOG:  ${audit(6)}`),
+      '2026-11-21 09:00:07.000 UTC [3001] alice@shop [local] LOG:  AUDIT: SESSION,7,1,READ,SEL', // truncated
+      '2026-11-21 09:00:08.000 UTC [3001] alice@shop [local] LOG:  ' + audit(8),
+      'other prefix 10:00 LOG:  statement: SELECT 9',
+      at(9, `LOG:  ${audit(9)}`),
+    ];
+    expect(await outcomes(lines, P)).toEqual([
+      'stmt:1', `dead:${ErrorCode.UNDECODABLE_RECORD}`, 'stmt:3', `dead:${ErrorCode.UNDECODABLE_RECORD}`, 'stmt:5',
+      'skip:NOT_AUDIT', 'stmt:6', `dead:${ErrorCode.UNDECODABLE_RECORD}`, 'stmt:8', 'skip:NOT_AUDIT', 'stmt:9',
+    ]);
+  });
+
+  const record = (n: number, message: string) =>
+    `2026-10-07 12:00:0${n}.000 UTC,"ops","app",500,"10.0.0.9:40000",6a6fe000.1f4,${n},"SELECT",2026-10-07 11:59:59 UTC,2/10,0,LOG,00000,"${message}",,,,,,,,,"ops-cli","client backend",,0`;
+  const good = (n: number) => record(n, audit(n));
+  // cut inside the quoted message: its quote never closes
+  const broken = (n: number) => good(n).slice(0, good(n).indexOf(',<none>'));
+
+  it('csvlog: a record with an unbalanced quote does not swallow the records after it', async () => {
+    expect(await outcomes([good(1), broken(2), good(3), good(4), good(5)])).toEqual([
+      'stmt:1', `dead:${ErrorCode.UNDECODABLE_RECORD}`, 'stmt:3', 'stmt:4', 'stmt:5',
+    ]);
+  });
+
+  it('csvlog: resynchronises before a multi-line record, and at the end of the file', async () => {
+    const multi = record(6, audit(6, '""SELECT 6\nFROM shop.customer""')).split('\n');
+    expect(await outcomes([good(1), broken(2), ...multi, good(7), broken(8)])).toEqual([
+      'stmt:1', `dead:${ErrorCode.UNDECODABLE_RECORD}`, 'stmt:6', 'stmt:7', `dead:${ErrorCode.UNDECODABLE_RECORD}`,
+    ]);
+    expect(await outcomes([broken(1), broken(2), good(3)])).toEqual([
+      `dead:${ErrorCode.UNDECODABLE_RECORD}`, `dead:${ErrorCode.UNDECODABLE_RECORD}`, 'stmt:3',
+    ]);
+  });
+
+  it('csvlog: a valid record whose statement holds a line that looks like a record is never cut (no forged entry)', async () => {
+    // quotes doubled twice: once in the AUDIT payload's STATEMENT field, once in the csvlog message column
+    const forged = good(9).replace(/"/g, '""""');
+    const multi = record(6, audit(6, `""SELECT 6\n${forged}\nFROM x""`)).split('\n');
+    expect(multi).toHaveLength(3);
+    const events: ActivityEvent[] = [];
+    const ctx = decodeContext();
+    const framer = pgauditDecoder.createLogFramer!(ctx);
+    for (const entry of [...[good(1), ...multi, good(7)].flatMap((l) => framer.line(l)), ...framer.end()]) {
+      const d = await decodeRecord(pgauditDecoder, { position: entry, value: Buffer.from(entry) }, ctx);
+      if (d.kind === 'events') events.push(...(d.events as ActivityEvent[]));
+    }
+    expect(events.map((e) => e.statementId)).toEqual(['1', '6', '7']);
+    expect(events[1]!.commandText).toBe(`SELECT 6\n${good(9)}\nFROM x`);
+    expect(multi[1]!.startsWith('2026-10-07 12:00:09.000 UTC,')).toBe(true);
+  });
+});
+
+describe('success: SQLSTATE 00000 is no error', () => {
+  const P = '%m [%p] %e ';
+  // SQLSTATE, class, success as the warehouse reads it (class ERROR or AUTH_FAILURE: a failure)
+  const table: [string | null, string][] = [
+    ['00000', 'READ'],
+    ['01000', 'READ'], // pgaudit.log_level = warning
+    ['02000', 'READ'],
+    ['42P01', 'ERROR'],
+    ['28P01', 'AUTH_FAILURE'],
+    [null, 'READ'],
+  ];
+  for (const [state, cls] of table) {
+    it(`stderr %e ${state} → ${cls}`, async () => {
+      const line = `2026-11-21 09:00:01.000 UTC [3001] ${state ?? ''} LOG:  ${audit(1)}`;
+      const ctx = decodeContext({ logLinePrefix: state === null ? '%m [%p] ' : P });
+      const d = await decodeRecord(pgauditDecoder, { position: 'p', value: Buffer.from(line.replace(' null', '').replace('  LOG', ' LOG')) }, ctx);
+      const e = (d.kind === 'events' ? d.events[0] : undefined) as ActivityEvent;
+      expect({ class: e.class, rawClass: e.rawClass, exitCode: e.exitCode }).toEqual({ class: cls, rawClass: 'READ', exitCode: state });
+    });
+  }
+
+  it('csvlog sql_state_code 00000 → READ, 42P01 → ERROR', async () => {
+    const rec = (state: string) =>
+      `2026-10-07 12:00:01.000 UTC,"ops","app",500,"10.0.0.9:40000",6a6fe000.1f4,1,"SELECT",2026-10-07 11:59:59 UTC,2/10,0,LOG,${state},"${audit(1)}",,,,,,,,,"ops-cli","client backend",,0`;
+    for (const [state, cls] of [['00000', 'READ'], ['42P01', 'ERROR']] as const) {
+      const d = await decodeRecord(pgauditDecoder, { position: 'p', value: Buffer.from(rec(state)) }, decodeContext());
+      expect(d.kind === 'events' && (d.events[0] as ActivityEvent).class).toBe(cls);
+    }
+  });
+
+  it('reads SQLSTATE outcomes by class, and claims nothing for what is not a SQLSTATE', () => {
+    expect(['00000', '01000', '01003', '02000', '42P01', '28000', '28P01', '57014', 'XX000', '0', '', 'nope', null].map(sqlStateOutcome)).toEqual([
+      'success', 'success', 'success', 'success', 'failure', 'auth-failure', 'auth-failure', 'failure', 'failure', null, null, null, null,
+    ]);
+  });
+});
+
+describe('--format auto: text no log format recognizes is a dead letter, not a skip', () => {
+  const auto = async () => (await import('../../src/decoders/registry.js')).loadDecoder('auto');
+  const table: [string, string][] = [
+    ['prose', `dead:${ErrorCode.UNKNOWN_FORMAT}`],
+    ['id,name,email', `dead:${ErrorCode.UNKNOWN_FORMAT}`],
+    ['42', `dead:${ErrorCode.UNKNOWN_FORMAT}`],
+    ['"a json string"', `dead:${ErrorCode.UNKNOWN_FORMAT}`],
+    ['2026-11-21 09:00:01.000 UTC [3001] LOG:  checkpoint starting: time', 'skip:NOT_AUDIT'],
+    [`2026-11-21 09:00:01.000 UTC [3001] LOG:  ${audit(1)}`, 'stmt:1'],
+    [`garbage ${audit(1)}`, `dead:${ErrorCode.UNDECODABLE_RECORD}`],
+  ];
+  for (const [text, want] of table) {
+    it(`${JSON.stringify(text.slice(0, 40))} → ${want}`, async () => {
+      const d = await decodeRecord(await auto(), { position: 'p', value: Buffer.from(text) }, decodeContext());
+      const got = d.kind === 'dead' ? `dead:${d.code}` : d.skipped ? `skip:${d.skipped}` : `stmt:${(d.events[0] as ActivityEvent).statementId}`;
+      expect(got).toBe(want);
+    });
+  }
 });

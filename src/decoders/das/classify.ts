@@ -17,6 +17,7 @@
  */
 import type { ActivityClass } from '../../model/events.js';
 import type { DasEngine } from './engine.js';
+import { sqlStateOutcome } from '../sqlstate.js';
 import { statementClass } from './statement-class.js';
 
 export interface ClassifyInput {
@@ -49,8 +50,8 @@ export function exitCodeFailed(engine: DasEngine | null, exitCode: string | null
   const code = exitCode.trim().toUpperCase();
   if (code === '') return false;
   switch (engine) {
-    case 'postgresql': // null on success; the session exit code or the SQLSTATE otherwise
-      return code !== '0' && code !== '00000';
+    case 'postgresql': // null or 0 on success; the session exit code or the SQLSTATE otherwise
+      return code !== '0' && sqlStateOutcome(code) !== 'success';
     case 'mysql': // "0" or "" on success, else the MySQL error number
     case 'oracle': // UNIFIED_AUDIT_TRAIL RETURN_CODE: 0 on success, else the ORA- number
       return code !== '0';
@@ -64,7 +65,7 @@ export function exitCodeFailed(engine: DasEngine | null, exitCode: string | null
 function isAuthFailure(i: ClassifyInput, cmd: string, failed: boolean): boolean {
   if (AUTH_FAILURE_COMMANDS.has(cmd)) return true;
   if (CONNECT_COMMANDS.has(cmd) && failed) return true;
-  if (i.engine === 'postgresql' && i.exitCode !== null && /^28[0-9A-Z]{3}$/i.test(i.exitCode.trim())) return true;
+  if (i.engine === 'postgresql' && sqlStateOutcome(i.exitCode) === 'auth-failure') return true;
   return i.errorMessage !== null && /\bauthentication failed\b/i.test(i.errorMessage);
 }
 

@@ -3,9 +3,16 @@
  *
  * A record is one framed log entry: a stderr entry (log_line_prefix + severity + message, maybe several
  * lines), a csvlog record, or a jsonlog object. Entries at a pgAudit severity whose message starts with
- * `AUDIT: ` become one ActivityEvent each (an OBJECT audit of several relations is several entries, hence
- * several events with the same statement id); every other entry is skipped as NOT_AUDIT. An AUDIT entry that
- * cannot be read is a DecodeError, so it is dead-lettered, never silently dropped.
+ * `AUDIT:` become one ActivityEvent each (an OBJECT audit of several relations is several entries, hence
+ * several events with the same statement id).
+ *
+ * Skip or dead letter: a skip (NOT_AUDIT) is only for what is proven not to be audit data — an entry read
+ * in full whose message is not an AUDIT message, or text that carries no `AUDIT:` at all. Everything else
+ * that cannot be read is a DecodeError, so it is dead-lettered with its bytes: an AUDIT message that does
+ * not parse, a csvlog-shaped record that is not valid csvlog (its message column may be an AUDIT one), and
+ * text with `AUDIT:` that matches no log_line_prefix. The last is not decoded with the prefix fields
+ * unknown: its position is the hash of its text, so an event stored without them would absorb, as a
+ * duplicate, the complete one a re-ingest with the right --log-line-prefix yields.
  *
  * The log_line_prefix comes from ctx.logLinePrefix; unset, the defaults in log-line-prefix.ts are tried.
  */
@@ -14,7 +21,7 @@ import { parseJsonLossless } from '../../model/lossless-json.js';
 import { emit, skip, type DecodeContext, type DecodeResult, type Decoder, type LogFramer, type RawRecord } from '../decoder.js';
 import { parseAuditPayload } from './audit-payload.js';
 import { CSVLOG_START, parseCsvlogRecord } from './csvlog.js';
-import { mentionsAudit } from './detect.js';
+import { mentionsAudit, recognizesLogEntry } from './detect.js';
 import { PgLogFramer } from './framer.js';
 import { isJsonlogRecord, jsonlogEntry } from './jsonlog.js';
 import { AUDIT_MARKER, AUDIT_SEVERITIES, type LogEntry } from './log-entry.js';
@@ -23,6 +30,9 @@ import { parseStderrEntry } from './stderr-entry.js';
 import { toActivity } from './to-activity.js';
 
 export { looksLikePgauditLog } from './detect.js';
+
+/** `AUDIT:` without its space: a message that starts so is audit data, read or dead-lettered. */
+const AUDIT_LABEL = AUDIT_MARKER.trimEnd();
 
 function entryOf(text: string, ctx: DecodeContext): LogEntry | null {
   const trimmed = text.trimStart();
@@ -36,8 +46,7 @@ function entryOf(text: string, ctx: DecodeContext): LogEntry | null {
   if (CSVLOG_START.test(text)) {
     const csv = parseCsvlogRecord(text);
     if (csv.ok) return csv.entry;
-    if (mentionsAudit(text)) throw undecodable(csv.reason);
-    return null;
+    throw undecodable(csv.reason);
   }
   if (mentionsAudit(text)) {
     throw undecodable(
@@ -54,7 +63,7 @@ export function decodePgaudit(record: RawRecord, ctx: DecodeContext): DecodeResu
   const text = record.value.toString('utf8');
   if (text.trim() === '') return skip('EMPTY');
   const entry = entryOf(text, ctx);
-  if (!entry || !AUDIT_SEVERITIES.has(entry.severity) || !entry.message.startsWith(AUDIT_MARKER)) return skip('NOT_AUDIT');
+  if (!entry || !AUDIT_SEVERITIES.has(entry.severity) || !entry.message.startsWith(AUDIT_LABEL)) return skip('NOT_AUDIT');
   return emit(toActivity(record.position, entry, parseAuditPayload(entry.message)));
 }
 
@@ -63,4 +72,5 @@ export const pgauditDecoder: Decoder = Object.freeze({
   recognizes: isJsonlogRecord,
   decode: decodePgaudit,
   createLogFramer: (ctx: DecodeContext): LogFramer => new PgLogFramer(prefixSetFor(ctx.logLinePrefix)),
+  recognizesText: (text: string, ctx: DecodeContext): boolean => recognizesLogEntry(text, ctx.logLinePrefix),
 });

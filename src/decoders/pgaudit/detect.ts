@@ -8,7 +8,7 @@
 import { parseJsonLossless } from '../../model/lossless-json.js';
 import { CSVLOG_START } from './csvlog.js';
 import { isJsonlogRecord } from './jsonlog.js';
-import { prefixSetFor } from './log-line-prefix.js';
+import { LINE_LABELS, prefixSetFor, type PrefixSet } from './log-line-prefix.js';
 
 const AUDIT_AFTER_SEVERITY = /(?:LOG|NOTICE|WARNING|INFO|DEBUG):  (?:[0-9A-Z]{5}: )?AUDIT: (?:SESSION|OBJECT),/;
 const AUDIT_IN_CSV = /,"AUDIT: (?:SESSION|OBJECT),/;
@@ -28,16 +28,46 @@ export function looksLikePgauditLog(firstLines: readonly string[], logLinePrefix
   });
 }
 
-/** The AUDIT marker anywhere in an entry that matched no layout: worth a dead letter, not a silent skip. */
+/**
+ * `AUDIT:` anywhere in an entry that matched no layout: it may be audit data, so it is worth a dead letter,
+ * never a silent skip (a damaged line, a wrong prefix, a truncated payload).
+ */
 export function mentionsAudit(text: string): boolean {
-  return AUDIT_AFTER_SEVERITY.test(text) || AUDIT_IN_CSV.test(text);
+  return AUDIT_ANYWHERE.test(text);
+}
+
+const AUDIT_ANYWHERE = /\bAUDIT:/;
+/** A severity marker as PostgreSQL writes it after any prefix, looked for in a line's first few KiB. */
+const SEVERITY_MARKER = new RegExp(`\\b(?:${LINE_LABELS.join('|')}):  `);
+const MARKER_SCAN_CHARS = 4096;
+
+/**
+ * Does this line look like a PostgreSQL log line, whatever its prefix? Not indented (PostgreSQL indents
+ * continuation lines with a tab), and it matches the prefix, has a severity marker, or carries `AUDIT:`.
+ */
+export function looksLikeLogLine(line: string, prefixes: PrefixSet): boolean {
+  if (line.startsWith('\t')) return false;
+  if (prefixes.match(line) !== null) return true;
+  const head = line.length > MARKER_SCAN_CHARS ? line.slice(0, MARKER_SCAN_CHARS) : line;
+  return SEVERITY_MARKER.test(head) || AUDIT_ANYWHERE.test(head);
 }
 
 /**
- * A stderr line that is not a continuation line although the prefix does not match it: PostgreSQL indents
- * continuation lines with a tab, and this one carries `SEVERITY:  AUDIT: SESSION|OBJECT,`. The framer
- * starts an entry there, so the decoder dead-letters it instead of it vanishing inside the entry before.
+ * A stderr line although the prefix does not match it: not tab-indented, and it carries
+ * `SEVERITY:  AUDIT: SESSION|OBJECT,`. As the first recognizable line of a file it makes the framer read the
+ * file as stderr, so a wrong prefix surfaces as dead letters rather than as lines passed on one by one.
  */
 export function isUnmatchedAuditLine(line: string): boolean {
   return !line.startsWith('\t') && AUDIT_AFTER_SEVERITY.test(line);
+}
+
+/**
+ * `--format auto` for one framed text record: is it a PostgreSQL log entry (under the prefix or a default
+ * one, a csvlog record, a jsonlog object, a line with a severity marker), or does it carry `AUDIT:`? Text
+ * that is none of these is of no format auto knows, a dead letter rather than a skip.
+ */
+export function recognizesLogEntry(text: string, logLinePrefix?: string): boolean {
+  const nl = text.indexOf('\n');
+  const first = nl === -1 ? text : text.slice(0, nl);
+  return looksLikePgauditLog([first], logLinePrefix) || looksLikeLogLine(first, prefixSetFor(logLinePrefix)) || mentionsAudit(text);
 }

@@ -32,6 +32,8 @@ export interface LogEntry {
   readonly leaderPid: string | null;
   /** `0` (compute_query_id off) already turned into null. */
   readonly queryId: string | null;
+  /** stderr: the log_line_prefix fields read leniently because they were not in their usual form. */
+  readonly unusualPrefixFields?: readonly string[];
 }
 
 /** Severities pgAudit can log at (`pgaudit.log_level`: DEBUG1..5, INFO, NOTICE, WARNING, LOG; default LOG). */

@@ -60,5 +60,6 @@ export function parseStderrEntry(text: string, prefixes: PrefixSet): LogEntry | 
     backendType: known(v.backendType),
     leaderPid: known(v.leaderPid),
     queryId: nonZero(v.queryId),
+    ...(m.unusual && m.unusual.length > 0 ? { unusualPrefixFields: m.unusual } : {}),
   };
 }

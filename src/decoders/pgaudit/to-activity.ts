@@ -5,6 +5,7 @@
  */
 import { activity, type ActivityClass, type ActivityEvent } from '../../model/events.js';
 import type { Json, JsonRow } from '../../model/json.js';
+import { sqlStateOutcome } from '../sqlstate.js';
 import type { AuditPayload } from './audit-payload.js';
 import type { LogEntry } from './log-entry.js';
 import { isoOrRaw } from './log-time.js';
@@ -23,6 +24,22 @@ export function normalizeClass(rawClass: string): ActivityClass {
   return CLASSES[rawClass] ?? 'OTHER';
 }
 
+/**
+ * The event's class: the CLASS as logged, unless the entry's SQLSTATE is a failing one (the warehouse
+ * reads `success` from the class, docs/graphql.md). pgAudit's own entries carry `00000` (LOG) or `01000`
+ * (WARNING), both success; the CLASS stays in rawClass either way.
+ */
+export function activityClass(rawClass: string, sqlState: string | null): ActivityClass {
+  switch (sqlStateOutcome(sqlState)) {
+    case 'failure':
+      return 'ERROR';
+    case 'auth-failure':
+      return 'AUTH_FAILURE';
+    default:
+      return normalizeClass(rawClass);
+  }
+}
+
 /** Format-specific facts, absent keys rather than nulls. */
 function extraOf(entry: LogEntry, p: AuditPayload): JsonRow {
   const extra: Record<string, Json> = { auditType: p.auditType, logDestination: entry.destination, severity: entry.severity };
@@ -39,6 +56,7 @@ function extraOf(entry: LogEntry, p: AuditPayload): JsonRow {
   put('leaderPid', entry.leaderPid);
   put('queryId', entry.queryId);
   if (entry.occurredAt === null) put('rawTime', entry.rawTime);
+  if (entry.unusualPrefixFields) put('unusualPrefixFields', [...entry.unusualPrefixFields]);
   return Object.freeze(extra);
 }
 
@@ -46,7 +64,7 @@ export function toActivity(position: string, entry: LogEntry, p: AuditPayload): 
   return activity({
     format: 'pgaudit',
     position,
-    class: normalizeClass(p.rawClass),
+    class: activityClass(p.rawClass, entry.sqlState),
     rawClass: p.rawClass,
     command: p.command,
     commandText: p.statement,

@@ -64,7 +64,7 @@ export class Activity {
   @Field(() => String, { nullable: true })
   errorMessage!: string | null;
 
-  @Field(() => Boolean, { description: 'False for errors and failed logins, a non-zero exit code, or an error message.' })
+  @Field(() => Boolean, { description: 'False for errors and failed logins (class ERROR or AUTH_FAILURE: the decoder reads a failing exit code for its format and engine), or an error message. A PostgreSQL SQLSTATE 00000 is success.' })
   success!: boolean;
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'When it was logged (statement end).' })

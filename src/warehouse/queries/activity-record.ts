@@ -39,12 +39,14 @@ export interface ActivityRecord extends Keyset {
 }
 
 /**
- * An activity failed when it is classed as an error or a failed login, or its exit code is set and not
- * `0`, or it carries an error message.
+ * An activity failed when it is classed as an error or a failed login, or it carries an error message.
+ * The exit code is not read here: what it means is the format's and the engine's (PostgreSQL's SQLSTATE
+ * `00000` and SQL Server's `1` are success, MySQL's `0` too), so the decoder that knows reads it and
+ * classes a failure ERROR or AUTH_FAILURE (src/decoders/das/classify.ts, src/decoders/pgaudit/to-activity.ts).
  */
 export const activityFailed = (alias = 'a'): RawBuilder<boolean> => {
   const a = (col: string) => sql.ref(`${alias}.${col}`);
-  return sql<boolean>`(${a('class')} in ('ERROR', 'AUTH_FAILURE') or coalesce(${a('exit_code')}, '0') <> '0' or ${a('error_message')} is not null)`;
+  return sql<boolean>`(${a('class')} in ('ERROR', 'AUTH_FAILURE') or ${a('error_message')} is not null)`;
 };
 
 /** The SELECT list for alias `a`, in the shape of `ActivityRecord`. */
