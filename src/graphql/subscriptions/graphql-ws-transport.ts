@@ -4,8 +4,8 @@
  * `/graphql`, graphql-ws's `useServer` speaking the protocol, and the change feed (src/feed/) behind it.
  *
  * - `connection_init`: its payload goes to the auth hook (src/graphql/auth.ts); refused → close 4403.
- * - `subscribe`: parsed and validated here with the same depth/cost limits as HTTP; only subscription
- *   operations (queries and mutations go over HTTP, where introspection settings apply).
+ * - `subscribe`: parsed and validated here with the same depth/cost limits and NUL-argument check as
+ *   HTTP (request-checks.ts); only subscription operations (queries and mutations go over HTTP, where introspection settings apply).
  * - events are executed once per distinct operation and caller, not once per subscriber
  *   (shared-execution.ts); results and errors are masked like HTTP's (src/graphql/errors.ts).
  * - a subscriber dropped as too slow gets an `error` message (AUDITQL_SUBSCRIBER_TOO_SLOW) and the
@@ -24,6 +24,7 @@ import { allowAll, ANONYMOUS, type AuthContext, type AuthHook } from '../auth.js
 import { createFormatError } from '../errors.js';
 import { graphqlJs } from '../graphql-js.js';
 import { queryLimitsRule } from '../limits.js';
+import { nulArgumentError } from '../nul-arguments.js';
 import type { ServerAttachment } from '../server-attachment.js';
 import { CloseReason, SubscriptionCloseCode } from './close-codes.js';
 import { subscriptionContext } from './subscription-context.js';
@@ -132,6 +133,8 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
           }
           const errors = validate(s.schema, document, [...specifiedRules, queryLimitsRule(s.limits, variables, payload.operationName)]);
           if (errors.length > 0) return errors;
+          const nul = nulArgumentError(document, variables);
+          if (nul) return [nul];
           const socket = ctx.extra.socket;
           const who = auths.get(ctx) ?? ANONYMOUS;
           const args: ExecutionArgs = {
