@@ -4,11 +4,13 @@
  * what it selects), so it runs per request from the Apollo plugin in server.ts rather than in Apollo's
  * cached validation; a WebSocket transport can run the same rule with `graphql.validate`.
  *
- * - depth: fields nested in fields (fragments expanded); introspection (`__schema`, `__type`) is exempt
- *   — turn introspection off instead (AUDITQL_INTROSPECTION=false).
- * - cost: every selected field costs 1 for each parent item it is fetched for; a field with a `first`
- *   argument multiplies what it selects by `first` (its default when absent). `changes(first: 100) {
- *   edges { node { id actor { dbUser } } } }` costs 1 + 100 × (1 + 1 + 1 + 2) = 501.
+ * - depth: fields nested in fields (fragments expanded); introspection (`__schema`, `__type`) is exempt:
+ *   its nesting (`ofType { ofType … }`) ends where the schema's does, and its cost is exact.
+ * - cost: every selected field costs 1 for each parent item it is fetched for, `__typename` included; a
+ *   field with a `first` argument multiplies what it selects by `first` (its default when absent).
+ *   `changes(first: 100) { edges { node { id actor { dbUser } } } }` costs 1 + 100 × (1 + 1 + 1 + 2) = 501.
+ *   Introspection costs what it returns, counted over the schema (introspection-cost.ts): the standard
+ *   introspection query passes, the same query under many aliases does not.
  */
 import type {
   FieldNode, FragmentDefinitionNode, GraphQLError as GraphQLErrorType, GraphQLCompositeType, GraphQLField, GraphQLSchema, OperationDefinitionNode, SelectionSetNode,
@@ -17,6 +19,7 @@ import type {
 import { graphqlJs } from './graphql-js.js';
 import { ErrorCode } from '../errors.js';
 import { DEFAULT_PAGE_SIZE } from './paging.js';
+import { introspectionCost } from './introspection-cost.js';
 
 const { GraphQLError, getNamedType, isCompositeType, isInterfaceType, isObjectType, Kind, valueFromAST } = graphqlJs;
 
@@ -54,37 +57,48 @@ function multiplier(def: GraphQLField<unknown, unknown>, node: FieldNode, variab
 /** Depth and cost of one operation. */
 export function complexityOf(
   schema: GraphQLSchema, op: OperationDefinitionNode, fragments: (name: string) => FragmentDefinitionNode | undefined | null, variables: Variables,
+  /** Counting stops here: a cost of `cap` only says "at least this much". */
+  cap = Number.MAX_SAFE_INTEGER,
 ): Complexity {
   let depth = 0;
-  const walk = (set: SelectionSetNode, type: GraphQLCompositeType, items: number, level: number, seen: ReadonlySet<string>): number => {
-    let cost = 0;
+  let cost = 0;
+  // Fields looked at: what bounds the time this takes, even where `first: 0` makes the cost nothing and
+  // fragments spread fragments twice over (2^n fields from n small fragments).
+  let visits = 0;
+  const over = () => cost >= cap || visits >= cap;
+  const walk = (set: SelectionSetNode, type: GraphQLCompositeType, items: number, level: number, seen: ReadonlySet<string>): void => {
     for (const sel of set.selections) {
+      if (over()) return;
+      visits += 1;
       if (sel.kind === Kind.FIELD) {
         const name = sel.name.value;
-        if (name.startsWith('__')) continue; // __typename is free; introspection is governed by its own switch
+        if (name === '__schema' || name === '__type') {
+          cost += items * introspectionCost(schema, sel, fragments, variables, cap);
+          continue;
+        }
         cost += items;
+        if (name === '__typename') continue;
         depth = Math.max(depth, level);
         const def = fieldDef(type, name);
         const inner = def ? getNamedType(def.type) : undefined;
         if (sel.selectionSet && def && inner && isCompositeType(inner)) {
-          cost += walk(sel.selectionSet, inner, items * multiplier(def, sel, variables), level + 1, seen);
+          walk(sel.selectionSet, inner, items * multiplier(def, sel, variables), level + 1, seen);
         }
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const cond = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : type;
-        cost += walk(sel.selectionSet, cond && isCompositeType(cond) ? cond : type, items, level, seen);
+        walk(sel.selectionSet, cond && isCompositeType(cond) ? cond : type, items, level, seen);
       } else {
         const name = sel.name.value;
         const frag = fragments(name);
         if (!frag || seen.has(name)) continue; // cycles are rejected by standard validation
         const cond = schema.getType(frag.typeCondition.name.value);
-        cost += walk(frag.selectionSet, cond && isCompositeType(cond) ? cond : type, items, level, new Set([...seen, name]));
+        walk(frag.selectionSet, cond && isCompositeType(cond) ? cond : type, items, level, new Set([...seen, name]));
       }
     }
-    return cost;
   };
   const root = rootType(schema, op);
-  const cost = root ? walk(op.selectionSet, root, 1, 1, new Set()) : 0;
-  return { depth, cost };
+  if (root) walk(op.selectionSet, root, 1, 1, new Set());
+  return { depth, cost: over() ? cap : cost };
 }
 
 /** `AUDITQL_QUERY_TOO_COMPLEX` for an operation over a limit, else null. */
@@ -92,12 +106,12 @@ export function limitsError(
   limits: QueryLimits, schema: GraphQLSchema, op: OperationDefinitionNode,
   fragments: (name: string) => FragmentDefinitionNode | undefined | null, variables: Variables,
 ): GraphQLErrorType | null {
-  const c = complexityOf(schema, op, fragments, variables);
+  const c = complexityOf(schema, op, fragments, variables, limits.maxCost + 1);
   const problem =
     c.depth > limits.maxDepth
       ? `nests fields ${c.depth} deep; the limit is ${limits.maxDepth}`
       : c.cost > limits.maxCost
-        ? `would fetch about ${c.cost} fields; the limit is ${limits.maxCost} (lower \`first\` or select less)`
+        ? `would fetch more than ${limits.maxCost} fields, the limit (lower \`first\` or select less)`
         : null;
   return problem ? new GraphQLError(`query is too complex: it ${problem}`, { nodes: [op], extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } }) : null;
 }

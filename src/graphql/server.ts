@@ -2,7 +2,8 @@
  * The API server (docs/configuration.md "Commands": `auditql serve`): one `http.Server` carrying
  * - `GET /healthz` — 200 when the warehouse answers and is migrated, else 503;
  * - GraphiQL for browsers on `GET /graphql` (graphiql.ts, mounted first, served offline);
- * - GraphQL over HTTP on `/graphql` (Apollo Server 5 + express 5, type-graphql resolvers);
+ * - GraphQL over HTTP on `/graphql` (Apollo Server 5 + express 5, type-graphql resolvers), each request
+ *   checked before it runs (request-checks.ts);
  * - and, through `attachments`, any transport that shares the server and path: subscriptions over
  *   graphql-ws attach here — a `WebSocketServer({ server: httpServer, path })` handling the
  *   upgrade, `createApiContext` for its per-operation context, `queryLimitsRule` for its limits — and its
@@ -15,8 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestContextDidResolveOperation } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
+import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -28,16 +29,15 @@ import { ErrorCode } from '../errors.js';
 import { buildApiSchema } from './schema.js';
 import { createApiContext, type ApiContext } from './context.js';
 import { createFormatError } from './errors.js';
-import { DEFAULT_QUERY_LIMITS, limitsError, type QueryLimits } from './limits.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.js';
+import { requestChecksPlugin } from './request-checks.js';
 import { DEFAULT_MAX_PAGE_SIZE } from './paging.js';
 import { graphiqlRouter } from './graphiql.js';
-import { graphqlJs } from './graphql-js.js';
 import { graphqlWsSubscriptions, type SubscriptionOptions } from './subscriptions/graphql-ws-transport.js';
 import type { ServerAttachment } from './server-attachment.js';
 
 export type { ServerAttachment } from './server-attachment.js';
 
-const { GraphQLError, Kind } = graphqlJs;
 
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/healthz';
@@ -73,34 +73,6 @@ export interface ApiServer {
   readonly httpServer: Server;
   readonly schema: GraphQLSchema;
   close(): Promise<void>;
-}
-
-/**
- * Checks depth and cost with the request's variables, after parsing and before execution, on the operation
- * Apollo resolved — directly, not through graphql's `validate` (a TypeInfo walk of the whole document on
- * every request cost more than the check itself).
- */
-function limitsPlugin(limits: QueryLimits): ApolloServerPlugin<ApiContext> {
-  const hooks = {
-    async didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<ApiContext>) {
-      const { definitions } = rc.document;
-      const fragments = (name: string) =>
-        definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
-      // The operation that will run; with none resolved and no name given (several anonymous choices), all
-      // of them, as the validation rule does.
-      const ops = rc.operation ? [rc.operation]
-        : rc.request.operationName ? [] : definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-      for (const op of ops) {
-        const error = limitsError(limits, rc.schema, op, fragments, rc.request.variables);
-        if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
-      }
-    },
-  };
-  return {
-    async requestDidStart() {
-      return hooks;
-    },
-  };
 }
 
 /**
@@ -169,7 +141,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       // No cache hints: audit answers are never cacheable by intermediaries. Apollo's default cache-control
       // plugin would hook every field resolver (willResolveField) to compute a policy nobody reads.
       ApolloServerPluginCacheControlDisabled(),
-      limitsPlugin(limits),
+      requestChecksPlugin(limits),
       {
         async serverWillStart() {
           return {

@@ -1,5 +1,6 @@
-/** Error masking, stable codes, depth and cost limits, and introspection off. */
+/** Error masking, stable codes, depth and cost limits (introspection included), and introspection off. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getIntrospectionQuery } from 'graphql';
 import { countingWarehouse, memoryLogger, postGraphql, startTestApi, type TestApi } from './helpers.js';
 import { attribute, mkChange, storeEach } from './seed.js';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
@@ -120,7 +121,7 @@ describe('query limits', () => {
     counted.statements.length = 0;
     const big = await postGraphql(api.url, q, { n: 100 });
     expect(big.status).toBe(400);
-    expect(big.errors?.[0]).toMatchObject({ extensions: { code: 'AUDITQL_QUERY_TOO_COMPLEX' }, message: expect.stringContaining('limit is 5000') });
+    expect(big.errors?.[0]).toMatchObject({ extensions: { code: 'AUDITQL_QUERY_TOO_COMPLEX' }, message: expect.stringContaining('more than 5000 fields') });
     expect(counted.statements).toEqual([]);
     const small = await postGraphql<{ changes: unknown }>(api.url, q, { n: 10 });
     expect(small.errors).toBeUndefined();
@@ -137,6 +138,57 @@ describe('introspection', () => {
   it('is on by default', async () => {
     const r = await postGraphql<{ __schema: { queryType: { name: string } } }>(t.url, `{ __schema { queryType { name } } }`);
     expect(r.data?.__schema.queryType.name).toBe('Query');
+  });
+
+  // What GraphiQL (@graphiql/react) and codegen send.
+  const STANDARD = getIntrospectionQuery({ inputValueDeprecation: true, schemaDescription: true });
+  const aliased = (copies: number) => {
+    const selection = STANDARD.slice(STANDARD.indexOf('__schema'), STANDARD.indexOf('fragment FullType')).replace(/}\s*$/, '');
+    return `query { ${Array.from({ length: copies }, (_, i) => `a${i}: ${selection}`).join(' ')} } ${STANDARD.slice(STANDARD.indexOf('fragment FullType'))}`;
+  };
+
+  it('answers the standard introspection query under the default limits, and under tighter ones', async () => {
+    const r = await postGraphql<{ __schema: { types: { name: string }[] } }>(t.url, STANDARD);
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.__schema.types.map((x) => x.name)).toContain('Change');
+    const tight = await startTestApi({ limits: { maxCost: 5000 } });
+    try {
+      const again = await postGraphql(tight.url, STANDARD);
+      expect(again.errors).toBeUndefined();
+      expect(again.text).toBe(r.text);
+    } finally {
+      await tight.close();
+    }
+  });
+
+  it('refuses the standard query under many aliases, before running it, with a small answer', async () => {
+    const r = await postGraphql(t.url, aliased(20));
+    expect(r.status).toBe(400);
+    expect(r.errors?.[0]).toMatchObject({ extensions: { code: 'AUDITQL_QUERY_TOO_COMPLEX' }, message: expect.stringContaining('more than 50000 fields') });
+    expect(r.data).toBeUndefined();
+    expect(r.text.length).toBeLessThan(1000);
+    // a few copies are an ordinary (if odd) request
+    const two = await postGraphql<Record<string, unknown>>(t.url, aliased(2));
+    expect(two.errors).toBeUndefined();
+    expect(Object.keys(two.data!)).toEqual(['a0', 'a1']);
+  });
+
+  it('refuses introspection nested through types and fields under aliases, fragments that expand exponentially, and __typename under aliases', async () => {
+    // fields of the types of fields, twice over (graphql-js's own rule refuses a third level), under aliases
+    const nested = 'fields { name description type { ofType { ofType { fields { name description type { name ofType { name } } } } } } }';
+    const once = await postGraphql(t.url, `{ __schema { types { ${nested} } } }`);
+    expect(once.errors).toBeUndefined();
+    const deep = await postGraphql(t.url, `{ __schema { types { ${Array.from({ length: 60 }, (_, i) => `a${i}: ${nested}`).join(' ')} } } }`);
+    expect(deep.status).toBe(400);
+    expect(deep.errors?.[0]?.extensions?.code, deep.text).toBe('AUDITQL_QUERY_TOO_COMPLEX');
+    // 2^40 fields once expanded: priced in bounded time, not walked to the end
+    const frags = ['fragment F0 on Change { id }'];
+    for (let i = 1; i <= 40; i++) frags.push(`fragment F${i} on Change { ...F${i - 1} ...F${i - 1} }`);
+    const expo = await postGraphql(t.url, `{ changes(first: 0) { nodes { ...F40 } } } ${frags.join(' ')}`);
+    expect(expo.status).toBe(400);
+    expect(expo.errors?.[0]?.extensions?.code).toBe('AUDITQL_QUERY_TOO_COMPLEX');
+    const typenames = await postGraphql(t.url, `{ changes(first: 500) { nodes { ${Array.from({ length: 200 }, (_, i) => `t${i}: __typename`).join(' ')} } } }`);
+    expect(typenames.errors?.[0]?.extensions?.code).toBe('AUDITQL_QUERY_TOO_COMPLEX');
   });
 
   it('can be turned off, and then field suggestions do not leak the schema either', async () => {

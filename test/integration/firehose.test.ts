@@ -312,6 +312,24 @@ describe('Firehose HTTP endpoint: POST /ingest/firehose/:source', () => {
     expectFirehoseReply(ok, 200, requestId, false);
   });
 
+  it('answers 415 with a Firehose body to any Content-Type but application/json, and stores nothing', async () => {
+    const requestId = randomUUID();
+    const body = deliveryBody(requestId, fixtureLines('encrypted-kinesis.jsonl'));
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonl', 'application/json-seq', 'multipart/form-data; boundary=x', '']) {
+      const reply = await post(body, { requestId, headers: { 'Content-Type': type } });
+      expect(reply.status, type).toBe(415);
+      expectFirehoseReply(reply, 415, requestId, true);
+      expect(reply.json.errorMessage).toBe('unsupported Content-Type: expected application/json');
+    }
+    expect(await activityOf(requestId)).toEqual([]);
+    expect(await deliveriesOf(requestId)).toEqual([]);
+    expect(await deadLettersOf(requestId)).toEqual([]);
+    // what Firehose sends, in any case and with parameters, is accepted
+    const ok = await post(body, { requestId, headers: { 'Content-Type': 'Application/JSON; charset=utf-8' } });
+    expectFirehoseReply(ok, 200, requestId, false);
+    expect(await deliveriesOf(requestId)).toEqual([{ records: 2 }]);
+  });
+
   it('answers 400 to malformed deliveries, echoing the request id', async () => {
     const requestId = randomUUID();
     const cases: [string, Buffer | string, PostOptions?][] = [

@@ -4,18 +4,19 @@
  * `/graphql`, graphql-ws's `useServer` speaking the protocol, and the change feed (src/feed/) behind it.
  *
  * - `connection_init`: its payload goes to the auth hook (src/graphql/auth.ts); refused → close 4403.
- * - `subscribe`: parsed and validated here with the same depth/cost limits as HTTP; only subscription
- *   operations (queries and mutations go over HTTP, where introspection settings apply).
+ * - `subscribe`: parsed and validated here with the same depth/cost limits and NUL-argument check as
+ *   HTTP (request-checks.ts); only subscription operations (queries and mutations go over HTTP, where introspection settings apply).
  * - events are executed once per distinct operation and caller, not once per subscriber
  *   (shared-execution.ts); results and errors are masked like HTTP's (src/graphql/errors.ts).
- * - a subscriber dropped as too slow gets an `error` message (AUDITQL_SUBSCRIBER_TOO_SLOW) and the
- *   connection is closed with 4429 and reason AUDITQL_SUBSCRIBER_TOO_SLOW (close-codes.ts).
+ * - a connection dropped as too slow — a subscriber queue full and not taken from, or the socket full and
+ *   not written out (slow-connections.ts) — gets an `error` message (AUDITQL_SUBSCRIBER_TOO_SLOW) for each
+ *   subscription and is closed with 4429 and reason AUDITQL_SUBSCRIBER_TOO_SLOW (close-codes.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { DocumentNode, ExecutionArgs, GraphQLError as GraphQLErrorType, GraphQLFormattedError } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { MessageType, stringifyMessage, type Context } from 'graphql-ws';
+import type { Context } from 'graphql-ws';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { WarehouseDb } from '../../warehouse/db.js';
@@ -24,11 +25,11 @@ import { allowAll, ANONYMOUS, type AuthContext, type AuthHook } from '../auth.js
 import { createFormatError } from '../errors.js';
 import { graphqlJs } from '../graphql-js.js';
 import { queryLimitsRule } from '../limits.js';
+import { nulArgumentError } from '../nul-arguments.js';
 import type { ServerAttachment } from '../server-attachment.js';
-import { CloseReason, SubscriptionCloseCode } from './close-codes.js';
 import { subscriptionContext } from './subscription-context.js';
 import { executionKey, subscribeShared } from './shared-execution.js';
-import { coalesceWrites } from './socket-writes.js';
+import { SlowConnections, type TooSlowConnection } from './slow-connections.js';
 
 const { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate } = graphqlJs;
 
@@ -45,9 +46,17 @@ export interface SubscriptionOptions {
   readonly maxPayloadBytes?: number;
   /** Bytes a connection may have queued before sends wait for the network (default 256 KiB). */
   readonly socketHighWaterBytes?: number;
+  /** A connection at the high-water mark that writes nothing out for this long is dropped as too slow (default 5 000 ms). */
+  readonly socketStallMs?: number;
+  /** After the 4429 close frame, a client that still reads nothing is disconnected after this long (default 10 000 ms). */
+  readonly closeGraceMs?: number;
+  /** Called when a connection is dropped as too slow (tests and operators). */
+  readonly onTooSlow?: (e: TooSlowConnection) => void;
   /** Called with the feed once it exists (tests and benchmarks read its stats). */
   readonly onFeed?: (feed: ChangeFeed) => void;
 }
+
+export const SUBSCRIPTION_DEFAULTS = Object.freeze({ socketHighWaterBytes: 256 * 1024, socketStallMs: 5_000, closeGraceMs: 10_000 });
 
 type Extra = {
   readonly socket: WebSocket;
@@ -85,19 +94,18 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
     /** Operation context → its shared-execution key (shared-execution.ts). */
     const executionKeys = new WeakMap<object, string>();
 
-    /** Tell the client why, then close the connection (the error and close frame follow what is already queued). */
-    const dropped = (socket: WebSocket, id: string, error: AuditqlError) => {
-      log.warn(`subscription ${id} dropped: ${error.message}`);
-      if (socket.readyState !== socket.OPEN) return;
-      const payload = [{ message: error.message, extensions: { code: error.code } }];
-      socket.send(stringifyMessage({ id, type: MessageType.Error, payload }));
-      socket.close(SubscriptionCloseCode.SubscriberTooSlow, CloseReason.SubscriberTooSlow);
-    };
+    const slow = new SlowConnections({
+      highWaterBytes: o.socketHighWaterBytes ?? SUBSCRIPTION_DEFAULTS.socketHighWaterBytes,
+      socketStallMs: o.socketStallMs ?? SUBSCRIPTION_DEFAULTS.socketStallMs,
+      closeGraceMs: o.closeGraceMs ?? SUBSCRIPTION_DEFAULTS.closeGraceMs,
+      log,
+      ...(o.onTooSlow ? { onTooSlow: o.onTooSlow } : {}),
+    });
 
     const wss = new WebSocketServer({ server: s.httpServer, path: s.path, maxPayload: o.maxPayloadBytes ?? 256 * 1024 });
     wss.on('error', (err) => log.error(`graphql-ws: ${err.message}`));
     // Before useServer's own listener, so graphql-ws sends through it (socket-writes.ts).
-    wss.on('connection', (socket) => coalesceWrites(socket, o.socketHighWaterBytes ?? 256 * 1024));
+    wss.on('connection', (socket) => slow.attach(socket));
     const server = useServer<Record<string, unknown> | undefined, Extra>(
       {
         schema: s.schema,
@@ -108,6 +116,7 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
             const who = await auth(ctx.connectionParams);
             if (!who) return false;
             auths.set(ctx, who);
+            slow.track(ctx.extra.socket, () => ctx.subscriptions);
             return true;
           } catch (err) {
             log.warn(`graphql-ws: the auth hook failed, connection refused: ${(err as Error).message}`);
@@ -132,6 +141,8 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
           }
           const errors = validate(s.schema, document, [...specifiedRules, queryLimitsRule(s.limits, variables, payload.operationName)]);
           if (errors.length > 0) return errors;
+          const nul = nulArgumentError(document, variables);
+          if (nul) return [nul];
           const socket = ctx.extra.socket;
           const who = auths.get(ctx) ?? ANONYMOUS;
           const args: ExecutionArgs = {
@@ -139,7 +150,7 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
             document,
             operationName: payload.operationName,
             variableValues: variables,
-            contextValue: subscriptionContext(s.context(), feed, who, (error) => dropped(socket, id, error)),
+            contextValue: subscriptionContext(s.context(), feed, who, (error) => slow.drop(socket, 'queue', error, id)),
           };
           executionKeys.set(args.contextValue as object, executionKey(payload.query, args, who));
           return args;

@@ -4,7 +4,8 @@
  * 1. the source must be configured (404 otherwise; no source configured = the endpoint is disabled);
  * 2. `X-Amz-Firehose-Access-Key` must match its key, compared in constant time (401) — before any byte of
  *    the body is read;
- * 3. `Content-Encoding` gzip or none (400), the body at most `maxBodyBytes` uncompressed (413);
+ * 3. `Content-Type` application/json (415), `Content-Encoding` gzip or none (400), the body at most
+ *    `maxBodyBytes` uncompressed (413);
  * 4. the body must be a Firehose delivery (400);
  * 5. its records are decoded and written as one batch, idempotent on the request id; 200 only after the
  *    warehouse committed it, 500 when it could not (Firehose retries, and the retry dedupes).
@@ -19,7 +20,7 @@ import { InflightDeliveries } from './inflight-deliveries.js';
 import type { DeliveryOutcome, DeliveryStore, FirehoseEndpoint } from './endpoint.js';
 import { parseDelivery, validRequestId } from './parse-delivery.js';
 import { FIREHOSE_MAX_BODY_BYTES, FirehoseHeader, firehoseResponseBody, FirehoseStatus } from './protocol.js';
-import { checkDeclaredLength, contentEncodingOf, readDeliveryBody } from './read-body.js';
+import { checkContentType, checkDeclaredLength, contentEncodingOf, readDeliveryBody } from './read-body.js';
 import { FirehoseRejection } from './rejection.js';
 
 export const FIREHOSE_ROUTE = '/ingest/firehose/:source';
@@ -89,6 +90,7 @@ export function firehoseRouter(o: FirehoseRouterOptions): Router {
       if (!entry.key.matches(req.headers[FirehoseHeader.ACCESS_KEY])) {
         throw new FirehoseRejection(FirehoseStatus.UNAUTHORIZED, 'missing or wrong X-Amz-Firehose-Access-Key');
       }
+      checkContentType(req);
       const encoding = contentEncodingOf(req);
       checkDeclaredLength(req, encoding, maxBodyBytes);
       const release = await slots.acquire();

@@ -3,7 +3,7 @@
  * awsdocs/amazon-kinesis-data-firehose-developer-guide `doc_source/httpdeliveryrequestresponse.md` @ 46e1e1e8;
  * live: https://docs.aws.amazon.com/firehose/latest/dev/httpdeliveryrequestresponse.html).
  *
- * Request: `POST`, headers below, body `{"requestId","timestamp","records":[{"data":"<base64>"}]}` (≤ 64 MiB
+ * Request: `POST`, `Content-Type: application/json`, headers below, body `{"requestId","timestamp","records":[{"data":"<base64>"}]}` (≤ 64 MiB
  * before compression, 1..10000 records, each `data` ≤ 1,024,000 bytes decoded and possibly empty).
  * Response: `Content-Type: application/json`, no Content-Encoding, a Content-Length, body
  * `{"requestId":<the request's>,"timestamp":<epoch ms>}` plus `"errorMessage"` (≤ 8192 chars) on failure.
@@ -55,6 +55,8 @@ export const FirehoseStatus = {
   NOT_FOUND: 404,
   /** Above the body limit, compressed or not. Firehose treats it as permanent (the S3 error bucket). */
   TOO_LARGE: 413,
+  /** A `Content-Type` other than `application/json`, the only one Firehose sends. Retried. */
+  UNSUPPORTED_MEDIA_TYPE: 415,
   /** The warehouse could not store the delivery, or a bug. Retried, and the retry dedupes. */
   INTERNAL: 500,
 } as const;

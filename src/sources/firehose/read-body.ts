@@ -18,6 +18,18 @@ type Encoding = 'identity' | 'gzip';
 const tooLarge = (maxBytes: number) =>
   new FirehoseRejection(FirehoseStatus.TOO_LARGE, `request body is larger than ${maxBytes} bytes uncompressed`);
 
+/**
+ * `Content-Type` must be `application/json` (parameters such as `charset=utf-8` allowed), as Firehose
+ * sends it; anything else, or none, is refused with 415 before the body is read.
+ */
+export function checkContentType(req: IncomingMessage): void {
+  const raw = req.headers['content-type'] ?? '';
+  const media = raw.split(';', 1)[0]!.trim().toLowerCase();
+  if (media !== 'application/json') {
+    throw new FirehoseRejection(FirehoseStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported Content-Type: expected application/json');
+  }
+}
+
 /** `Content-Encoding`: absent (or identity) or gzip, as Firehose sends it; anything else is refused. */
 export function contentEncodingOf(req: IncomingMessage): Encoding {
   const raw = (req.headers['content-encoding'] ?? '').trim().toLowerCase();

@@ -1,0 +1,64 @@
+/**
+ * What is refused after parsing and before anything runs, so before any SQL, each with HTTP 400 and a
+ * client code (docs/errors.md): a mutation (the API is read-only: it has none), an argument holding a NUL
+ * character (nul-arguments.ts), an operation over the depth or cost limits (limits.ts).
+ *
+ * Runs on the operation Apollo resolved, with the request's variables — directly, not through graphql's
+ * `validate` (a TypeInfo walk of the whole document on every request cost more than the check itself).
+ */
+import type { DocumentNode, FragmentDefinitionNode, GraphQLError as GraphQLErrorType, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
+import { ErrorCode } from '../errors.js';
+import type { ApiContext } from './context.js';
+import { graphqlJs } from './graphql-js.js';
+import { limitsError, type QueryLimits } from './limits.js';
+import { nulArgumentError } from './nul-arguments.js';
+
+const { GraphQLError, Kind } = graphqlJs;
+
+type Variables = Readonly<Record<string, unknown>> | undefined;
+
+/** `mutation { … }` against a schema without mutations: a client mistake, not an execution failure. */
+export function mutationError(schema: GraphQLSchema, op: OperationDefinitionNode): GraphQLErrorType | null {
+  if (op.operation !== 'mutation' || schema.getMutationType()) return null;
+  return new GraphQLError('this API is read-only: it has no mutations (send queries over HTTP, subscriptions over WebSocket)', {
+    nodes: [op], extensions: { code: ErrorCode.BAD_INPUT },
+  });
+}
+
+/** The first reason to refuse `ops` of `document` before running them, else null. */
+export function requestError(
+  limits: QueryLimits, schema: GraphQLSchema, document: DocumentNode, ops: readonly OperationDefinitionNode[], variables: Variables,
+): GraphQLErrorType | null {
+  const fragments = (name: string) =>
+    document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
+  for (const op of ops) {
+    const error = mutationError(schema, op);
+    if (error) return error;
+  }
+  const nul = nulArgumentError(document, variables);
+  if (nul) return nul;
+  for (const op of ops) {
+    const error = limitsError(limits, schema, op, fragments, variables);
+    if (error) return error;
+  }
+  return null;
+}
+
+export function requestChecksPlugin(limits: QueryLimits): ApolloServerPlugin<ApiContext> {
+  const hooks = {
+    async didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<ApiContext>) {
+      // The operation that will run; with none resolved and no name given (several anonymous choices), all
+      // of them, as the validation rule does.
+      const ops = rc.operation ? [rc.operation]
+        : rc.request.operationName ? [] : rc.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      const error = requestError(limits, rc.schema, rc.document, ops, rc.request.variables);
+      if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
+    },
+  };
+  return {
+    async requestDidStart() {
+      return hooks;
+    },
+  };
+}
