@@ -19,6 +19,12 @@ export interface RawRecord {
   /** Transport timestamp (Kafka record timestamp, epoch ms as a string). */
   readonly timestamp?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Set when the transport could not frame a record (a truncated or corrupt item in a file, an oversized
+   * one, a malformed envelope): `value` holds the raw bytes it cut out and this says why. Such a record is
+   * dead-lettered without being decoded.
+   */
+  readonly framingError?: string;
 }
 
 export type SkipReason = 'TOMBSTONE' | 'HEARTBEAT' | 'NOT_AUDIT' | 'MARKER' | 'EMPTY' | 'NON_TRANSACTIONAL_MESSAGE';
