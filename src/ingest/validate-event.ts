@@ -54,33 +54,50 @@ function dateProblem(v: unknown): string | null {
 
 /** Walks a JSON value without recursion (a 10,000-deep value must not overflow the stack here). */
 function jsonProblem(root: unknown): string | null {
-  const stack: [unknown, number][] = [[root, 1]];
+  if (root === null || typeof root !== 'object') return scalarProblem(root);
+  const values: unknown[] = [root];
+  const depths: number[] = [1];
   let chars = 0;
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v === 'string') {
-      const p = textProblem(v);
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    if (v === null || typeof v !== 'object') {
+      const p = scalarProblem(v);
       if (p) return p;
-      if ((chars += v.length) > MAX_VALUE_CHARS) return `more than ${MAX_VALUE_CHARS} characters of text`;
-    } else if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return 'a number that is not finite (NaN, Infinity, or beyond a double such as 1e400)';
-    } else if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') {
-      return `a ${typeof v}, which JSON cannot hold`;
-    } else if (typeof v === 'object' && v !== null && !(v instanceof Date)) {
-      if (depth > MAX_JSON_DEPTH) return `JSON nested more than ${MAX_JSON_DEPTH} levels deep`;
-      if (Array.isArray(v)) {
-        for (const x of v) stack.push([x, depth + 1]);
-      } else {
-        for (const k of Object.keys(v)) {
-          const p = textProblem(k);
-          if (p) return `a key with ${p}`;
-          chars += k.length;
-          stack.push([(v as Record<string, unknown>)[k], depth + 1]);
-        }
-      }
+      if (typeof v === 'string' && (chars += v.length) > MAX_VALUE_CHARS) return `more than ${MAX_VALUE_CHARS} characters of text`;
+      continue;
+    }
+    if (v instanceof Date) continue;
+    if (depth > MAX_JSON_DEPTH) return `JSON nested more than ${MAX_JSON_DEPTH} levels deep`;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) { values.push(v[i]); depths.push(depth + 1); }
+      continue;
+    }
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      const p = textProblem(k);
+      if (p) return `a key with ${p}`;
+      chars += k.length;
+      values.push((v as Record<string, unknown>)[k]);
+      depths.push(depth + 1);
     }
   }
   return null;
+}
+
+function scalarProblem(v: unknown): string | null {
+  switch (typeof v) {
+    case 'string':
+      return textProblem(v);
+    case 'number':
+      return Number.isFinite(v) ? null : 'a number that is not finite (NaN, Infinity, or beyond a double such as 1e400)';
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      return `a ${typeof v}, which JSON cannot hold`;
+    default:
+      return null;
+  }
 }
 
 function cellProblem<E>(spec: ColumnSpec<E>, e: E): string | null {
