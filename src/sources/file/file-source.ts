@@ -12,6 +12,8 @@ export interface FileSourceOptions {
   readonly ctx: DecodeContext;
   /** Called about every 2 s while a file larger than 8 MiB is read. */
   readonly progress?: (line: string) => void;
+  /** Largest record kept whole (default 16 MiB, docs/sources/file.md "Limits"). */
+  readonly maxRecordBytes?: number;
 }
 
 export function fileSource(o: FileSourceOptions): Source {
@@ -33,7 +35,10 @@ export function fileSource(o: FileSourceOptions): Source {
               o.progress!(`${basename(path)}: ${Math.floor((bytes / size) * 100)}% — ${n} records, ${rate}/s`);
             }
           : undefined;
-        for await (const record of readFileRecords(abs, o.decoder, o.ctx, report)) {
+        for await (const record of readFileRecords(abs, o.decoder, o.ctx, {
+          onProgress: report,
+          ...(o.maxRecordBytes !== undefined ? { maxRecordBytes: o.maxRecordBytes } : {}),
+        })) {
           n++;
           yield { ...record, checkpoint: { stream: `file:${abs}`, position: String(n) } };
         }
