@@ -8,7 +8,7 @@ import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
 import { contextOf, fixtureCases, type FixtureCase } from '../helpers/fixtures.js';
 import { keyProviderFor } from '../helpers/das-crypto.js';
 import { FORMATS, loadDecoder } from '../../src/decoders/registry.js';
-import type { DecodeContext } from '../../src/decoders/decoder.js';
+import { logFramerOf, type DecodeContext } from '../../src/decoders/decoder.js';
 import { IngestPipeline } from '../../src/ingest/pipeline.js';
 import { fileSource } from '../../src/sources/file/file-source.js';
 import { WarehouseSink } from '../../src/warehouse/sink.js';
@@ -50,7 +50,7 @@ beforeAll(async () => {
     const keyProvider = keyProviderFor(c.expected.context as { keyProviderFixture?: string } | undefined);
     const ctx: DecodeContext = contextOf(c.expected, keyProvider ? { keyProvider } : {});
     await new IngestPipeline({
-      sourceName: source(c), source: fileSource({ paths: [c.input], decoder, ctx }), decoderFor: () => decoder, ctx,
+      sourceName: source(c), source: fileSource({ paths: [c.input], logFramer: logFramerOf(decoder, ctx) }), decoderFor: () => decoder, ctx,
       sink: new WarehouseSink(w.pool, settleAttribution), batchSize: 50,
     }).run();
   }

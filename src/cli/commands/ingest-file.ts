@@ -1,5 +1,6 @@
 /** `auditql ingest --from file`: docs/configuration.md "`auditql ingest` flags", for finite files. */
 import { existsSync, statSync } from 'node:fs';
+import { logFramerOf } from '../../decoders/decoder.js';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { EnvConfig } from '../../config/env.js';
 import type { Logger } from '../../log.js';
@@ -23,7 +24,7 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
     const run = startIngest({
       pool: c.warehouse.pool,
       sourceName: o.source,
-      source: fileSource({ paths: o.files, decoder, ctx, progress: (l) => log.info(l) }),
+      source: fileSource({ paths: o.files, logFramer: logFramerOf(decoder, ctx), progress: (l) => log.info(l) }),
       decoderFor: () => decoder,
       ctx,
       live: false,

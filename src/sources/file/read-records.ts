@@ -1,12 +1,11 @@
 /**
  * The file transport: turns a file into RawRecords. JSON files (one document, an array, JSON lines,
  * concatenated documents, `kcat -J` envelopes) are framed by JsonItemScanner; text logs are split into lines
- * and framed into entries by the decoder's LogFramer. Reads in chunks, so memory stays bounded whatever
+ * and framed into entries by the format's LogFramer (handed in, so the transport knows no format). Reads in chunks, so memory stays bounded whatever
  * the file size. What cannot be framed becomes a record with `framingError` and its raw bytes, which the
  * pipeline dead-letters (docs/sources/file.md).
  */
 import { createReadStream } from 'node:fs';
-import type { DecodeContext, Decoder } from '../../decoders/decoder.js';
 import type { LogFramer } from '../../contracts/source.js';
 import type { RawRecord } from '../../contracts/records.js';
 import { JsonItemScanner, type FramedItem } from './json-scanner.js';
@@ -43,8 +42,8 @@ function jsonRecord(item: FramedItem): RawRecord {
 /** Records of one file, in file order. */
 export async function* readFileRecords(
   path: string,
-  decoder: Pick<Decoder, 'createLogFramer'> | null,
-  ctx: DecodeContext,
+  /** Frames a text log into entries (the format's LogFramer); null: the file must be JSON. */
+  logFramer: (() => LogFramer) | null,
   options: ReadRecordsOptions = {},
 ): AsyncGenerator<RawRecord> {
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
@@ -68,13 +67,13 @@ export async function* readFileRecords(
     if (mode === null) {
       const b = firstNonSpace(chunk);
       if (b === undefined) continue;
-      if (b === 0x7b || b === 0x5b || !decoder?.createLogFramer) {
+      if (b === 0x7b || b === 0x5b || !logFramer) {
         mode = 'json';
         scanner = new JsonItemScanner({ maxBytes });
       } else {
         mode = 'log';
         lines = new LineSplitter(maxBytes);
-        framer = decoder.createLogFramer(ctx);
+        framer = logFramer();
       }
     }
     if (scanner) for (const item of scanner.push(chunk)) yield jsonRecord(item);
