@@ -76,6 +76,8 @@ export class IngestPipeline {
       source: o.sourceName,
       sink: o.sink,
       outageLimitMs: o.outageLimitMs ?? FILE_OUTAGE_LIMIT_MS,
+      // Stopping during an outage gives up waiting: nothing of the batch was acknowledged, so it is re-read.
+      aborted: () => this.stopping,
       ...(o.log ? { log: o.log } : {}),
     };
   }
