@@ -20,6 +20,7 @@ export interface Connected {
 
 export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   const c = new pg.Client({ connectionString: adminUrl });
+  c.on('error', () => {}); // a lost connection also fails the query in progress, which is what reports it
   await c.connect();
   try {
     const r = await c.query('select 1 from pg_database where datname = $1', [name]);

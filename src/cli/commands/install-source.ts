@@ -45,6 +45,7 @@ export function parseInstallSourceArgs(argv: readonly string[]): InstallSourceOp
 /** Install the helper on the database at `url`; returns the server's wal_level (messages need `logical`). */
 export async function installSetActor(url: string, contextPrefix: string = DEFAULT_CONTEXT_PREFIX): Promise<{ walLevel: string }> {
   const client = new pg.Client({ connectionString: url, application_name: 'auditql-install-source' });
+  client.on('error', () => {}); // a lost connection fails the query in progress, which reports it
   await client.connect();
   try {
     await client.query('BEGIN');

@@ -197,6 +197,8 @@ export class PostgresSource implements Source {
 export async function openPostgresSource(o: PostgresSourceOptions): Promise<PostgresSource> {
   const pool = new pg.Pool({ ...sourceClientConfig(o.url, 'auditql-capture'), max: 2 });
   pool.on('error', (err) => o.log.debug(`source catalog connection: ${err.message}`));
+  // a checked-out client whose connection dies emits 'error' as well; its query fails with it
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const pre = await preflight(pool, { url: o.url, publication: o.publication, slot: o.slot, createSlot: o.createSlot ?? false, log: o.log });
     return new PostgresSource(o, pool, pre);
