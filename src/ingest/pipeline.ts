@@ -11,6 +11,7 @@ import type { AuditEvent } from '../model/events.js';
 import type { Batch, BatchResult, Checkpoint, DeadLetter } from '../warehouse/sink.js';
 import { decodeRecord } from './decode-record.js';
 import { emptySummary, type IngestSummary } from './summary.js';
+import { FINITE_OUTAGE, waitOut, type OutagePolicy } from '../retry-policy.js';
 
 export interface BatchWriter {
   write(batch: Batch): Promise<BatchResult>;
@@ -26,8 +27,8 @@ export interface PipelineOptions {
   readonly sink: BatchWriter;
   readonly batchSize?: number;
   readonly flushMs?: number;
-  /** Attempts per batch on transient warehouse errors before giving up (live sources: Infinity). */
-  readonly retries?: number;
+  /** How long a warehouse outage is waited out before the run fails (default FINITE_OUTAGE; live: LIVE_OUTAGE). */
+  readonly outage?: OutagePolicy;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
   readonly log?: (message: string) => void;
 }
@@ -39,12 +40,6 @@ class PendingBatch {
   size = 0;
   startedAt = 0;
 }
-
-const TRANSIENT = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '40001', '40P01', '53300']);
-const isTransient = (err: unknown) => {
-  const code = (err as { code?: string }).code;
-  return (code !== undefined && TRANSIENT.has(code)) || /ECONNRESET|ECONNREFUSED|Connection terminated/i.test(String((err as Error).message));
-};
 
 export class IngestPipeline {
   readonly summary: IngestSummary = emptySummary();
@@ -136,29 +131,22 @@ export class IngestPipeline {
       deadLetters: b.deadLetters,
       checkpoints: [...b.checkpoints.values()],
     };
-    const attempts = this.o.retries ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const r = await this.o.sink.write(batch);
-        this.summary.stored += r.stored;
-        this.summary.duplicates += r.duplicates;
-        this.summary.deadLettered += r.deadLettered;
-        // dead letters redelivered are absorbed by their unique key: count them as duplicates
-        this.summary.duplicates += batch.deadLetters.length - r.deadLettered;
-        if (this.o.source.acknowledge && batch.checkpoints.length) await this.o.source.acknowledge(batch.checkpoints);
-        this.o.onBatch?.(r, this.summary);
-        return;
-      } catch (err) {
-        if (attempt >= attempts || !isTransient(err)) {
-          this.failure = err;
-          // A source waiting for acknowledgements (Kafka) would otherwise keep the loop waiting for a record.
-          this.o.source.fail?.(err);
-          return;
-        }
-        const delay = Math.min(30_000, 250 * 2 ** (attempt - 1));
-        this.o.log?.(`warehouse write failed (${(err as Error).message}); retrying in ${delay} ms`);
-        await new Promise((r) => setTimeout(r, delay));
-      }
+    try {
+      // The sink is idempotent: a batch whose commit was lost with the connection is absorbed when retried.
+      const r = await waitOut(() => this.o.sink.write(batch), {
+        what: 'the warehouse', policy: this.o.outage ?? FINITE_OUTAGE, ...(this.o.log ? { log: this.o.log } : {}),
+      });
+      this.summary.stored += r.stored;
+      this.summary.duplicates += r.duplicates;
+      this.summary.deadLettered += r.deadLettered;
+      // dead letters redelivered are absorbed by their unique key: count them as duplicates
+      this.summary.duplicates += batch.deadLetters.length - r.deadLettered;
+      if (this.o.source.acknowledge && batch.checkpoints.length) await this.o.source.acknowledge(batch.checkpoints);
+      this.o.onBatch?.(r, this.summary);
+    } catch (err) {
+      this.failure = err;
+      // A source waiting for acknowledgements (Kafka) would otherwise keep the loop waiting for a record.
+      this.o.source.fail?.(err);
     }
   }
 }

@@ -38,7 +38,13 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
 
 export async function connectWarehouse(
   env: EnvConfig,
-  opts: { log?: (m: string) => void; poolMax?: number; applicationName?: string } = {},
+  opts: {
+    log?: (m: string) => void;
+    poolMax?: number;
+    applicationName?: string;
+    /** Runs the first contact (reachability and migrations), e.g. retrying it through an outage; default: once. */
+    retry?: <T>(op: () => Promise<T>) => Promise<T>;
+  } = {},
 ): Promise<Connected> {
   let embedded: EmbeddedServer | null = null;
   let url = env.databaseUrl;
@@ -50,8 +56,11 @@ export async function connectWarehouse(
   }
   const warehouse = openWarehouse(url, { max: opts.poolMax, applicationName: opts.applicationName });
   try {
-    await assertReachable(warehouse);
-    const migrated = await migrate(warehouse.pool);
+    const retry = opts.retry ?? ((op) => op());
+    const migrated = await retry(async () => {
+      await assertReachable(warehouse);
+      return migrate(warehouse.pool);
+    });
     return {
       warehouse,
       migrated,

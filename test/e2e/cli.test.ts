@@ -58,11 +58,27 @@ describe('auditql CLI (built)', () => {
     expect(format.stderr).toMatch(/unknown --format "avro"/);
     const down = await auditql(['ingest', '--from', 'file', '--format', 'maxwell', FIXTURE], {
       DATABASE_URL: 'postgres://auditql:s3cret@127.0.0.1:1/none',
+      AUDITQL_OUTAGE_LIMIT_S: '0',
     });
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/cannot reach the warehouse/);
+    expect(down.stderr).toMatch(/^auditql: error: cannot reach the warehouse at postgres:\/\/auditql:\*\*\*@127\.0\.0\.1:1\/none: .*ECONNREFUSED.* \[AUDITQL_WAREHOUSE_UNAVAILABLE\]\n$/);
     expect(down.stderr).not.toMatch(/s3cret/);
     expect(down.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace for an expected failure
+  });
+
+  it('waits out an unreachable warehouse for AUDITQL_OUTAGE_LIMIT_S, saying so once, then exits 1 in one sentence', async () => {
+    const started = Date.now();
+    const down = await auditql(['ingest', '--from', 'file', '--format', 'maxwell', FIXTURE], {
+      DATABASE_URL: 'postgres://auditql:s3cret@127.0.0.1:1/none',
+      AUDITQL_OUTAGE_LIMIT_S: '2',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(down.code).toBe(1);
+    const lines = down.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^auditql warn: cannot reach the warehouse at .*; retrying with backoff for up to 2 s$/);
+    expect(lines[1]).toMatch(/^auditql: error: cannot reach the warehouse at .*; gave up after 2 s \(AUDITQL_OUTAGE_LIMIT_S\) \[AUDITQL_WAREHOUSE_UNAVAILABLE\]$/);
+    expect(down.stderr).not.toMatch(/s3cret/);
   });
 
   it('prints its usage for --help after any command, and refuses arguments a command would ignore', async () => {

@@ -359,7 +359,7 @@ async function consume(
     sink: o.sink ?? new WarehouseSink(w.pool),
     batchSize: o.batchSize ?? 5000,
     flushMs: 10,
-    retries: 1,
+    outage: { limitMs: 0 },
   });
   const done = pipeline.run();
   done.catch(() => {});

@@ -6,6 +6,7 @@ import type { Logger } from '../../log.js';
 import { loadDecoder } from '../../decoders/registry.js';
 import { fileSource } from '../../sources/file/file-source.js';
 import { IngestPipeline } from '../../ingest/pipeline.js';
+import { FINITE_OUTAGE, outagePolicy, retrying } from '../../retry-policy.js';
 import { summaryLine } from '../../ingest/summary.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
 import { WarehouseSink } from '../../warehouse/sink.js';
@@ -21,7 +22,8 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
   }
   const decoder = await loadDecoder(o.format);
   const ctx = withKeyProviders(o.ctx, [o.format]);
-  const c = await connectWarehouse(env, { log: log.info });
+  const outage = outagePolicy(env.outageLimitS, FINITE_OUTAGE);
+  const c = await connectWarehouse(env, { log: log.info, retry: retrying({ what: 'the warehouse', policy: outage, log: log.warn }) });
   try {
     const sink = new WarehouseSink(c.warehouse.pool, settleAttribution);
     const pipeline = new IngestPipeline({
@@ -31,6 +33,7 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
       ctx,
       sink,
       batchSize: o.batchSize,
+      outage,
       log: log.warn,
     });
     const summary = await pipeline.run();

@@ -10,6 +10,7 @@ import type { Logger } from '../../log.js';
 import type { Decoder } from '../../decoders/decoder.js';
 import { loadDecoder } from '../../decoders/registry.js';
 import { IngestPipeline } from '../../ingest/pipeline.js';
+import { LIVE_OUTAGE, outagePolicy, retrying } from '../../retry-policy.js';
 import { summaryLine } from '../../ingest/summary.js';
 import { installSignalHandlers, onShutdown } from '../../lifecycle.js';
 import { kafkaSource } from '../../sources/kafka/kafka-source.js';
@@ -60,7 +61,10 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
   const routes = parseTopicRoutes(o.topics.map((t) => ({ pattern: t.pattern, format: t.format === 'auto' ? o.format : t.format })));
   const decoderFor = await topicDecoders(routes);
 
-  const c = await connectWarehouse(env, { log: log.info, applicationName: 'auditql ingest kafka' });
+  const outage = outagePolicy(env.outageLimitS, LIVE_OUTAGE);
+  const c = await connectWarehouse(env, {
+    log: log.info, applicationName: 'auditql ingest kafka', retry: retrying({ what: 'the warehouse', policy: outage, log: log.warn }),
+  });
   let closed!: () => void;
   const done = new Promise<void>((resolve) => (closed = resolve));
   try {
@@ -82,7 +86,7 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
       sink: new WarehouseSink(pool, settleAttribution),
       batchSize: o.batchSize,
       // a long-running consumer waits out a warehouse outage instead of exiting
-      retries: Number.POSITIVE_INFINITY,
+      outage,
       log: log.warn,
       onBatch: (_r, s) => {
         if (Date.now() - lastReport < 10_000) return;
