@@ -145,7 +145,7 @@ describe('postgres capture restart', () => {
       await probeUntil('all changes after the restarts', countChanges(w, 'cli'), (n) => n >= 500 * CHANGES_PER_TX);
       current.child.kill('SIGTERM');
       const end = await current.exited;
-      expect(end.code, end.stderr).toBe(143);
+      expect(end.code, end.stderr).toBe(0);
       expect(end.stderr).toMatch(/capture stopped/);
       await expectExactlyOnce(w, 'cli', 500);
       const slot = await probeUntil('slot released and confirmed', async () =>
