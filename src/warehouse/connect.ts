@@ -50,7 +50,7 @@ export async function connectWarehouse(
   let url = env.databaseUrl;
   if (!url) {
     embedded = await startEmbedded({ dataDir: join(env.dataDir, 'pg') });
-    if (embedded.owned) opts.log?.(`embedded PostgreSQL started on 127.0.0.1:${embedded.port} (data in ${join(env.dataDir, 'pg')})`);
+    if (embedded.owned) opts.log?.(`embedded PostgreSQL started on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir})`);
     await ensureDatabase(embedded.url('postgres'), EMBEDDED_DATABASE);
     url = embedded.url(EMBEDDED_DATABASE);
   }
