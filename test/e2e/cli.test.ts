@@ -81,6 +81,26 @@ describe('auditql CLI (built)', () => {
     expect(down.stderr).not.toMatch(/s3cret/);
   });
 
+  it('an unreachable --source-url is waited for, then reported in one sentence naming it (exit 1), never a stack trace', async () => {
+    const r = await auditql(['ingest', '--from', 'postgres', '--source-url', 'postgres://rep:s3cret@127.0.0.1:1/app', '--publication', 'p', '--slot', 's'], {
+      AUDITQL_OUTAGE_LIMIT_S: '1',
+    });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^auditql warn: the source database at postgres:\/\/rep:\*\*\*@127\.0\.0\.1:1\/app is unreachable: .*ECONNREFUSED.*; retrying with backoff for up to 1 s$/);
+    expect(lines.at(-1)).toMatch(/^auditql: error: the source database at postgres:\/\/rep:\*\*\*@127\.0\.0\.1:1\/app is unreachable: .*; gave up after 1 s \(AUDITQL_OUTAGE_LIMIT_S\) \[AUDITQL_SOURCE_UNAVAILABLE\]$/);
+    expect(r.stderr).not.toMatch(/s3cret|unexpected error|at .*\.js:\d+/);
+  });
+
+  it('a source that refuses (a wrong password) is a configuration error in one sentence: exit 2 at once', async () => {
+    const u = new URL(db.url);
+    u.password = 'wrong-s3cret';
+    const r = await auditql(['ingest', '--from', 'postgres', '--source-url', u.toString(), '--publication', 'p', '--slot', 's']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^auditql: error: cannot capture from the source database at postgres:\/\/.*:\*\*\*@.*: password authentication failed .*\[28P01\] \[AUDITQL_BAD_CONFIG\]$/);
+    expect(r.stderr).not.toMatch(/wrong-s3cret|at .*\.js:\d+/);
+  });
+
   it('prints its usage for --help after any command, and refuses arguments a command would ignore', async () => {
     for (const args of [['--help'], ['serve', '--help'], ['ingest', '--from', 'file', '-h']]) {
       const r = await auditql(args);
