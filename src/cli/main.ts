@@ -1,4 +1,4 @@
-/** The `auditql` binary (docs/configuration.md "Commands"). Exit codes: 0 ok, 1 failure, 2 bad usage or configuration. */
+/** The `auditql` binary (docs/configuration.md "Commands"). Exit codes (README "Exit status"): 0 ok or stopped by SIGTERM/SIGINT, 1 failure, 2 bad usage or configuration. */
 import 'reflect-metadata';
 import { AuditqlError, ErrorCode } from '../errors.js';
 import { loadEnv } from '../config/env.js';

@@ -32,4 +32,6 @@ Environment:
   DATABASE_URL          the warehouse (default: embedded PostgreSQL under .auditql/)
   PORT                  API port (default 4000)
   AUDITQL_RETENTION_DAYS  start: drop partitions older than this, daily (default: keep all)
+  AUDITQL_OUTAGE_LIMIT_S  ingest: seconds to wait out an unreachable warehouse or source, or forever
+                        (default: forever for live sources, 300 for files)
 `;

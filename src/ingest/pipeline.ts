@@ -13,6 +13,7 @@ import type { Sink } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
 import type { DecodeContext, Decoder } from '../decoders/decoder.js';
 import { decodeRecord } from './decode-record.js';
+import { FINITE_OUTAGE, type OutagePolicy } from '../retry-policy.js';
 import { storeUnits, type StoreOptions } from './store-batch.js';
 import { emptySummary, type IngestSummary } from './summary.js';
 import { unitOf, type Unit } from './unit.js';
@@ -27,13 +28,11 @@ export interface PipelineOptions {
   readonly sink: Sink;
   readonly batchSize?: number;
   readonly flushMs?: number;
-  /** How long a warehouse outage is waited out before ingest fails (default 5 minutes; live sources: Infinity). */
-  readonly outageLimitMs?: number;
+  /** How long a warehouse outage is waited out before the run fails (default FINITE_OUTAGE; live: LIVE_OUTAGE). */
+  readonly outage?: OutagePolicy;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
   readonly log?: (message: string) => void;
 }
-
-export const FILE_OUTAGE_LIMIT_MS = 5 * 60_000;
 
 class PendingBatch {
   units: Unit[] = [];
@@ -65,6 +64,8 @@ export class IngestPipeline {
   /** The warehouse write failed for good: nothing more is written. */
   private failure: unknown;
   private stopping = false;
+  /** Aborted by stop(): an outage being waited out is given up (nothing of that batch was acknowledged). */
+  private readonly stopped = new AbortController();
   private readonly batchSize: number;
   private readonly flushMs: number;
   private readonly store: StoreOptions;
@@ -75,9 +76,9 @@ export class IngestPipeline {
     this.store = {
       source: o.sourceName,
       sink: o.sink,
-      outageLimitMs: o.outageLimitMs ?? FILE_OUTAGE_LIMIT_MS,
+      outage: o.outage ?? FINITE_OUTAGE,
       // Stopping during an outage gives up waiting: nothing of the batch was acknowledged, so it is re-read.
-      aborted: () => this.stopping,
+      signal: this.stopped.signal,
       ...(o.log ? { log: o.log } : {}),
     };
   }
@@ -116,6 +117,7 @@ export class IngestPipeline {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     await this.o.source.stop?.();
   }
 

@@ -13,7 +13,8 @@ import { onShutdown } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { settleAttribution } from '../warehouse/attribution.js';
 import { WarehouseSink } from '../warehouse/sink.js';
-import { FILE_OUTAGE_LIMIT_MS, IngestPipeline } from './pipeline.js';
+import { IngestPipeline } from './pipeline.js';
+import { FINITE_OUTAGE, LIVE_OUTAGE, type OutagePolicy } from '../retry-policy.js';
 import { summaryLine, type IngestSummary } from './summary.js';
 
 /** The one place the warehouse sink is assembled: every write settles attribution in its transaction. */
@@ -29,8 +30,8 @@ export interface IngestRunOptions {
   readonly ctx: DecodeContext;
   /** A live source (Kafka, a replication slot) waits out a warehouse outage forever by default; a file for minutes. */
   readonly live: boolean;
-  /** Overrides the outage limit (ms). */
-  readonly outageLimitMs?: number;
+  /** Overrides the outage policy (`AUDITQL_OUTAGE_LIMIT_S`). */
+  readonly outage?: OutagePolicy;
   readonly batchSize?: number;
   readonly flushMs?: number;
   readonly log: Logger;
@@ -51,7 +52,7 @@ export function startIngest(o: IngestRunOptions): IngestRun {
     decoderFor: o.decoderFor,
     ctx: o.ctx,
     sink: warehouseSink(o.pool),
-    outageLimitMs: o.outageLimitMs ?? (o.live ? Number.POSITIVE_INFINITY : FILE_OUTAGE_LIMIT_MS),
+    outage: o.outage ?? (o.live ? LIVE_OUTAGE : FINITE_OUTAGE),
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     ...(o.flushMs !== undefined ? { flushMs: o.flushMs } : {}),
     ...(o.onBatch ? { onBatch: o.onBatch } : {}),

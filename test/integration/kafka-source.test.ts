@@ -362,7 +362,7 @@ async function consume(
     sink: o.sink ?? new WarehouseSink(w.pool),
     batchSize: o.batchSize ?? 5000,
     flushMs: 10,
-    outageLimitMs: 0,
+    outage: { limitMs: 0 },
   });
   const done = pipeline.run();
   done.catch(() => {});

@@ -7,6 +7,7 @@ import type { Logger } from '../../log.js';
 import { loadDecoder } from '../../decoders/registry.js';
 import { fileSource } from '../../sources/file/file-source.js';
 import { reportSummary, startIngest } from '../../ingest/run.js';
+import { FINITE_OUTAGE, outagePolicy, retrying } from '../../retry-policy.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
 import type { IngestOptions } from './ingest-options.js';
 import { withKeyProviders } from './key-providers.js';
@@ -19,7 +20,8 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
   }
   const decoder = await loadDecoder(o.format);
   const ctx = withKeyProviders(o.ctx, [o.format]);
-  const c = await connectWarehouse(env, { log: log.info });
+  const outage = outagePolicy(env.outageLimitS, FINITE_OUTAGE);
+  const c = await connectWarehouse(env, { log: log.info, retry: retrying({ what: 'the warehouse', policy: outage, log: log.warn }) });
   try {
     const run = startIngest({
       pool: c.warehouse.pool,
@@ -29,6 +31,7 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
       ctx,
       live: false,
       batchSize: o.batchSize,
+      outage,
       log,
     });
     reportSummary(await run.done, { json: o.json, label: '', log, showFormats: o.format === 'auto' });

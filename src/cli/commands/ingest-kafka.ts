@@ -10,6 +10,7 @@ import type { Logger } from '../../log.js';
 import type { Decoder } from '../../decoders/decoder.js';
 import { loadDecoder } from '../../decoders/registry.js';
 import { reportSummary, startIngest } from '../../ingest/run.js';
+import { LIVE_OUTAGE, outagePolicy, retrying } from '../../retry-policy.js';
 import { installSignalHandlers } from '../../lifecycle.js';
 import { kafkaSource } from '../../sources/kafka/kafka-source.js';
 import { loadKafkaEnv, parseBrokers } from '../../sources/kafka/kafka-env.js';
@@ -58,7 +59,10 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
   const routes = parseTopicRoutes(o.topics.map((t) => ({ pattern: t.pattern, format: t.format === 'auto' ? o.format : t.format })));
   const decoderFor = await topicDecoders(routes);
 
-  const c = await connectWarehouse(env, { log: log.info, applicationName: 'auditql ingest kafka' });
+  const outage = outagePolicy(env.outageLimitS, LIVE_OUTAGE);
+  const c = await connectWarehouse(env, {
+    log: log.info, applicationName: 'auditql ingest kafka', retry: retrying({ what: 'the warehouse', policy: outage, log: log.warn }),
+  });
   try {
     const pool = c.warehouse.pool;
     const source = kafkaSource({
@@ -79,6 +83,7 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
       ctx: o.ctx,
       live: true,
       batchSize: o.batchSize,
+      outage,
       log,
       onBatch: (_r, s) => {
         if (Date.now() - lastReport < 10_000) return;
