@@ -68,13 +68,16 @@ export const leafTableByKind = (kind: number): LeafTable => {
 
 const micros = (ref: string): string => `(extract(epoch from ${ref}) * 1000000)::int8`;
 
-/** SQL: the canonical text of the row aliased `alias` of table `t`. */
-export function canonicalTextSql(t: LeafTable, alias: string): string {
-  const args = t.columns.map(([c, k]) => (k === 'timestamptz' ? micros(`${alias}.${c}`) : `${alias}.${c}`));
+/**
+ * SQL: the canonical text of the row aliased `alias` of table `t`; `seq` replaces the row's own seq (verify
+ * asks whether a row is another seq's leaf, to tell an exchange of seqs from an edit).
+ */
+export function canonicalTextSql(t: LeafTable, alias: string, seq?: string): string {
+  const args = t.columns.map(([c, k]) => (c === 'seq' && seq ? seq : k === 'timestamptz' ? micros(`${alias}.${c}`) : `${alias}.${c}`));
   return `json_build_array('${LEAF_ENCODING}', '${t.table}', ${args.join(', ')})::text`;
 }
 
 /** SQL: the RFC 9162 leaf hash, SHA-256(0x00 ‖ canonical bytes), of the row aliased `alias`. */
-export function leafHashSql(t: LeafTable, alias: string): string {
-  return `sha256('\\x00'::bytea || convert_to(${canonicalTextSql(t, alias)}, 'UTF8'))`;
+export function leafHashSql(t: LeafTable, alias: string, seq?: string): string {
+  return `sha256('\\x00'::bytea || convert_to(${canonicalTextSql(t, alias, seq)}, 'UTF8'))`;
 }

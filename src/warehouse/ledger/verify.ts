@@ -4,7 +4,7 @@
  * and retention event. Reports each divergence with the seq it is at; intact only when there is none.
  */
 import type pg from 'pg';
-import { leafTableByKind } from './canonical.js';
+import { leafHashSql, leafTableByKind } from './canonical.js';
 import { openCheckpoint, type CheckpointBody } from './checkpoint.js';
 import { loggedLeaves, rowLeaves, shareSnapshot, type LoggedLeaf, type RowLeaf } from './leaf-streams.js';
 import { CompactRange, type Hash } from './merkle.js';
@@ -84,7 +84,7 @@ export async function verifyLedger(pool: pg.Pool, o: VerifyOptions): Promise<Ver
     const fromSeq = o.fromSeq ?? 0n;
     const tree = new CompactRange();
     const pending = [...checkpoints].sort((x, y) => x.size - y.size);
-    const altered = new Map<string, { seq: bigint; table: string; logged: Hash; row: Hash }>();
+    const altered = new Map<string, Altered>();
     let rowsChecked = 0;
     const name = (kind: number) => { try { return leafTableByKind(kind).table; } catch { return `kind ${kind}`; } };
 
@@ -119,8 +119,8 @@ export async function verifyLedger(pool: pg.Pool, o: VerifyOptions): Promise<Ver
       if (leaf && group && leaf.seq === seq) {
         const l = leaf;
         const row = group.find((r) => r.hash.equals(l.hash)) ?? group.find((r) => r.kind === l.kind) ?? group[0]!;
-        if (!row.hash.equals(l.hash)) altered.set(String(l.seq), { seq: l.seq, table: name(row.kind), logged: l.hash, row: row.hash });
-        await nextLeaf(row.hash);
+        if (!row.hash.equals(l.hash)) altered.set(String(l.seq), { seq: l.seq, kind: row.kind, logged: l.hash });
+        await nextLeaf(l.hash);
         await nextGroup();
       } else if (leaf && (!group || leaf.seq < seq!)) {
         const l = leaf;
@@ -139,7 +139,7 @@ export async function verifyLedger(pool: pg.Pool, o: VerifyOptions): Promise<Ver
         await nextGroup();
       }
     }
-    reportAltered(altered, report);
+    await reportAltered(a, altered, report);
     for (const e of retention) checkRetention(e, report);
     for (const c of pending) {
       report({ kind: DivergenceKind.LOG_TRUNCATED, seq: null, table: null, treeSize: c.size,
@@ -182,18 +182,35 @@ function checkRoot(c: TrustedCheckpoint, tree: CompactRange, seq: bigint, report
     detail: `the tree of the first ${c.size} leaves (up to seq ${seq}) does not have the root ${c.label} signed: the logged leaves were edited at or before it` });
 }
 
-/** Altered rows, with the ones whose seqs were exchanged told apart (each row hashes to the other's leaf). */
-function reportAltered(altered: Map<string, { seq: bigint; table: string; logged: Hash; row: Hash }>, report: (d: Divergence) => void): void {
-  const byLogged = new Map<string, bigint>();
-  for (const x of altered.values()) byLogged.set(x.logged.toString('hex'), x.seq);
-  for (const x of altered.values()) {
-    const other = byLogged.get(x.row.toString('hex'));
+interface Altered { readonly seq: bigint; readonly kind: number; readonly logged: Hash }
+
+/**
+ * Altered rows, with exchanges of seqs told apart: a row that, given another altered seq, hashes to that
+ * seq's logged leaf is that leaf's row moved (the canonical bytes include the seq, so a moved row always
+ * differs from its new seq's leaf). Pairs are only tried among a few altered rows.
+ */
+async function reportAltered(c: pg.ClientBase, altered: Map<string, Altered>, report: (d: Divergence) => void): Promise<void> {
+  const list = [...altered.values()];
+  const movedFrom = new Map<bigint, bigint>();
+  if (list.length <= 32) {
+    for (const x of list) {
+      const t = leafTableByKind(x.kind);
+      for (const y of list) {
+        if (y === x || y.kind !== x.kind) continue;
+        const r = await c.query<{ h: Buffer }>(`SELECT ${leafHashSql(t, 'r', '$2::int8')} AS h FROM auditql.${t.table} r WHERE r.seq = $1`, [x.seq, y.seq]);
+        if (r.rows.some((h) => h.h.equals(y.logged))) { movedFrom.set(x.seq, y.seq); break; }
+      }
+    }
+  }
+  for (const x of list) {
+    const table = leafTableByKind(x.kind).table;
+    const other = movedFrom.get(x.seq);
     if (other !== undefined) {
-      report({ kind: DivergenceKind.SEQ_SWAPPED, seq: String(x.seq), table: x.table, treeSize: null,
-        detail: `the row stored with seq ${x.seq} in ${x.table} is the row logged as seq ${other}` });
+      report({ kind: DivergenceKind.SEQ_SWAPPED, seq: String(x.seq), table,
+        treeSize: null, detail: `the row stored with seq ${x.seq} in ${table} is the row logged as seq ${other}` });
     } else {
-      report({ kind: DivergenceKind.ROW_ALTERED, seq: String(x.seq), table: x.table, treeSize: null,
-        detail: `the row with seq ${x.seq} in ${x.table} no longer hashes to its logged leaf: its stored columns were changed` });
+      report({ kind: DivergenceKind.ROW_ALTERED, seq: String(x.seq), table, treeSize: null,
+        detail: `the row with seq ${x.seq} in ${table} no longer hashes to its logged leaf: its stored columns were changed` });
     }
   }
 }
