@@ -80,3 +80,22 @@ describe('ledger Merkle hashing (RFC 9162)', () => {
     }
   });
 });
+
+describe('signed-note keys', () => {
+  it('round-trips keys whose base64 holds a "+" and signs notes a verifier with the public key accepts', async () => {
+    const { generateSigner, encodeSignerKey, encodeVerifierKey, parseSignerKey, parseVerifierKey, signNote, verifyNote } = await import('../../src/warehouse/ledger/signed-note.js');
+    let seenPlus = false;
+    for (let i = 0; i < 40; i++) {
+      const s = generateSigner('example.com/log');
+      const sk = encodeSignerKey(s);
+      const vk = encodeVerifierKey(s);
+      seenPlus ||= vk.split('+').length > 3;
+      expect(parseSignerKey(sk).publicKey.equals(s.publicKey)).toBe(true);
+      const v = parseVerifierKey(vk);
+      const note = signNote('example.com/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n', s);
+      expect(verifyNote(note, [v]).ok).toBe(true);
+      expect(verifyNote(note, [generateSigner('example.com/log')])).toMatchObject({ ok: false, reason: 'UNKNOWN_KEY' });
+    }
+    expect(seenPlus).toBe(true);
+  });
+});

@@ -56,10 +56,11 @@ export const encodeVerifierKey = (v: Verifier): string =>
 export const encodeSignerKey = (s: Signer): string =>
   `PRIVATE+KEY+${s.name}+${s.keyId.toString('hex')}+${Buffer.concat([Buffer.from([ED25519]), seedOf(s)]).toString('base64')}`;
 
+/** `parts` fields separated by '+'; the last (base64) may itself contain '+'. */
 function splitKey(text: string, parts: number): string[] {
   const f = text.trim().split('+');
-  if (f.length !== parts) throw new Error('not a signed-note key');
-  return f;
+  if (f.length < parts) throw new Error('not a signed-note key');
+  return [...f.slice(0, parts - 1), f.slice(parts - 1).join('+')];
 }
 
 function keyBytes(b64: string): Buffer {
