@@ -1,8 +1,9 @@
 /**
  * What a third party runs with a saved checkpoint, the log's public key and a proof (docs/ledger.md
  * "Checking a proof"; `auditql verify-proof`). Proofs travel as JSON, base64 hashes:
- *   inclusion   {"leafIndex", "treeSize", "leafHash", "auditPath": [...], "checkpoint": "<signed note>"}
- *   consistency {"fromSize", "toSize", "proof": [...], "fromCheckpoint": "<note>", "toCheckpoint": "<note>"}
+ *   inclusion   {"leafIndex", "treeSize", "leafHash", "auditPath": [...], "checkpoint": {"note": "<signed note>"}}
+ *   consistency {"fromSize", "toSize", "proof": [...], "fromCheckpoint": {"note"}, "toCheckpoint": {"note"}}
+ * — what the GraphQL fields return; a checkpoint may also be the note string itself.
  */
 import { openCheckpoint, type CheckpointBody } from './checkpoint.js';
 import { rootFromInclusion, verifyConsistency } from './merkle.js';
@@ -21,7 +22,9 @@ const size = (n: unknown, what: string): number => {
   return n as number;
 };
 
-function checkpoint(note: unknown, trusted: readonly Verifier[], what: string): CheckpointBody {
+/** A note, or a GraphQL `LedgerCheckpoint` object carrying one in `note`. */
+function checkpoint(value: unknown, trusted: readonly Verifier[], what: string): CheckpointBody {
+  const note = value && typeof value === 'object' ? (value as { note?: unknown }).note : value;
   if (typeof note !== 'string') throw new Error(`${what} is a signed checkpoint note`);
   const c = openCheckpoint(note, trusted);
   if (!c.ok) throw new Error(`${what}: ${c.detail}`);
