@@ -47,6 +47,22 @@ async function main(argv: string[]): Promise<number> {
       const { installSourceCommand } = await import('./commands/install-source.js');
       return installSourceCommand(rest, log);
     }
+    case 'keygen': {
+      const { keygenCommand } = await import('./commands/ledger/keygen.js');
+      return keygenCommand(rest, log);
+    }
+    case 'verify': {
+      const { verifyCommand } = await import('./commands/ledger/verify.js');
+      return verifyCommand(env, rest, log);
+    }
+    case 'verify-proof': {
+      const { verifyProofCommand } = await import('./commands/ledger/verify-proof.js');
+      return verifyProofCommand(rest);
+    }
+    case 'checkpoints': {
+      const { checkpointsCommand } = await import('./commands/ledger/checkpoints.js');
+      return checkpointsCommand(env, rest, log);
+    }
     case 'start': {
       const { startCommand } = await import('./commands/start.js');
       return startCommand(env, log);

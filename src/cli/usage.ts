@@ -9,6 +9,13 @@ Usage:
                  [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
   auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]
   auditql ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...
+  auditql keygen FILE [--name NAME] Ed25519 signing key to FILE (0600), public key to FILE.pub
+  auditql verify [--checkpoint FILE]... [--from SEQ] [--public-key FILE.pub]... [--json]
+                                    recompute the ledger from the rows; exit 0 only when intact
+  auditql verify-proof [--public-key FILE.pub]... [--checkpoint FILE] PROOF.json
+                                    check an inclusion or consistency proof (no warehouse needed)
+  auditql checkpoints export [--after SIZE] [--latest] [--out FILE]
+                                    the signed checkpoints (C2SP notes), oldest first
   auditql install-source --source-url URL [--context-prefix P] [--db-context --publication NAME] [--print]
                                     install auditql.set_actor(actor, context) on a source database;
                                     --db-context: also name the database user of every transaction
@@ -34,4 +41,8 @@ Environment:
   AUDITQL_RETENTION_DAYS  start: drop partitions older than this, daily (default: keep all)
   AUDITQL_OUTAGE_LIMIT_S  ingest: seconds to wait out an unreachable warehouse or source, or forever
                         (default: forever for live sources, 300 for files)
+  AUDITQL_SIGNING_KEY   ledger: the private key file checkpoints and retention events are signed with
+  AUDITQL_CHECKPOINT_ROWS, AUDITQL_CHECKPOINT_SECONDS  seal a checkpoint every N rows / T s (10000 / 30)
+  AUDITQL_LEDGER_ORIGIN   the checkpoints' origin line (default: the key's name)
+  AUDITQL_CHECKPOINT_DIR  also write every new checkpoint to DIR/<tree size>.checkpoint
 `;

@@ -13,12 +13,17 @@ import { onShutdown } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { settleAttribution } from '../warehouse/attribution.js';
 import { WarehouseSink } from '../warehouse/sink.js';
+import { sealerFor } from '../warehouse/ledger/sealer.js';
+import { ledgerConfig } from '../config/ledger.js';
 import { IngestPipeline } from './pipeline.js';
 import { FINITE_OUTAGE, LIVE_OUTAGE, type OutagePolicy } from '../retry-policy.js';
 import { summaryLine, type IngestSummary } from './summary.js';
 
-/** The one place the warehouse sink is assembled: every write settles attribution in its transaction. */
-export const warehouseSink = (pool: pg.Pool): WarehouseSink => new WarehouseSink(pool, settleAttribution);
+/**
+ * The one place the warehouse sink is assembled: every write settles attribution and appends to the ledger
+ * in its transaction; with AUDITQL_SIGNING_KEY it seals signed checkpoints (docs/ledger.md).
+ */
+export const warehouseSink = (pool: pg.Pool): WarehouseSink => new WarehouseSink(pool, settleAttribution, sealerFor(pool, ledgerConfig()));
 
 export interface IngestRunOptions {
   /** The warehouse pool. */
@@ -46,12 +51,13 @@ export interface IngestRun {
 }
 
 export function startIngest(o: IngestRunOptions): IngestRun {
+  const sink = warehouseSink(o.pool);
   const pipeline = new IngestPipeline({
     sourceName: o.sourceName,
     source: o.source,
     decoderFor: o.decoderFor,
     ctx: o.ctx,
-    sink: warehouseSink(o.pool),
+    sink,
     outage: o.outage ?? (o.live ? LIVE_OUTAGE : FINITE_OUTAGE),
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     ...(o.flushMs !== undefined ? { flushMs: o.flushMs } : {}),
@@ -64,7 +70,8 @@ export function startIngest(o: IngestRunOptions): IngestRun {
     await pipeline.stop();
     await done.catch(() => {});
   });
-  const done = pipeline.run().finally(unhook);
+  // A run that ends (a finite file, a stop) seals what it stored, so it is covered by a checkpoint at once.
+  const done = pipeline.run().then(async (summary) => { await sink.ledger.seal(); return summary; }).finally(unhook);
   done.catch(() => {}); // observed by the caller through `done` / stop()
   return {
     done,

@@ -5,6 +5,7 @@
  * partition, so an odd timestamp never fails ingest. TimescaleDB manages its own chunks.
  */
 import type pg from 'pg';
+import { dropPartitionRecorded, type RetentionSigner } from './ledger/retention-event.js';
 
 export const PARTITIONED_TABLES = ['changes', 'activity'] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
@@ -70,9 +71,11 @@ export class PartitionManager {
 
   /**
    * Retention: drop whole daily partitions that end before `keepDays` days ago (never row DELETEs). The
-   * default partition is never dropped. Returns the dropped partitions' names.
+   * default partition is never dropped. Returns the dropped partitions' names. With `ledger`, each drop
+   * records a signed retention event in its transaction (docs/ledger.md "Retention"); without it,
+   * `auditql verify` will report the dropped rows as missing.
    */
-  async dropOlderThan(keepDays: number, now = new Date()): Promise<string[]> {
+  async dropOlderThan(keepDays: number, now = new Date(), ledger: RetentionSigner | null = null): Promise<string[]> {
     if (await this.isTimescale()) {
       const cutoff = new Date(now.getTime() - keepDays * DAY_MS).toISOString();
       for (const t of PARTITIONED_TABLES) await this.pool.query(`SELECT drop_chunks('auditql.${t}', older_than => $1::timestamptz)`, [cutoff]);
@@ -91,7 +94,9 @@ export class PartitionManager {
       const d = name.slice(-8);
       const day = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
       if (day < cutoffDay) {
-        await this.pool.query(`DROP TABLE auditql.${name}`);
+        const from = new Date(`${day}T00:00:00Z`);
+        if (ledger) await dropPartitionRecorded(this.pool, name.startsWith('changes') ? 'changes' : 'activity', name, from, new Date(from.getTime() + DAY_MS), ledger);
+        else await this.pool.query(`DROP TABLE auditql.${name}`);
         for (const t of PARTITIONED_TABLES) this.known.delete(`${t}:${day}`);
         dropped.push(name);
       }

@@ -14,6 +14,8 @@ import { deliveryStore } from '../../ingest/deliveries.js';
 import { warehouseSink } from '../../ingest/run.js';
 import type { WarehouseDb } from '../../warehouse/db.js';
 import { withKeyProviders } from './key-providers.js';
+import { publicKeyRouter } from '../../graphql/ledger/public-key-route.js';
+import { ledgerConfig } from '../../config/ledger.js';
 
 export interface Serving {
   readonly connected: Connected;
@@ -44,7 +46,10 @@ export async function startServing(env: EnvConfig, log: Logger): Promise<Serving
     host: env.host,
     introspection: env.introspection,
     log,
-    ...(firehoseRoute ? { routes: [(routeLog: Logger) => firehoseRouter({ ...firehoseRoute, log: routeLog })] } : {}),
+    routes: [
+      () => publicKeyRouter(ledgerConfig().signer),
+      ...(firehoseRoute ? [(routeLog: Logger) => firehoseRouter({ ...firehoseRoute, log: routeLog })] : []),
+    ],
   });
   if (firehose.sources.length > 0) {
     log.info(`Firehose HTTP endpoint: POST ${api.url.replace(/\/graphql$/, '')}/ingest/firehose/{${firehose.sources.map((s) => s.name).join(',')}}`);

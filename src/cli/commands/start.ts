@@ -15,6 +15,7 @@ import { DEMO_PUBLICATION, DEMO_SLOT } from '../../demo/shop-schema.js';
 import { examples, formatExamples } from '../../graphql/examples.js';
 import { startServing, untilShutdown, type Serving } from './serve.js';
 import { startMaintenance } from '../../warehouse/maintenance.js';
+import { retentionSigner } from '../../config/ledger.js';
 import { startPostgresCapture } from './ingest-postgres.js';
 import { parseIngestArgs } from './ingest-options.js';
 import { ingestLiveCommand } from './ingest-live.js';
@@ -61,7 +62,7 @@ export async function startCommand(env: EnvConfig, log: Logger): Promise<number>
   // Validate every configured source before anything starts.
   for (const args of env.ingest) parseIngestArgs(args);
   const serving = await startServing(env, log);
-  onShutdown(startMaintenance(serving.connected.warehouse.pool, { retentionDays: env.retentionDays, log }));
+  onShutdown(startMaintenance(serving.connected.warehouse.pool, { retentionDays: env.retentionDays, log, ledger: retentionSigner() }));
   if (env.demo) await startDemo(serving, log);
   startConfigured(env, log);
   const url = serving.api.url;
