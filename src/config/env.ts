@@ -22,6 +22,8 @@ export interface EnvConfig {
    * `--from postgres --source-url postgres://… --publication app --slot auditql --create-slot`.
    */
   readonly ingest: readonly (readonly string[])[];
+  /** `auditql ingest` serves /metrics, /healthz and /readyz on HOST at this port (AUDITQL_METRICS_PORT); null: not at all. */
+  readonly metricsPort: number | null;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -64,5 +66,6 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
       .split(';')
       .map((spec) => spec.trim().split(/\s+/).filter(Boolean))
       .filter((args) => args.length > 0),
+    metricsPort: env.AUDITQL_METRICS_PORT ? int(env, 'AUDITQL_METRICS_PORT', 0, 0, 65535) : null,
   });
 }

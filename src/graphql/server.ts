@@ -1,6 +1,9 @@
 /**
  * The API server (DESIGN.md "CLI contract": `auditql serve`): one `http.Server` carrying
  * - `GET /healthz` — 200 when the warehouse answers and is migrated, else 503;
+ * - `GET /readyz` — 200 only when the warehouse answers, its migrations are current and every extra
+ *   readiness check passes (src/health/readiness.ts; docs/operations.md "Probes");
+ * - `GET /metrics` — Prometheus metrics, when `telemetry` is given (src/metrics/, docs/operations.md);
  * - GraphiQL for browsers on `GET /graphql` (graphiql.ts, mounted first, served offline);
  * - GraphQL over HTTP on `/graphql` (Apollo Server 5 + express 5, type-graphql resolvers);
  * - and, through `attachments`, any transport that shares the server and path: subscriptions over
@@ -33,6 +36,9 @@ import { graphiqlRouter } from './graphiql.js';
 import { graphqlJs } from './graphql-js.js';
 import { graphqlWsSubscriptions, type SubscriptionOptions } from './subscriptions/graphql-ws-transport.js';
 import type { ServerAttachment } from './server-attachment.js';
+import { READY_PATH, readyzResponse, warehouseReadiness, type ReadinessCheck } from '../health/readiness.js';
+import { METRICS_PATH } from '../metrics/api-metrics.js';
+import type { Telemetry } from '../metrics/telemetry.js';
 
 export type { ServerAttachment } from './server-attachment.js';
 
@@ -63,6 +69,10 @@ export interface ApiServerOptions {
    * endpoint (`POST /ingest/firehose/:source`, docs/sources/firehose.md), which the CLI attaches when configured.
    */
   readonly routes?: readonly ((log: Logger) => express.Router)[];
+  /** Serve `GET /metrics` from this telemetry and record request, DataLoader and subscription metrics in it. */
+  readonly telemetry?: Telemetry;
+  /** More `/readyz` checks besides the warehouse's (e.g. the sources `auditql start` ingests). */
+  readonly readiness?: readonly ReadinessCheck[];
 }
 
 export interface ApiServer {
@@ -141,13 +151,25 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
+/** Subscription options whose feed also reports to the telemetry (and still to the caller's `onFeed`). */
+const withFeedMetrics = (s: SubscriptionOptions | undefined, t: Telemetry): SubscriptionOptions => ({
+  ...s,
+  onFeed: (feed) => {
+    t.api.onFeed(feed);
+    s?.onFeed?.(feed);
+  },
+});
+
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const log = o.log ?? silentLogger;
   const maxPageSize = o.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE;
   const limits: QueryLimits = Object.freeze({ ...DEFAULT_QUERY_LIMITS, ...o.limits });
   const introspection = o.introspection ?? true;
   const schema = await buildApiSchema();
-  const context = () => createApiContext({ warehouse: o.warehouse, maxPageSize, log });
+  const telemetry = o.telemetry;
+  telemetry?.watchWarehouse(o.warehouse);
+  const context = () => createApiContext({ warehouse: o.warehouse, maxPageSize, log, ...(telemetry ? { onLoaderBatch: telemetry.api.loaderBatchSize } : {}) });
+  const readinessChecks = [warehouseReadiness(o.warehouse.pool), ...(o.readiness ?? [])];
 
   const app = express();
   app.disable('x-powered-by');
@@ -169,6 +191,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       // plugin would hook every field resolver (willResolveField) to compute a policy nobody reads.
       ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(limits),
+      ...(telemetry ? [telemetry.api.plugin() as ApolloServerPlugin<ApiContext>] : []),
       {
         async serverWillStart() {
           return {
@@ -192,6 +215,16 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         res.status(503).json({ status: 'unavailable', warehouse: 'unreachable' });
       }
     });
+    app.get(READY_PATH, async (_req, res) => {
+      const r = await readyzResponse(readinessChecks);
+      res.status(r.status).type('application/json').send(r.body);
+    });
+    if (telemetry) {
+      app.get(METRICS_PATH, async (_req, res) => {
+        const m = await telemetry.scrape();
+        res.type(m.contentType).send(m.body);
+      });
+    }
     for (const route of o.routes ?? []) app.use(route(log));
     app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH }));
     app.use(GRAPHQL_PATH, express.json({ limit: BODY_LIMIT }), expressMiddleware(apollo, { context: async () => context() }));
@@ -201,7 +234,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     });
     app.use(httpErrorHandler(log));
 
-    const transports = [...(o.subscriptions === false ? [] : [graphqlWsSubscriptions(o.warehouse, o.subscriptions)]), ...(o.attachments ?? [])];
+    const subscriptions = telemetry && o.subscriptions !== false ? withFeedMetrics(o.subscriptions, telemetry) : o.subscriptions;
+    const transports = [...(subscriptions === false ? [] : [graphqlWsSubscriptions(o.warehouse, subscriptions)]), ...(o.attachments ?? [])];
     for (const attach of transports) attached.push(await attach({ httpServer, path: GRAPHQL_PATH, schema, context, limits, log }));
     const address = await listen(httpServer, o.port, o.host);
     const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;

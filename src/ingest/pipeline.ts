@@ -16,6 +16,7 @@ import { decodeRecord } from './decode-record.js';
 import { storeUnits, type StoreOptions } from './store-batch.js';
 import { emptySummary, type IngestSummary } from './summary.js';
 import { unitOf, type Unit } from './unit.js';
+import type { IngestObserver } from '../metrics/ingest-observer.js';
 
 export interface PipelineOptions {
   /** Stream name: dedupe and checkpoints are per source. */
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   /** How long a warehouse outage is waited out before ingest fails (default 5 minutes; live sources: Infinity). */
   readonly outageLimitMs?: number;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
+  /** Metrics (src/metrics/ingest-observer.ts): told of every record and committed batch. */
+  readonly observer?: IngestObserver;
   readonly log?: (message: string) => void;
 }
 
@@ -121,7 +124,9 @@ export class IngestPipeline {
     const decoder = this.o.decoderFor(record);
     const d = await decodeRecord(decoder, record, this.o.ctx);
     const u = unitOf(record, decoder.format, d);
-    countUnit(this.summary, u, d.kind === 'events' ? d.skipped : undefined);
+    const skipped = d.kind === 'events' ? d.skipped : undefined;
+    countUnit(this.summary, u, skipped);
+    this.o.observer?.record(u, skipped);
     // Only after the await: a timer flush may have swapped the current batch meanwhile.
     const b = this.current;
     if (b.units.length === 0) b.startedAt = Date.now();
@@ -152,6 +157,7 @@ export class IngestPipeline {
       this.summary.deadLettered += r.deadLettered;
       if (this.o.source.acknowledge && checkpoints.length) await this.o.source.acknowledge(checkpoints);
       this.o.onBatch?.(r, this.summary);
+      this.o.observer?.batch(b.units, r);
     } catch (err) {
       this.failure = err;
       // A source waiting for acknowledgements (Kafka) would otherwise keep the loop waiting for a record.

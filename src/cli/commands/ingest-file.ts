@@ -7,6 +7,7 @@ import { loadDecoder } from '../../decoders/registry.js';
 import { fileSource } from '../../sources/file/file-source.js';
 import { reportSummary, startIngest } from '../../ingest/run.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 import type { IngestOptions } from './ingest-options.js';
 import { withKeyProviders } from './key-providers.js';
 
@@ -29,6 +30,7 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
       live: false,
       batchSize: o.batchSize,
       log,
+      observer: processTelemetry().ingest.observer(o.source),
     });
     reportSummary(await run.done, { json: o.json, label: '', log, showFormats: o.format === 'auto' });
     return 0;

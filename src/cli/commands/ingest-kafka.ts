@@ -16,6 +16,7 @@ import { loadKafkaEnv, parseBrokers } from '../../sources/kafka/kafka-env.js';
 import { parseTopicRoutes, routeFor, type TopicRoute } from '../../sources/kafka/topic-routes.js';
 import type { SourceRecord } from '../../contracts/records.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 import { readCheckpoints } from '../../warehouse/sink.js';
 import type { IngestOptions } from './ingest-options.js';
 
@@ -80,6 +81,7 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
       live: true,
       batchSize: o.batchSize,
       log,
+      observer: processTelemetry().ingest.observer(o.source),
       onBatch: (_r, s) => {
         if (Date.now() - lastReport < 10_000) return;
         lastReport = Date.now();

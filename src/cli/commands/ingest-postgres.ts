@@ -18,6 +18,8 @@ import { connectWarehouse } from '../../warehouse/connect.js';
 import { readCheckpoints } from '../../warehouse/sink.js';
 import type { BatchResult } from '../../contracts/batch.js';
 import type { IngestOptions } from './ingest-options.js';
+import type { IngestObserver } from '../../metrics/ingest-observer.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 
 export interface PostgresCaptureOptions {
   /** The warehouse pool. */
@@ -34,6 +36,8 @@ export interface PostgresCaptureOptions {
   readonly flushMs?: number;
   readonly log: Logger;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
+  /** Metrics for this source (src/metrics/ingest-metrics.ts). */
+  readonly observer?: IngestObserver;
 }
 
 export interface PostgresCapture {
@@ -66,6 +70,7 @@ export async function startPostgresCapture(o: PostgresCaptureOptions): Promise<P
     flushMs: o.flushMs ?? 20,
     log: o.log,
     ...(o.onBatch ? { onBatch: o.onBatch } : {}),
+    ...(o.observer ? { observer: o.observer } : {}),
   });
   const done = run.done.finally(() => source.close());
   done.catch(() => {}); // observed by the caller through `done` / stop()
@@ -107,6 +112,7 @@ export async function ingestPostgresCommand(env: EnvConfig, o: IngestOptions, lo
       ctx: o.ctx,
       batchSize: o.batchSize,
       log,
+      observer: processTelemetry().ingest.observer(o.source),
       onBatch: (r, s) => log.debug(`stored ${r.stored}, duplicates ${r.duplicates} (total read ${s.read}, stored ${s.stored})`),
     });
     const summary = await capture.done;
