@@ -27,6 +27,8 @@ export interface EnvConfig {
    * (AUDITQL_OUTAGE_LIMIT_S; `forever` → Infinity); null → the command's default (src/retry-policy.ts).
    */
   readonly outageLimitS: number | null;
+  /** `auditql ingest` serves /metrics, /healthz and /readyz on HOST at this port (AUDITQL_METRICS_PORT); null: not at all. */
+  readonly metricsPort: number | null;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -81,5 +83,6 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
       .map((spec) => spec.trim().split(/\s+/).filter(Boolean))
       .filter((args) => args.length > 0),
     outageLimitS: outageLimit(env),
+    metricsPort: env.AUDITQL_METRICS_PORT ? int(env, 'AUDITQL_METRICS_PORT', 0, 0, 65535) : null,
   });
 }

@@ -14,6 +14,12 @@ export interface ApiContext {
   readonly log: Logger;
 }
 
-export function createApiContext(o: { warehouse: WarehouseDb; maxPageSize: number; log: Logger }): ApiContext {
-  return { warehouse: o.warehouse, loaders: createLoaders(o.warehouse.db), maxPageSize: o.maxPageSize, log: o.log };
+export function createApiContext(o: {
+  warehouse: WarehouseDb;
+  maxPageSize: number;
+  log: Logger;
+  /** Told the number of keys of each DataLoader batch (metrics). */
+  onLoaderBatch?: (loader: string, keys: number) => void;
+}): ApiContext {
+  return { warehouse: o.warehouse, loaders: createLoaders(o.warehouse.db, o.onLoaderBatch), maxPageSize: o.maxPageSize, log: o.log };
 }

@@ -1,6 +1,9 @@
 /**
  * The API server (docs/configuration.md "Commands": `auditql serve`): one `http.Server` carrying
  * - `GET /healthz` — 200 when the warehouse answers and is migrated, else 503;
+ * - `GET /readyz` — 200 only when the warehouse answers, its migrations are current and every extra
+ *   readiness check passes (src/health/readiness.ts; docs/operations.md "Probes");
+ * - `GET /metrics` — Prometheus metrics, when `telemetry` is given (src/metrics/, docs/operations.md);
  * - GraphiQL for browsers on `GET /graphql` (graphiql.ts, mounted first, served offline);
  * - GraphQL over HTTP on `/graphql` (Apollo Server 5 + express 5, type-graphql resolvers), each request
  *   checked before it runs (request-checks.ts);
@@ -17,7 +20,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -35,6 +38,9 @@ import { DEFAULT_MAX_PAGE_SIZE } from './paging.js';
 import { graphiqlRouter } from './graphiql.js';
 import { graphqlWsSubscriptions, type SubscriptionOptions } from './subscriptions/graphql-ws-transport.js';
 import type { ServerAttachment } from './server-attachment.js';
+import { READY_PATH, readyzResponse, warehouseReadiness, type ReadinessCheck } from '../health/readiness.js';
+import { METRICS_PATH } from '../metrics/api-metrics.js';
+import type { Telemetry } from '../metrics/telemetry.js';
 
 export type { ServerAttachment } from './server-attachment.js';
 
@@ -64,6 +70,10 @@ export interface ApiServerOptions {
    * endpoint (`POST /ingest/firehose/:source`, docs/sources/firehose.md), which the CLI attaches when configured.
    */
   readonly routes?: readonly ((log: Logger) => express.Router)[];
+  /** Serve `GET /metrics` from this telemetry and record request, DataLoader and subscription metrics in it. */
+  readonly telemetry?: Telemetry;
+  /** More `/readyz` checks besides the warehouse's (e.g. the sources `auditql start` ingests). */
+  readonly readiness?: readonly ReadinessCheck[];
 }
 
 export interface ApiServer {
@@ -114,13 +124,25 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
+/** Subscription options whose feed also reports to the telemetry (and still to the caller's `onFeed`). */
+const withFeedMetrics = (s: SubscriptionOptions | undefined, t: Telemetry): SubscriptionOptions => ({
+  ...s,
+  onFeed: (feed) => {
+    t.api.onFeed(feed);
+    s?.onFeed?.(feed);
+  },
+});
+
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const log = o.log ?? silentLogger;
   const maxPageSize = o.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE;
   const limits: QueryLimits = Object.freeze({ ...DEFAULT_QUERY_LIMITS, ...o.limits });
   const introspection = o.introspection ?? true;
   const schema = await buildApiSchema();
-  const context = () => createApiContext({ warehouse: o.warehouse, maxPageSize, log });
+  const telemetry = o.telemetry;
+  telemetry?.watchWarehouse(o.warehouse);
+  const context = () => createApiContext({ warehouse: o.warehouse, maxPageSize, log, ...(telemetry ? { onLoaderBatch: telemetry.api.loaderBatchSize } : {}) });
+  const readinessChecks = [warehouseReadiness(o.warehouse.pool), ...(o.readiness ?? [])];
 
   const app = express();
   app.disable('x-powered-by');
@@ -142,6 +164,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       // plugin would hook every field resolver (willResolveField) to compute a policy nobody reads.
       ApolloServerPluginCacheControlDisabled(),
       requestChecksPlugin(limits),
+      ...(telemetry ? [telemetry.api.plugin() as ApolloServerPlugin<ApiContext>] : []),
       {
         async serverWillStart() {
           return {
@@ -165,6 +188,16 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         res.status(503).json({ status: 'unavailable', warehouse: 'unreachable' });
       }
     });
+    app.get(READY_PATH, async (_req, res) => {
+      const r = await readyzResponse(readinessChecks);
+      res.status(r.status).type('application/json').send(r.body);
+    });
+    if (telemetry) {
+      app.get(METRICS_PATH, async (_req, res) => {
+        const m = await telemetry.scrape();
+        res.type(m.contentType).send(m.body);
+      });
+    }
     for (const route of o.routes ?? []) app.use(route(log));
     app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH, hints: () => exampleHints(o.warehouse.db) }));
     app.use(GRAPHQL_PATH, express.json({ limit: BODY_LIMIT }), expressMiddleware(apollo, { context: async () => context() }));
@@ -174,7 +207,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     });
     app.use(httpErrorHandler(log));
 
-    const transports = [...(o.subscriptions === false ? [] : [graphqlWsSubscriptions(o.warehouse, o.subscriptions)]), ...(o.attachments ?? [])];
+    const subscriptions = telemetry && o.subscriptions !== false ? withFeedMetrics(o.subscriptions, telemetry) : o.subscriptions;
+    const transports = [...(subscriptions === false ? [] : [graphqlWsSubscriptions(o.warehouse, subscriptions)]), ...(o.attachments ?? [])];
     for (const attach of transports) attached.push(await attach({ httpServer, path: GRAPHQL_PATH, schema, context, limits, log }));
     const address = await listen(httpServer, o.port, o.host);
     const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -17,6 +17,7 @@ import { FINITE_OUTAGE, type OutagePolicy } from '../retry-policy.js';
 import { storeUnits, type StoreOptions } from './store-batch.js';
 import { emptySummary, type IngestSummary } from './summary.js';
 import { unitOf, type Unit } from './unit.js';
+import type { IngestObserver } from '../metrics/ingest-observer.js';
 
 export interface PipelineOptions {
   /** Stream name: dedupe and checkpoints are per source. */
@@ -31,6 +32,8 @@ export interface PipelineOptions {
   /** How long a warehouse outage is waited out before the run fails (default FINITE_OUTAGE; live: LIVE_OUTAGE). */
   readonly outage?: OutagePolicy;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
+  /** Metrics (src/metrics/ingest-observer.ts): told of every record and committed batch. */
+  readonly observer?: IngestObserver;
   readonly log?: (message: string) => void;
 }
 
@@ -125,7 +128,9 @@ export class IngestPipeline {
     const decoder = this.o.decoderFor(record);
     const d = await decodeRecord(decoder, record, this.o.ctx);
     const u = unitOf(record, decoder.format, d);
-    countUnit(this.summary, u, d.kind === 'events' ? d.skipped : undefined);
+    const skipped = d.kind === 'events' ? d.skipped : undefined;
+    countUnit(this.summary, u, skipped);
+    this.o.observer?.record(u, skipped);
     // Only after the await: a timer flush may have swapped the current batch meanwhile.
     const b = this.current;
     if (b.units.length === 0) b.startedAt = Date.now();
@@ -156,6 +161,7 @@ export class IngestPipeline {
       this.summary.deadLettered += r.deadLettered;
       if (this.o.source.acknowledge && checkpoints.length) await this.o.source.acknowledge(checkpoints);
       this.o.onBatch?.(r, this.summary);
+      this.o.observer?.batch(b.units, r);
     } catch (err) {
       this.failure = err;
       // A source waiting for acknowledgements (Kafka) would otherwise keep the loop waiting for a record.

@@ -10,7 +10,9 @@ import type { SourceRecord } from '../contracts/records.js';
 import type { Source } from '../contracts/source.js';
 import type { DecodeContext, Decoder } from '../decoders/decoder.js';
 import { onShutdown } from '../lifecycle.js';
-import type { Logger } from '../log.js';
+import { childLogger, type Logger } from '../log.js';
+import type { IngestObserver } from '../metrics/ingest-observer.js';
+import { observedSink } from '../metrics/observed-sink.js';
 import { settleAttribution } from '../warehouse/attribution.js';
 import { WarehouseSink } from '../warehouse/sink.js';
 import { sealerFor } from '../warehouse/ledger/sealer.js';
@@ -41,6 +43,8 @@ export interface IngestRunOptions {
   readonly flushMs?: number;
   readonly log: Logger;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
+  /** Metrics for this source (src/metrics/ingest-metrics.ts `observer(source)`). */
+  readonly observer?: IngestObserver;
 }
 
 export interface IngestRun {
@@ -52,26 +56,30 @@ export interface IngestRun {
 
 export function startIngest(o: IngestRunOptions): IngestRun {
   const sink = warehouseSink(o.pool);
+  const log = childLogger(o.log, { component: 'ingest', source: o.sourceName });
   const pipeline = new IngestPipeline({
     sourceName: o.sourceName,
     source: o.source,
     decoderFor: o.decoderFor,
     ctx: o.ctx,
-    sink,
+    sink: observedSink(sink, o.observer),
     outage: o.outage ?? (o.live ? LIVE_OUTAGE : FINITE_OUTAGE),
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     ...(o.flushMs !== undefined ? { flushMs: o.flushMs } : {}),
     ...(o.onBatch ? { onBatch: o.onBatch } : {}),
-    log: o.log.warn,
+    ...(o.observer ? { observer: o.observer } : {}),
+    log: log.warn,
   });
   // SIGTERM/SIGINT: stop reading, let what was read reach the warehouse and commit, then exit.
   const unhook = onShutdown(async () => {
-    o.log.info(`${o.source.description}: stopping: finishing the batches in flight`);
+    log.info(`${o.source.description}: stopping: finishing the batches in flight`);
     await pipeline.stop();
     await done.catch(() => {});
   });
+  o.observer?.started();
   // A run that ends (a finite file, a stop) seals what it stored, so it is covered by a checkpoint at once.
   const done = pipeline.run().then(async (summary) => { await sink.ledger.seal(); return summary; }).finally(unhook);
+  done.then(() => o.observer?.ended(), (err: unknown) => o.observer?.ended(err));
   done.catch(() => {}); // observed by the caller through `done` / stop()
   return {
     done,

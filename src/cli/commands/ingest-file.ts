@@ -9,6 +9,7 @@ import { fileSource } from '../../sources/file/file-source.js';
 import { reportSummary, startIngest } from '../../ingest/run.js';
 import { FINITE_OUTAGE, outagePolicy, retrying } from '../../retry-policy.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 import type { IngestOptions } from './ingest-options.js';
 import { withKeyProviders } from './key-providers.js';
 
@@ -33,6 +34,7 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
       batchSize: o.batchSize,
       outage,
       log,
+      observer: processTelemetry().ingest.observer(o.source),
     });
     reportSummary(await run.done, { json: o.json, label: '', log, showFormats: o.format === 'auto' });
     return 0;

@@ -17,6 +17,7 @@ import { loadKafkaEnv, parseBrokers } from '../../sources/kafka/kafka-env.js';
 import { parseTopicRoutes, routeFor, type TopicRoute } from '../../sources/kafka/topic-routes.js';
 import type { SourceRecord } from '../../contracts/records.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 import { readCheckpoints } from '../../warehouse/sink.js';
 import type { IngestOptions } from './ingest-options.js';
 
@@ -85,6 +86,7 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
       batchSize: o.batchSize,
       outage,
       log,
+      observer: processTelemetry().ingest.observer(o.source),
       onBatch: (_r, s) => {
         if (Date.now() - lastReport < 10_000) return;
         lastReport = Date.now();

@@ -20,6 +20,8 @@ import { redactUrl } from '../../warehouse/db.js';
 import { readCheckpoints } from '../../warehouse/sink.js';
 import type { BatchResult } from '../../contracts/batch.js';
 import type { IngestOptions } from './ingest-options.js';
+import type { IngestObserver } from '../../metrics/ingest-observer.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 
 export interface PostgresCaptureOptions {
   /** The warehouse pool. */
@@ -38,6 +40,8 @@ export interface PostgresCaptureOptions {
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
   /** How long an outage of the warehouse or the source is waited out (default LIVE_OUTAGE: forever). */
   readonly outage?: OutagePolicy;
+  /** Metrics for this source (src/metrics/ingest-metrics.ts). */
+  readonly observer?: IngestObserver;
 }
 
 export interface PostgresCapture {
@@ -86,6 +90,7 @@ export async function startPostgresCapture(o: PostgresCaptureOptions): Promise<P
     outage,
     log: o.log,
     ...(o.onBatch ? { onBatch: o.onBatch } : {}),
+    ...(o.observer ? { observer: o.observer } : {}),
   });
   const done = run.done.finally(() => source.close());
   done.catch(() => {}); // observed by the caller through `done` / stop()
@@ -131,6 +136,7 @@ export async function ingestPostgresCommand(env: EnvConfig, o: IngestOptions, lo
       batchSize: o.batchSize,
       outage,
       log,
+      observer: processTelemetry().ingest.observer(o.source),
       onBatch: (r, s) => log.debug(`stored ${r.stored}, duplicates ${r.duplicates} (total read ${s.read}, stored ${s.stored})`),
     });
     const summary = await capture.done;

@@ -3,7 +3,8 @@
  * browsers on the same path) until SIGINT/SIGTERM, which drain in-flight requests before exiting.
  */
 import type { EnvConfig } from '../../config/env.js';
-import type { Logger } from '../../log.js';
+import { childLogger, type Logger } from '../../log.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 import { installSignalHandlers, onShutdown } from '../../lifecycle.js';
 import { connectWarehouse, type Connected } from '../../warehouse/connect.js';
 import { startApiServer, type ApiServer } from '../../graphql/server.js';
@@ -45,7 +46,10 @@ export async function startServing(env: EnvConfig, log: Logger): Promise<Serving
     port: env.port,
     host: env.host,
     introspection: env.introspection,
-    log,
+    log: childLogger(log, { component: 'api' }),
+    telemetry: processTelemetry(),
+    // `auditql start` ingests in this process: it is ready only while its sources run.
+    readiness: [processTelemetry().ingest.readiness()],
     routes: [
       () => publicKeyRouter(ledgerConfig().signer),
       ...(firehoseRoute ? [(routeLog: Logger) => firehoseRouter({ ...firehoseRoute, log: routeLog })] : []),

@@ -19,6 +19,7 @@ import { retentionSigner } from '../../config/ledger.js';
 import { startPostgresCapture } from './ingest-postgres.js';
 import { parseIngestArgs } from './ingest-options.js';
 import { ingestLiveCommand } from './ingest-live.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 
 async function startDemo(s: Serving, log: Logger): Promise<void> {
   const embedded = s.connected.embedded;
@@ -33,6 +34,7 @@ async function startDemo(s: Serving, log: Logger): Promise<void> {
     createSlot: true,
     ctx: decodeContext(),
     log,
+    observer: processTelemetry().ingest.observer('demo'),
   });
   capture.done.catch((err: Error) => {
     log.error(`demo capture stopped: ${err.message}`);
