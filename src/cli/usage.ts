@@ -9,6 +9,10 @@ Usage:
                  [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
   auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]
   auditql ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...
+  auditql keys create --role ROLE --name NAME [--json]
+                                    create an API key (printed once; --json prints {"key": ...})
+  auditql keys list [--json]        API keys: name, role, created, last used, revoked
+  auditql keys revoke NAME          revoke the live key of that name
   auditql install-source --source-url URL [--context-prefix P] [--print]
                                     install auditql.set_actor(actor, context) on a source database
 
@@ -28,5 +32,10 @@ Ingest options:
 Environment:
   DATABASE_URL          the warehouse (default: embedded PostgreSQL under .auditql/)
   PORT                  API port (default 4000)
+  AUDITQL_JWKS_URL, AUDITQL_JWT_PUBLIC_KEY, AUDITQL_JWT_ISSUER, AUDITQL_JWT_AUDIENCE, AUDITQL_JWT_ROLE_CLAIM
+                        JWT bearer authentication (docs/security.md); API keys: auditql keys
+  AUDITQL_AUTH=none     serve everyone anonymously (local use only; a warning at start and on /healthz)
+  AUDITQL_POLICY        roles, table scopes and masking (JSON, docs/security.md); AUDITQL_MASK_KEY_FILE
+  AUDITQL_ALLOWED_ORIGINS  browser origins allowed besides the API's own (CORS, WebSockets)
   AUDITQL_RETENTION_DAYS  start: drop partitions older than this, daily (default: keep all)
 `;

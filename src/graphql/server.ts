@@ -33,18 +33,46 @@ import { graphiqlRouter } from './graphiql.js';
 import { graphqlJs } from './graphql-js.js';
 import { graphqlWsSubscriptions, type SubscriptionOptions } from './subscriptions/graphql-ws-transport.js';
 import type { ServerAttachment } from './server-attachment.js';
+import { createAuthenticator, type Authenticator } from '../auth/authenticator.js';
+import type { Principal } from '../auth/principal.js';
+import { authContextOf, authHookOf } from './auth.js';
+import { corsMiddleware, allowsRequest, originPolicy } from './auth/origin-policy.js';
+import { httpAuthentication, principalOf } from './auth/http-auth.js';
+import { sessionWatch } from './auth/session-watch.js';
+import type { Policy } from '../policy/policy.js';
 
 export type { ServerAttachment } from './server-attachment.js';
 
 const { GraphQLError, Kind } = graphqlJs;
 
 export const GRAPHQL_PATH = '/graphql';
+export const AUTH_NONE_WARNING = 'authentication is off (AUDITQL_AUTH=none): anyone who can reach this port reads the whole audit trail';
 export const HEALTH_PATH = '/healthz';
 /** Largest request body accepted on /graphql. */
 export const BODY_LIMIT = '256kb';
 
+/**
+ * How callers authenticate (docs/security.md). Always explicit: `{ mode: 'none' }` lets everyone in as
+ * `role` (default admin) — what `AUDITQL_AUTH=none` does, and what tests that are not about auth use.
+ */
+export type ApiAuth =
+  | { readonly mode: 'none'; readonly role?: string }
+  | {
+    readonly mode: 'verify';
+    readonly authenticator: Authenticator;
+    /** How often open subscriptions' API keys are checked for revocation (default 5000 ms). */
+    readonly revocationCheckMs?: number;
+  };
+
 export interface ApiServerOptions {
   readonly warehouse: WarehouseDb;
+  readonly auth: ApiAuth;
+  /** Roles, scopes and masking (docs/security.md "Policy file"; default: the built-in roles). */
+  readonly policy?: Policy;
+  /** Browser origins allowed besides the server's own (CORS, WebSocket upgrades); AUDITQL_ALLOWED_ORIGINS. */
+  readonly allowedOrigins?: readonly string[];
+  /** Headers GraphiQL is preloaded with (the demo's development key). */
+  readonly graphiqlHeaders?: Readonly<Record<string, string>>;
   readonly port: number;
   readonly host: string;
   /** Serve introspection (default true; AUDITQL_INTROSPECTION=false turns it off). */
@@ -147,7 +175,14 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const limits: QueryLimits = Object.freeze({ ...DEFAULT_QUERY_LIMITS, ...o.limits });
   const introspection = o.introspection ?? true;
   const schema = await buildApiSchema();
-  const context = () => createApiContext({ warehouse: o.warehouse, maxPageSize, log });
+  const authenticator = o.auth.mode === 'none'
+    ? createAuthenticator({ config: { none: true, anonymousRole: o.auth.role ?? 'admin', jwt: null, allowedOrigins: [] }, db: o.warehouse.db, roles: new Set() })
+    : o.auth.authenticator;
+  const origins = originPolicy(o.allowedOrigins ?? []);
+  const watch = sessionWatch(authenticator, { revocationCheckMs: (o.auth.mode === 'verify' ? o.auth.revocationCheckMs : undefined) ?? 5000, log });
+  const contextFor = (p: Principal | undefined) =>
+    createApiContext({ warehouse: o.warehouse, maxPageSize, log, auth: p ? authContextOf(p) : undefined });
+  const context = () => contextFor(undefined);
 
   const app = express();
   app.disable('x-powered-by');
@@ -173,6 +208,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         async serverWillStart() {
           return {
             async drainServer() {
+              watch.close();
               await Promise.all(attached.splice(0).map((a) => a.close()));
             },
           };
@@ -186,22 +222,35 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     app.get(HEALTH_PATH, async (_req, res) => {
       try {
         const h = await warehouseHealth(o.warehouse.db);
-        res.status(h.migrated ? 200 : 503).json({ status: h.migrated ? 'ok' : 'unavailable', warehouse: h.migrated ? 'ok' : 'not migrated' });
+        const auth = authenticator.mode === 'none' ? { auth: 'none', warning: AUTH_NONE_WARNING } : { auth: 'required' };
+        res.status(h.migrated ? 200 : 503).json({ status: h.migrated ? 'ok' : 'unavailable', warehouse: h.migrated ? 'ok' : 'not migrated', ...auth });
       } catch (err) {
         log.warn(`health check: warehouse unreachable: ${(err as Error).message}`);
         res.status(503).json({ status: 'unavailable', warehouse: 'unreachable' });
       }
     });
     for (const route of o.routes ?? []) app.use(route(log));
-    app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH }));
-    app.use(GRAPHQL_PATH, express.json({ limit: BODY_LIMIT }), expressMiddleware(apollo, { context: async () => context() }));
+    app.use(GRAPHQL_PATH, corsMiddleware(origins));
+    app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH, ...(o.graphiqlHeaders ? { headers: o.graphiqlHeaders } : {}) }));
+    app.use(
+      GRAPHQL_PATH,
+      httpAuthentication(authenticator, origins),
+      express.json({ limit: BODY_LIMIT }),
+      expressMiddleware(apollo, { context: async ({ res }) => contextFor(principalOf(res)) }),
+    );
     // Anything else answers in JSON too: express's default pages would show stack traces outside production.
     app.use((_req: express.Request, res: express.Response) => {
       res.status(404).json({ errors: [{ message: `not found: GraphQL is at ${GRAPHQL_PATH}`, extensions: { code: ErrorCode.BAD_INPUT } }] });
     });
     app.use(httpErrorHandler(log));
 
-    const transports = [...(o.subscriptions === false ? [] : [graphqlWsSubscriptions(o.warehouse, o.subscriptions)]), ...(o.attachments ?? [])];
+    const ws = o.subscriptions === false ? [] : [graphqlWsSubscriptions(o.warehouse, {
+      auth: authHookOf(authenticator),
+      verifyUpgrade: (req) => allowsRequest(origins, req),
+      watch: (who, end) => watch.watch(who, end),
+      ...o.subscriptions,
+    })];
+    const transports = [...ws, ...(o.attachments ?? [])];
     for (const attach of transports) attached.push(await attach({ httpServer, path: GRAPHQL_PATH, schema, context, limits, log }));
     const address = await listen(httpServer, o.port, o.host);
     const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
