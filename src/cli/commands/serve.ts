@@ -71,7 +71,6 @@ export async function startServing(env: EnvConfig, log: Logger, o: { devAdminKey
     const k = await ensureDevAdminKey(connected.warehouse.db, env.dataDir);
     devKey = k.key;
     log.info(`development admin key (${k.created ? 'created' : 'reused'}; kept in ${env.dataDir}/dev-admin-key): ${k.key}`);
-    log.info(`call the API with it: curl -H 'Authorization: Bearer ${k.key}' -H 'content-type: application/json' -d '{"query":"{ changes(first: 1) { nodes { table operation } } }"}' http://${env.host}:${env.port}/graphql`);
   }
   const auth = await apiAuth(authConfig, policy, connected.warehouse, log);
   const firehoseRoute = firehose.sources.length > 0 ? await firehoseOptions(firehose, connected.warehouse) : null;
@@ -87,6 +86,9 @@ export async function startServing(env: EnvConfig, log: Logger, o: { devAdminKey
     log,
     ...(firehoseRoute ? { routes: [(routeLog: Logger) => firehoseRouter({ ...firehoseRoute, log: routeLog })] } : {}),
   });
+  if (devKey) {
+    log.info(`call the API with it: curl -H 'Authorization: Bearer ${devKey}' -H 'content-type: application/json' -d '{"query":"{ changes(first: 1) { nodes { table operation } } }"}' ${api.url}`);
+  }
   if (firehose.sources.length > 0) {
     log.info(`Firehose HTTP endpoint: POST ${api.url.replace(/\/graphql$/, '')}/ingest/firehose/{${firehose.sources.map((s) => s.name).join(',')}}`);
   }
