@@ -52,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
       const { serveCommand } = await import('./commands/serve.js');
       return serveCommand(env, log);
     }
+    case 'keys': {
+      const { keysCommand } = await import('./commands/keys.js');
+      return keysCommand(env, rest, log);
+    }
     case 'install-source': {
       const { installSourceCommand } = await import('./commands/install-source.js');
       return installSourceCommand(rest, log);

@@ -21,6 +21,10 @@ Usage:
                                     --db-context: also name the database user of every transaction
   auditql install-source --source-url URL --uninstall
                                     remove the database-user context trigger
+  auditql keys create --role ROLE --name NAME [--json]
+                                    create an API key (printed once; --json prints {"key": ...})
+  auditql keys list [--json]        API keys: name, role, created, last used, revoked
+  auditql keys revoke NAME          revoke the live key of that name
 
 Ingest options:
   --format F            record format (default auto: detected per record)
@@ -38,6 +42,11 @@ Ingest options:
 Environment:
   DATABASE_URL          the warehouse (default: embedded PostgreSQL under .auditql/)
   PORT                  API port (default 4000)
+  AUDITQL_JWKS_URL, AUDITQL_JWT_PUBLIC_KEY, AUDITQL_JWT_ISSUER, AUDITQL_JWT_AUDIENCE, AUDITQL_JWT_ROLE_CLAIM
+                        JWT bearer authentication (docs/security.md); API keys: auditql keys
+  AUDITQL_AUTH=none     serve everyone anonymously (local use only; a warning at start and on /healthz)
+  AUDITQL_POLICY        roles, table scopes and masking (JSON, docs/security.md); AUDITQL_MASK_KEY_FILE
+  AUDITQL_ALLOWED_ORIGINS  browser origins allowed besides the API's own (CORS, WebSockets)
   AUDITQL_RETENTION_DAYS  start: drop partitions older than this, daily (default: keep all)
   AUDITQL_OUTAGE_LIMIT_S  ingest: seconds to wait out an unreachable warehouse or source, or forever
                         (default: forever for live sources, 300 for files)

@@ -105,7 +105,7 @@ describe('logs', () => {
   it('of the API server are JSON lines too, and a failure is one JSON error record', async () => {
     const child = spawn(process.execPath, [BIN, 'serve'], {
       cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'],
-      env: env({ DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', AUDITQL_FIREHOSE_ACCESS_KEY: ACCESS_KEY, AUDITQL_FIREHOSE_FORMAT: 'das' }),
+      env: env({ AUDITQL_AUTH: 'none', DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', AUDITQL_FIREHOSE_ACCESS_KEY: ACCESS_KEY, AUDITQL_FIREHOSE_FORMAT: 'das' }),
     });
     const lines: string[] = [];
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

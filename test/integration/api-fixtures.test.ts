@@ -54,7 +54,7 @@ beforeAll(async () => {
       sink: new WarehouseSink(w.pool, settleAttribution), batchSize: 50,
     }).run();
   }
-  api = await startApiServer({ warehouse: w, port: 0, host: '127.0.0.1' });
+  api = await startApiServer({ warehouse: w, auth: { mode: 'none' }, port: 0, host: '127.0.0.1' });
 }, 300_000);
 afterAll(async () => {
   await api?.close();

@@ -36,7 +36,7 @@ const write = (events: readonly AuditEvent[]) => new WarehouseSink(w.pool).write
 beforeAll(async () => {
   w = await freshWarehouse();
   telemetry = createTelemetry();
-  api = await startApiServer({
+  api = await startApiServer({ auth: { mode: 'none' },
     warehouse: w, port: 0, host: '127.0.0.1', log: silentLogger, telemetry,
     subscriptions: { feed: { pollMs: 200, queueLimit: 8, stallMs: 400, pageSize: 50 } },
   });

@@ -35,7 +35,7 @@ beforeAll(async () => {
   await ensureDatabase(pg.url('postgres'), 'readyz');
   w = openWarehouse(pg.url('readyz'));
   await migrate(w.pool);
-  api = await startApiServer({ warehouse: w, port: 0, host: '127.0.0.1', log: silentLogger, subscriptions: false });
+  api = await startApiServer({ auth: { mode: 'none' }, warehouse: w, port: 0, host: '127.0.0.1', log: silentLogger, subscriptions: false });
 });
 afterAll(async () => {
   await api?.close();
@@ -63,7 +63,7 @@ describe('/readyz', () => {
   it('is 503 on a warehouse whose migrations are not applied, naming them', async () => {
     const db = await createDatabase();
     const bare = openWarehouse(db.url);
-    const s = await startApiServer({ warehouse: bare, port: 0, host: '127.0.0.1', log: silentLogger, subscriptions: false });
+    const s = await startApiServer({ auth: { mode: 'none' }, warehouse: bare, port: 0, host: '127.0.0.1', log: silentLogger, subscriptions: false });
     try {
       const r = await readyz(s.url.replace(/\/graphql$/, ''));
       expect(r.status).toBe(503);
