@@ -5,8 +5,8 @@ Usage:
   auditql serve                     GraphQL (+ GraphiQL, subscriptions) on http://HOST:PORT/graphql
   auditql migrate                   bring the warehouse schema up to date
   auditql retention --keep-days N   drop daily partitions older than N days
-  auditql ingest --from file [--format debezium|maxwell|das|pgaudit|pgoutput|auto] [--source NAME]
-                 [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
+  auditql ingest --from file [--format debezium|maxwell|das|pgaudit|pgoutput|mapped|auto] [--source NAME]
+                 [--mapping FILE] [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
   auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]
   auditql ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...
   auditql install-source --source-url URL [--context-prefix P] [--db-context --publication NAME] [--print]
@@ -17,6 +17,7 @@ Usage:
 
 Ingest options:
   --format F            record format (default auto: detected per record)
+  --mapping FILE        --format mapped: how JSON events become activity or changes (docs/formats/mapped.md)
   --source NAME         stream name; dedupe and checkpoints are per source (default "default")
   --key T=C[,C]         which columns identify a row of table T when the record does not say
   --json                print one summary line on stdout when a finite input ends

@@ -5,6 +5,7 @@ import type { DecodeContext } from '../../decoders/decoder.js';
 import { decodeContext, DEFAULT_CONTEXT_PREFIX } from '../../decoders/context.js';
 import { FORMATS, isFormatChoice, type FormatChoice } from '../../decoders/registry.js';
 import { parseKeyColumns } from '../../model/row-key.js';
+import { loadMapping } from './mapping-option.js';
 
 export type IngestFrom = 'file' | 'postgres' | 'kafka';
 
@@ -41,6 +42,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
         key: { type: 'string', multiple: true, default: [] },
         json: { type: 'boolean', default: false },
         'log-line-prefix': { type: 'string' },
+        mapping: { type: 'string' },
         'maxwell-key': { type: 'string' },
         'das-resource-id': { type: 'string' },
         server: { type: 'string' },
@@ -81,6 +83,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
     if (!isFormatChoice(format)) throw new AuditqlError(ErrorCode.UNKNOWN_FORMAT, `ingest: --topic ${t}: unknown format ${JSON.stringify(format)}`);
     return { pattern, format };
   });
+  const mapping = loadMapping(v.mapping, [v.format!, ...topics.map((t) => (t.format === 'auto' ? v.format! : t.format))]);
   return {
     from,
     format: v.format as FormatChoice,
@@ -95,6 +98,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
       ...(v['maxwell-key'] !== undefined ? { maxwellKey: v['maxwell-key'] } : {}),
       ...(v['das-resource-id'] !== undefined ? { dasResourceId: v['das-resource-id'] } : {}),
       ...(v.server !== undefined ? { server: v.server } : {}),
+      ...(mapping ? { mapping } : {}),
     }),
     ...(v['source-url'] !== undefined ? { sourceUrl: v['source-url'] } : {}),
     ...(v.publication !== undefined ? { publication: v.publication } : {}),
