@@ -7,7 +7,9 @@ import { FORMATS, isFormatChoice, type FormatChoice } from '../../decoders/regis
 import { parseKeyColumns } from '../../model/row-key.js';
 import { loadMapping } from './mapping-option.js';
 
-export type IngestFrom = 'file' | 'postgres' | 'kafka';
+import { INGEST_FROM, isIngestFrom, type IngestFrom } from './ingest-sources.js';
+
+export type { IngestFrom } from './ingest-sources.js';
 
 export interface IngestOptions {
   readonly from: IngestFrom;
@@ -24,6 +26,11 @@ export interface IngestOptions {
   readonly brokers: readonly string[];
   readonly group?: string;
   readonly topics: readonly { pattern: string; format: FormatChoice }[];
+  /** kinesis: the stream, the region, an endpoint (kinesalite, LocalStack), the lease time. */
+  readonly stream?: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly leaseMs?: number;
 }
 
 const bad = (m: string) => new AuditqlError(ErrorCode.BAD_CONFIG, m);
@@ -55,6 +62,10 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
         brokers: { type: 'string' },
         group: { type: 'string' },
         topic: { type: 'string', multiple: true, default: [] },
+        stream: { type: 'string' },
+        region: { type: 'string' },
+        endpoint: { type: 'string' },
+        'lease-ms': { type: 'string' },
       },
     });
   } catch (err) {
@@ -62,7 +73,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
   }
   const v = parsed.values;
   const from = v.from;
-  if (from !== 'file' && from !== 'postgres' && from !== 'kafka') throw bad('ingest: --from must be file, postgres or kafka');
+  if (!isIngestFrom(from)) throw bad(`ingest: --from must be ${INGEST_FROM.slice(0, -1).join(', ')} or ${INGEST_FROM.at(-1)}`);
   if (!isFormatChoice(v.format!)) {
     throw new AuditqlError(ErrorCode.UNKNOWN_FORMAT, `ingest: unknown --format ${JSON.stringify(v.format)}; expected ${FORMATS.join(', ')} or auto`);
   }
@@ -83,6 +94,8 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
     if (!isFormatChoice(format)) throw new AuditqlError(ErrorCode.UNKNOWN_FORMAT, `ingest: --topic ${t}: unknown format ${JSON.stringify(format)}`);
     return { pattern, format };
   });
+  const leaseMs = v['lease-ms'] === undefined ? undefined : Number(v['lease-ms']);
+  if (leaseMs !== undefined && (!Number.isInteger(leaseMs) || leaseMs < 1000 || leaseMs > 600_000)) throw bad('ingest: --lease-ms must be an integer from 1000 to 600000');
   const mapping = loadMapping(v.mapping, [v.format!, ...topics.map((t) => (t.format === 'auto' ? v.format! : t.format))]);
   return {
     from,
@@ -107,5 +120,9 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
     brokers: v.brokers ? v.brokers.split(',').map((s) => s.trim()).filter(Boolean) : [],
     ...(v.group !== undefined ? { group: v.group } : {}),
     topics,
+    ...(v.stream !== undefined ? { stream: v.stream } : {}),
+    ...(v.region !== undefined ? { region: v.region } : {}),
+    ...(v.endpoint !== undefined ? { endpoint: v.endpoint } : {}),
+    ...(leaseMs !== undefined ? { leaseMs } : {}),
   };
 }
