@@ -31,6 +31,10 @@ export interface IngestOptions {
   readonly region?: string;
   readonly endpoint?: string;
   readonly leaseMs?: number;
+  /** amqp: the broker URL, the queue, how many unacknowledged messages the broker may send ahead. */
+  readonly url?: string;
+  readonly queue?: string;
+  readonly prefetch?: number;
 }
 
 const bad = (m: string) => new AuditqlError(ErrorCode.BAD_CONFIG, m);
@@ -66,6 +70,9 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
         region: { type: 'string' },
         endpoint: { type: 'string' },
         'lease-ms': { type: 'string' },
+        url: { type: 'string' },
+        queue: { type: 'string' },
+        prefetch: { type: 'string' },
       },
     });
   } catch (err) {
@@ -96,6 +103,8 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
   });
   const leaseMs = v['lease-ms'] === undefined ? undefined : Number(v['lease-ms']);
   if (leaseMs !== undefined && (!Number.isInteger(leaseMs) || leaseMs < 1000 || leaseMs > 600_000)) throw bad('ingest: --lease-ms must be an integer from 1000 to 600000');
+  const prefetch = v.prefetch === undefined ? undefined : Number(v.prefetch);
+  if (prefetch !== undefined && (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > 65_535)) throw bad('ingest: --prefetch must be an integer from 1 to 65535');
   const mapping = loadMapping(v.mapping, [v.format!, ...topics.map((t) => (t.format === 'auto' ? v.format! : t.format))]);
   return {
     from,
@@ -124,5 +133,8 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
     ...(v.region !== undefined ? { region: v.region } : {}),
     ...(v.endpoint !== undefined ? { endpoint: v.endpoint } : {}),
     ...(leaseMs !== undefined ? { leaseMs } : {}),
+    ...(v.url !== undefined ? { url: v.url } : {}),
+    ...(v.queue !== undefined ? { queue: v.queue } : {}),
+    ...(prefetch !== undefined ? { prefetch } : {}),
   };
 }

@@ -14,6 +14,7 @@ export const INGEST_SOURCES = {
   postgres: async () => (await import('./ingest-postgres.js')).ingestPostgresCommand,
   kafka: async () => (await import('./ingest-kafka.js')).ingestKafkaCommand,
   kinesis: async () => (await import('./ingest-kinesis.js')).ingestKinesisCommand,
+  amqp: async () => (await import('./ingest-amqp.js')).ingestAmqpCommand,
 } as const satisfies Record<string, () => Promise<IngestCommand>>;
 
 export type IngestFrom = keyof typeof INGEST_SOURCES;
