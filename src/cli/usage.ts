@@ -9,6 +9,8 @@ Usage:
                  [--mapping FILE] [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
   auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]
   auditql ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...
+  auditql ingest --from kinesis --stream NAME [--region R] [--endpoint URL] [--lease-ms N]
+  auditql ingest --from amqp --url amqp://... --queue NAME [--prefetch N]
   auditql install-source --source-url URL [--context-prefix P] [--db-context --publication NAME] [--print]
                                     install auditql.set_actor(actor, context) on a source database;
                                     --db-context: also name the database user of every transaction
