@@ -100,7 +100,7 @@ describe.skipIf(!rabbitmqAvailable())('amqp source (RabbitMQ)', () => {
     c.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
     const done = exited(c);
     c.kill('SIGTERM');
-    await done;
+    expect(await done).toEqual({ code: 143, signal: null });
     expect(JSON.parse(out.join('').trim())).toMatchObject({ deadLettered: 0, stored: expect.any(Number) });
     expect(await stored('rmq')).toEqual({ n: N, d: N });
   }, 300_000);
@@ -120,7 +120,7 @@ describe.skipIf(!rabbitmqAvailable())('amqp source (RabbitMQ)', () => {
     p.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
     const done = exited(p);
     p.kill('SIGTERM');
-    await done;
+    expect((await done).code).toBe(143);
     expect(JSON.parse(out.join('').trim())).toMatchObject({ read: 5, stored: 2, duplicates: 2, deadLettered: 1 });
     const rows = await w.pool.query(`select position, extra->>'requestId' as r from auditql.activity where source = 'rmq-c' order by seq`);
     expect(rows.rows).toEqual([

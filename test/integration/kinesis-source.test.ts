@@ -5,6 +5,9 @@
  * the stream through warehouse leases; one of them killed (it stops without acknowledging, its leases
  * expire): every record stored exactly once, each time.
  */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/contracts/batch.js';
 import type { Sink } from '../../src/contracts/sink.js';
@@ -176,5 +179,28 @@ describe('kinesis source', () => {
     expect(owners.rows).toEqual([{ owner: 'b' }]);
     await b.source.stop!();
     await b.done;
+  });
+
+  it('through the built CLI: --from kinesis --endpoint, JSON events mapped, stopped by SIGTERM with its summary', async () => {
+    const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+    const stream = 'app-audit';
+    await k.createStream(stream, 2);
+    const lines = readFileSync(`${ROOT}test/fixtures/mapped/app-audit.jsonl`, 'utf8').trim().split('\n');
+    await k.put(stream, lines.map((data, i) => ({ key: `k${i}`, data })));
+    const child = spawn(process.execPath, [`${ROOT}bin/auditql.js`, 'ingest', '--from', 'kinesis', '--stream', stream, '--endpoint', k.endpoint,
+      '--region', 'us-east-1', '--lease-ms', '3000', '--format', 'mapped', '--mapping', `${ROOT}test/fixtures/mapped/app-audit.mapping.json`,
+      '--source', 'kinesis-cli', '--json'], { env: { ...process.env, DATABASE_URL: w.url }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await probeUntil('the fixture stored', async () => (await w.pool.query(
+      `select (select count(*) from auditql.changes where source = 'kinesis-cli') + (select count(*) from auditql.activity where source = 'kinesis-cli') as n`)).rows[0].n,
+    (n) => Number(n) === 5);
+    await probeUntil('the dead letter stored', async () => (await w.pool.query(`select count(*)::int as n from auditql.dead_letters where source = 'kinesis-cli'`)).rows[0].n, (n) => n === 1);
+    child.kill('SIGTERM');
+    expect(await exit).toBe(143);
+    expect(JSON.parse(out.trim())).toMatchObject({ read: 7, stored: 5, deadLettered: 1, skipped: 1, skippedBy: { 'FILTERED:healthcheck': 1 } });
+    const live = await w.pool.query(`select count(*)::int as n from auditql.shard_leases where source = 'kinesis-cli' and expires_at > now()`);
+    expect(live.rows[0].n).toBe(0);
   });
 });

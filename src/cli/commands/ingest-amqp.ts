@@ -7,7 +7,7 @@ import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { loadDecoder } from '../../decoders/registry.js';
 import { reportSummary, startIngest } from '../../ingest/run.js';
-import { installSignalHandlers } from '../../lifecycle.js';
+import { installSignalHandlers, onShutdown, shutdown } from '../../lifecycle.js';
 import { amqpSource } from '../../sources/amqp/amqp-source.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
 import type { IngestOptions } from './ingest-options.js';
@@ -25,6 +25,7 @@ export async function ingestAmqpCommand(env: EnvConfig, o: IngestOptions, log: L
   const ctx = withKeyProviders(o.ctx, [o.format]);
   installSignalHandlers();
   const c = await connectWarehouse(env, { log: log.info, applicationName: 'auditql ingest amqp' });
+  onShutdown(() => c.close());
   try {
     const source = amqpSource({ url, queue: o.queue, ...(o.prefetch !== undefined ? { prefetch: o.prefetch } : {}), log });
     const run = startIngest({
@@ -33,6 +34,7 @@ export async function ingestAmqpCommand(env: EnvConfig, o: IngestOptions, log: L
     reportSummary(await run.done, { json: o.json, label: 'amqp: ', log });
     return 0;
   } finally {
-    await c.close();
+    // SIGTERM: the hooks (the run's first: finish the batches in flight) close the warehouse, then exit 143.
+    await shutdown();
   }
 }

@@ -8,7 +8,7 @@ import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { loadDecoder } from '../../decoders/registry.js';
 import { reportSummary, startIngest } from '../../ingest/run.js';
-import { installSignalHandlers } from '../../lifecycle.js';
+import { installSignalHandlers, onShutdown, shutdown } from '../../lifecycle.js';
 import { createKinesisClient } from '../../sources/kinesis/kinesis-client.js';
 import { kinesisSource } from '../../sources/kinesis/kinesis-source.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
@@ -28,7 +28,9 @@ export async function ingestKinesisCommand(env: EnvConfig, o: IngestOptions, log
   const ctx = withKeyProviders(o.ctx, [o.format]);
   installSignalHandlers();
   const c = await connectWarehouse(env, { log: log.info, applicationName: 'auditql ingest kinesis' });
+  onShutdown(() => c.close());
   const client = createKinesisClient({ ...(o.region ? { region: o.region } : {}), ...(o.endpoint ? { endpoint: o.endpoint } : {}) });
+  onShutdown(() => client.destroy());
   try {
     const pool = c.warehouse.pool;
     const source = kinesisSource({
@@ -43,7 +45,7 @@ export async function ingestKinesisCommand(env: EnvConfig, o: IngestOptions, log
     reportSummary(await run.done, { json: o.json, label: 'kinesis: ', log });
     return 0;
   } finally {
-    client.destroy();
-    await c.close();
+    // SIGTERM: the hooks (the run's first: finish the batches in flight) close the client and the warehouse, then exit 143.
+    await shutdown();
   }
 }
