@@ -5,10 +5,12 @@ Usage:
   auditql serve                     GraphQL (+ GraphiQL, subscriptions) on http://HOST:PORT/graphql
   auditql migrate                   bring the warehouse schema up to date
   auditql retention --keep-days N   drop daily partitions older than N days
-  auditql ingest --from file [--format debezium|maxwell|das|pgaudit|pgoutput|auto] [--source NAME]
-                 [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
+  auditql ingest --from file [--format debezium|maxwell|das|pgaudit|pgoutput|mapped|auto] [--source NAME]
+                 [--mapping FILE] [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
   auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]
   auditql ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...
+  auditql ingest --from kinesis --stream NAME [--region R] [--endpoint URL] [--lease-ms N]
+  auditql ingest --from amqp --url amqp://... --queue NAME [--prefetch N]
   auditql keygen FILE [--name NAME] Ed25519 signing key to FILE (0600), public key to FILE.pub
   auditql verify [--checkpoint FILE]... [--from SEQ] [--public-key FILE.pub]... [--json]
                                     recompute the ledger from the rows; exit 0 only when intact
@@ -28,6 +30,7 @@ Usage:
 
 Ingest options:
   --format F            record format (default auto: detected per record)
+  --mapping FILE        --format mapped: how JSON events become activity or changes (docs/formats/mapped.md)
   --source NAME         stream name; dedupe and checkpoints are per source (default "default")
   --key T=C[,C]         which columns identify a row of table T when the record does not say
   --json                print one summary line on stdout when a finite input ends

@@ -1,4 +1,4 @@
-/** The ingest summary (docs/configuration.md "`auditql ingest` flags"): `--json` prints `{"read","stored","duplicates","deadLettered","skipped"}`. */
+/** The ingest summary (docs/configuration.md "`auditql ingest` flags"): `--json` prints `{"read","stored","duplicates","deadLettered","skipped","formats","skippedBy"}`. */
 export interface IngestSummary {
   read: number;
   stored: number;
@@ -18,6 +18,6 @@ export const emptySummary = (): IngestSummary => ({
 export function summaryLine(s: IngestSummary): string {
   return JSON.stringify({
     read: s.read, stored: s.stored, duplicates: s.duplicates, deadLettered: s.deadLettered, skipped: s.skipped,
-    formats: s.formats,
+    formats: s.formats, skippedBy: s.skippedBy,
   });
 }
