@@ -11,6 +11,11 @@ Usage:
   auditql ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...
   auditql ingest --from kinesis --stream NAME [--region R] [--endpoint URL] [--lease-ms N]
   auditql ingest --from amqp --url amqp://... --queue NAME [--prefetch N]
+  auditql forward --name NAME --to splunk-hec|http|file [--url URL] [--dir DIR] [--token-file FILE]
+          [--format ocsf|ecs|json] [--filter KEY=VALUE]... [--batch-size N] [--flush-ms MS]
+          [--index INDEX] [--sourcetype TYPE] [--body lines|array]
+                                   push events to a SIEM from a durable cursor, at least once (docs/siem.md);
+                                   the token from --token-file or AUDITQL_FORWARD_TOKEN, never the command line
   auditql keygen FILE [--name NAME] Ed25519 signing key to FILE (0600), public key to FILE.pub
   auditql verify [--checkpoint FILE]... [--from SEQ] [--public-key FILE.pub]... [--json]
                                     recompute the ledger from the rows; exit 0 only when intact
