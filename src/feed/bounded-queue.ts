@@ -23,7 +23,7 @@ export class BoundedQueue<T> implements QueueReader<T> {
   private watcher: (() => void) | null = null;
   private ended = false;
   private failure: { readonly error: unknown } | null = null;
-  /** When an item was last taken (ms, monotonic clock). */
+  /** When an item was last taken, or items arrived in an empty queue (ms, monotonic clock). */
   lastTakeAt = performance.now();
 
   constructor(readonly limit: number) {
@@ -48,6 +48,8 @@ export class BoundedQueue<T> implements QueueReader<T> {
     if (this.closed) return true;
     if (items.length > this.room) return false;
     if (items.length === 0) return true;
+    // A consumer with nothing waiting was keeping up: the stall clock starts now, not at its last take.
+    if (this.size === 0) this.lastTakeAt = performance.now();
     let i = 0;
     if (this.waiting) {
       const w = this.waiting;

@@ -9,11 +9,11 @@ import type { Client } from 'graphql-ws';
 import type { ChangeFeed } from '../../src/feed/change-feed.js';
 import { decodeChangeCursor } from '../../src/graphql/cursor.js';
 import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
-import { WarehouseSink } from '../../src/warehouse/sink.js';
 import type { AuditEvent } from '../../src/model/events.js';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
 import { connect, subscribe } from '../helpers/graphql-ws-client.js';
 import { until } from '../helpers/until.js';
+import { storedSeqsAfter, writeChanges } from '../helpers/feed-rows.js';
 import { postGraphql } from './helpers.js';
 import { mkChange } from './seed.js';
 
@@ -33,15 +33,8 @@ const clients: Client[] = [];
 
 const seqOf = (cursor: string) => BigInt(decodeChangeCursor(cursor).seq);
 
-async function write(events: readonly AuditEvent[]): Promise<readonly string[]> {
-  const r = await new WarehouseSink(w.pool).write({ source: 'catch-up-writer', events, deadLetters: [], checkpoints: [] });
-  return r.seqs.change;
-}
-
-async function storedAfter(after: bigint): Promise<bigint[]> {
-  const r = await w.pool.query<{ seq: string }>('select seq from auditql.changes where table_name = $1 and seq > $2 order by seq', [TABLE, after.toString()]);
-  return r.rows.map((x) => BigInt(x.seq));
-}
+const write = (events: readonly AuditEvent[]) => writeChanges(w.pool, 'catch-up-writer', events);
+const storedAfter = (after: bigint) => storedSeqsAfter(w.pool, TABLE, after);
 
 beforeAll(async () => {
   w = await freshWarehouse();
