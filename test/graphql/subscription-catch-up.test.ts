@@ -38,7 +38,7 @@ const storedAfter = (after: bigint) => storedSeqsAfter(w.pool, TABLE, after);
 
 beforeAll(async () => {
   w = await freshWarehouse();
-  api = await startApiServer({
+  api = await startApiServer({ auth: { mode: 'none' },
     warehouse: w, port: 0, host: '127.0.0.1',
     subscriptions: { onFeed: (f) => (feed = f), feed: { pollMs: 100, pageSize: PAGE, queueLimit: 2 * PAGE } },
   });
