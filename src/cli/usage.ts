@@ -32,4 +32,5 @@ Environment:
   DATABASE_URL          the warehouse (default: embedded PostgreSQL under .auditql/)
   PORT                  API port (default 4000)
   AUDITQL_RETENTION_DAYS  start: drop partitions older than this, daily (default: keep all)
+  AUDITQL_COMPRESS_AFTER_DAYS  start, TimescaleDB only: compress chunks older than this
 `;

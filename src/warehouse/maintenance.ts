@@ -1,12 +1,13 @@
 /**
- * Periodic warehouse upkeep for long-running processes: partitions for the coming days, and (when a
- * retention is configured) dropping the partitions that fell out of it. Runs at start, then twice a day.
+ * Periodic warehouse upkeep for long-running processes: partitions for the coming days, (when a retention
+ * is configured) dropping the partitions that fell out of it, and (TimescaleDB path, when configured)
+ * compressing old chunks. Runs at start, then twice a day.
  */
 import type pg from 'pg';
 import type { Logger } from '../log.js';
 import { PartitionManager } from './partitions.js';
 
-export function startMaintenance(pool: pg.Pool, o: { retentionDays: number | null; log: Logger; everyMs?: number }): () => void {
+export function startMaintenance(pool: pg.Pool, o: { retentionDays: number | null; compressAfterDays?: number | null; log: Logger; everyMs?: number }): () => void {
   const pm = new PartitionManager(pool);
   const run = async () => {
     try {
@@ -14,6 +15,10 @@ export function startMaintenance(pool: pg.Pool, o: { retentionDays: number | nul
       if (o.retentionDays !== null) {
         const dropped = await pm.dropOlderThan(o.retentionDays);
         if (dropped.length) o.log.info(`retention: dropped ${dropped.join(', ')}`);
+      }
+      if (o.compressAfterDays != null) {
+        const compressed = await pm.compressOlderThan(o.compressAfterDays);
+        if (compressed.length) o.log.info(`compression: compressed ${compressed.join(', ')}`);
       }
     } catch (err) {
       o.log.warn(`warehouse maintenance failed (will retry): ${(err as Error).message}`);

@@ -7,16 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
-import { contextOf, fixtureCases, type FixtureCase } from '../helpers/fixtures.js';
-import { keyProviderFor } from '../helpers/das-crypto.js';
+import { fixtureCases, type FixtureCase } from '../helpers/fixtures.js';
+import { ingestFixtures } from '../helpers/ingest-fixtures.js';
 import { startTimescale, type TimescaleServer } from '../helpers/timescale.js';
-import { FORMATS, loadDecoder } from '../../src/decoders/registry.js';
-import type { DecodeContext } from '../../src/decoders/decoder.js';
-import { IngestPipeline } from '../../src/ingest/pipeline.js';
-import { warehouseSink } from '../../src/ingest/run.js';
-import { fileSource } from '../../src/sources/file/file-source.js';
+import { FORMATS } from '../../src/decoders/registry.js';
 import { openWarehouse, type WarehouseDb } from '../../src/warehouse/db.js';
 import { migrate } from '../../src/warehouse/migrate.js';
+import { PartitionManager } from '../../src/warehouse/partitions.js';
 import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
 import { ok } from '../graphql/helpers.js';
 import {
@@ -36,24 +33,12 @@ let plain: TestWarehouse;
 let tsApi: ApiServer;
 let plainApi: ApiServer;
 
-async function ingestFixtures(pool: WarehouseDb['pool']): Promise<void> {
-  for (const c of cases) {
-    const decoder = await loadDecoder(c.format);
-    const keyProvider = keyProviderFor(c.expected.context as { keyProviderFixture?: string } | undefined);
-    const ctx: DecodeContext = contextOf(c.expected, keyProvider ? { keyProvider } : {});
-    await new IngestPipeline({
-      sourceName: source(c), source: fileSource({ paths: [c.input], decoder, ctx }), decoderFor: () => decoder, ctx,
-      sink: warehouseSink(pool), batchSize: 50,
-    }).run();
-  }
-}
-
 beforeAll(async () => {
   tsdb = await startTimescale();
   ts = openWarehouse(tsdb.url, { max: 1 });
   const [tsMigrated] = await Promise.all([migrate(ts.pool), freshWarehouse().then((w) => (plain = w))]);
   expect(tsMigrated.timescaledb).toBe(true);
-  await Promise.all([ingestFixtures(ts.pool), ingestFixtures(plain.pool)]);
+  await Promise.all([ingestFixtures(ts.pool, cases, source), ingestFixtures(plain.pool, cases, source)]);
   // No subscriptions: the feed's LISTEN connection would hold PGlite's one connection.
   [tsApi, plainApi] = await Promise.all([ts, plain].map((warehouse) => startApiServer({ warehouse, port: 0, host: '127.0.0.1', subscriptions: false })));
 }, 120_000);
@@ -89,11 +74,11 @@ async function allActivity(url: string) {
 }
 
 /** Every contract query over every entity, user and transaction the plain path holds, asked of both servers. */
-async function expectSameAnswers(): Promise<void> {
+async function expectSameAnswers(least: { changes: number; activity: number; histories: number; txs: number }): Promise<void> {
   const changes = await allChanges(plainApi.url);
   const activity = await allActivity(plainApi.url);
-  expect(changes.length).toBeGreaterThan(50);
-  expect(activity.length).toBeGreaterThan(200);
+  expect(changes.length).toBeGreaterThanOrEqual(least.changes);
+  expect(activity.length).toBeGreaterThanOrEqual(least.activity);
   expect(await allChanges(tsApi.url)).toEqual(changes);
   expect(await allActivity(tsApi.url)).toEqual(activity);
 
@@ -115,15 +100,14 @@ async function expectSameAnswers(): Promise<void> {
       await both(WhoChangedDocument, { table: c.table, since: c.committedAt, first: 100 });
     }
   }
-  expect(histories).toBeGreaterThan(20);
+  expect(histories).toBeGreaterThanOrEqual(least.histories);
   for (const user of new Set(activity.map((a) => a.dbUser).filter((u): u is string => u !== null))) {
     await both(ActivityByUserDocument, { user, first: 100 });
   }
   const txs = new Set(changes.map((c) => c.transactionId).filter((t): t is string => t !== null));
-  expect(txs.size).toBeGreaterThan(5);
   let found = 0;
   for (const id of txs) if ((await both(TransactionDocument, { id, first: 100 })).transaction) found++;
-  expect(found).toBeGreaterThan(5);
+  expect(found).toBeGreaterThanOrEqual(least.txs);
 }
 
 describe('TimescaleDB warehouse', () => {
@@ -137,6 +121,54 @@ describe('TimescaleDB warehouse', () => {
   });
 
   it('answers every contract query as the plain-partitioning path does', async () => {
-    await expectSameAnswers();
+    await expectSameAnswers({ changes: 80, activity: 300, histories: 20, txs: 5 });
+  });
+
+  it('compresses old chunks, answers the same from them, and still absorbs redelivery and takes late rows', async () => {
+    const before = await compressedChunks();
+    expect(before.compressed).toBe(0);
+    const compressed = await new PartitionManager(ts.pool).compressOlderThan(1);
+    expect(compressed.length).toBe(before.total);
+    expect(await compressedChunks()).toEqual({ total: before.total, compressed: before.total });
+    // the plain path has no compression: a no-op there
+    expect(await new PartitionManager(plain.pool).compressOlderThan(1)).toEqual([]);
+    await expectSameAnswers({ changes: 80, activity: 300, histories: 20, txs: 5 });
+
+    // every fixture again, same sources: all duplicates, found through the unique key in compressed chunks
+    const again = await ingestFixtures(ts.pool, cases, source);
+    expect(again.reduce((n, x) => n + x.stored, 0)).toBe(0);
+    expect(again.reduce((n, x) => n + x.duplicates, 0)).toBeGreaterThan(380);
+    // late rows into compressed chunks: one case under a new source name, into both warehouses
+    const late = cases.find((c) => c.format === 'debezium' && c.name === 'pg-transaction-metadata')!;
+    const [tsLate, plainLate] = await Promise.all([ts, plain].map((w) => ingestFixtures(w.pool, [late], () => 'tsdb/late')));
+    expect(tsLate![0]!.stored).toBeGreaterThan(0);
+    expect(tsLate).toEqual(plainLate);
+    await expectSameAnswers({ changes: 80, activity: 300, histories: 20, txs: 5 });
+  });
+
+  it('retention drops the same days as the plain path drops partitions, and keeps unknown times', async () => {
+    const now = new Date('2024-06-12T12:00:00Z'); // keep 2 days: everything before 2024-06-10 goes
+    const [tsDropped, plainDropped] = await Promise.all([ts, plain].map((w) => new PartitionManager(w.pool).dropOlderThan(2, now)));
+    expect(plainDropped!.length).toBeGreaterThan(5);
+    expect(tsDropped!.length).toBeGreaterThan(5);
+    const left = await ts.pool.query<{ oldest: Date }>(
+      `SELECT min(range_start) AS oldest FROM timescaledb_information.chunks WHERE hypertable_schema = 'auditql' AND range_start >= '1990-01-01'`,
+    );
+    expect(left.rows[0]!.oldest.toISOString()).toBe('2024-06-10T00:00:00.000Z');
+    // rows of unknown time (stored at the epoch) stay: in the default partition, and in the epoch's chunk
+    const epochRows = (w: WarehouseDb) => w.pool.query<{ n: number }>(
+      `SELECT ((SELECT count(*) FROM auditql.changes WHERE part_at = 'epoch') + (SELECT count(*) FROM auditql.activity WHERE part_at = 'epoch'))::int AS n`,
+    ).then((r) => r.rows[0]!.n);
+    expect(await epochRows(ts)).toBeGreaterThan(0);
+    expect(await epochRows(ts)).toBe(await epochRows(plain));
+    await expectSameAnswers({ changes: 30, activity: 300, histories: 10, txs: 1 });
   });
 });
+
+async function compressedChunks(): Promise<{ total: number; compressed: number }> {
+  const r = await ts.pool.query<{ total: number; compressed: number }>(
+    `SELECT count(*)::int AS total, (count(*) FILTER (WHERE is_compressed))::int AS compressed
+       FROM timescaledb_information.chunks WHERE hypertable_schema = 'auditql'`,
+  );
+  return r.rows[0]!;
+}
