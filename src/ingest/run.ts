@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { settleAttribution } from '../warehouse/attribution.js';
 import { WarehouseSink } from '../warehouse/sink.js';
 import { FILE_OUTAGE_LIMIT_MS, IngestPipeline } from './pipeline.js';
+import { rowImageKeyWarnings } from './key-warnings.js';
 import { summaryLine, type IngestSummary } from './summary.js';
 
 /** The one place the warehouse sink is assembled: every write settles attribution in its transaction. */
@@ -45,6 +46,7 @@ export interface IngestRun {
 }
 
 export function startIngest(o: IngestRunOptions): IngestRun {
+  const keyWarnings = rowImageKeyWarnings(o.log.warn);
   const pipeline = new IngestPipeline({
     sourceName: o.sourceName,
     source: o.source,
@@ -54,7 +56,10 @@ export function startIngest(o: IngestRunOptions): IngestRun {
     outageLimitMs: o.outageLimitMs ?? (o.live ? Number.POSITIVE_INFINITY : FILE_OUTAGE_LIMIT_MS),
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     ...(o.flushMs !== undefined ? { flushMs: o.flushMs } : {}),
-    ...(o.onBatch ? { onBatch: o.onBatch } : {}),
+    onBatch: (result, summary) => {
+      keyWarnings(summary);
+      o.onBatch?.(result, summary);
+    },
     log: o.log.warn,
   });
   // SIGTERM/SIGINT: stop reading, let what was read reach the warehouse and commit, then exit.
