@@ -1,24 +1,87 @@
-export const USAGE = `auditql — who changed what, from what to what, when, and who did it
+/**
+ * The CLI's help (docs/configuration.md "Commands"): `auditql --help` prints the global page, `auditql
+ * COMMAND --help` (or `auditql help COMMAND`) that command's own page. One entry per command in COMMANDS:
+ * its synopsis lines (shown on both pages), a one-line summary, and the page's body (options, environment).
+ */
 
-Usage:
-  auditql start                     migrate, ingest the configured sources, serve (npm start)
-  auditql serve                     GraphQL (+ GraphiQL, subscriptions) on http://HOST:PORT/graphql
-  auditql migrate                   bring the warehouse schema up to date
-  auditql retention --keep-days N   drop daily partitions older than N days
-  auditql ingest --from file [--format debezium|maxwell|das|pgaudit|pgoutput|auto] [--source NAME]
-                 [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...
-  auditql ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]
-  auditql ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...
-  auditql install-source --source-url URL [--context-prefix P] [--db-context --publication NAME] [--print]
-                                    install auditql.set_actor(actor, context) on a source database;
-                                    --db-context: also name the database user of every transaction
-  auditql install-source --source-url URL --uninstall
-                                    remove the database-user context trigger
+export interface CommandHelp {
+  /** Synopsis lines without the leading `auditql `, as many as the command has forms. */
+  readonly usage: readonly string[];
+  /** One line: what the command does. */
+  readonly summary: string;
+  /** The rest of the command's page: its options and environment, each line as printed. */
+  readonly details: string;
+}
 
-Ingest options:
+const HEADER = 'auditql — who changed what, from what to what, when, and who did it';
+
+const WAREHOUSE_ENV = `Environment:
+  DATABASE_URL          the warehouse (default: embedded PostgreSQL under .auditql/)
+  AUDITQL_DATA_DIR      where the embedded warehouse keeps its data (default .auditql)
+  AUDITQL_LOG_LEVEL     debug, info, warn or error (default info; logs go to stderr)`;
+
+const SERVE_ENV = `  PORT                  API port (default 4000)
+  HOST                  interface the API binds to (default 127.0.0.1)
+  AUDITQL_INTROSPECTION GraphQL introspection (default true)
+  AUDITQL_FIREHOSE_ACCESS_KEY / AUDITQL_FIREHOSE_SOURCES
+                        enable POST /ingest/firehose/:source (docs/sources/firehose.md)`;
+
+const start: CommandHelp = {
+  usage: ['start'],
+  summary: 'migrate, ingest the configured sources, serve (npm start)',
+  details: `${WAREHOUSE_ENV}
+${SERVE_ENV}
+  AUDITQL_INGEST        sources to run, each an \`auditql ingest\` argument list, separated by ';'
+  AUDITQL_DEMO          run the demo shop source and workload (default: only without DATABASE_URL)
+  AUDITQL_RETENTION_DAYS  drop partitions older than this, checked twice a day (default: keep all)
+  AUDITQL_COMPRESS_AFTER_DAYS  TimescaleDB only: compress chunks older than this (default: never)
+
+Takes no arguments. See docs/configuration.md.`,
+};
+
+const serve: CommandHelp = {
+  usage: ['serve'],
+  summary: 'GraphQL (+ GraphiQL, subscriptions) on http://HOST:PORT/graphql',
+  details: `${WAREHOUSE_ENV}
+${SERVE_ENV}
+
+Takes no arguments. See docs/graphql.md.`,
+};
+
+const migrate: CommandHelp = {
+  usage: ['migrate'],
+  summary: 'bring the warehouse schema up to date',
+  details: `${WAREHOUSE_ENV}
+  AUDITQL_TIMESCALEDB   off: plain partitioning even where TimescaleDB is installed (first migration only)
+
+Takes no arguments. See migrations/README.md.`,
+};
+
+const retention: CommandHelp = {
+  usage: ['retention --keep-days N'],
+  summary: 'drop daily partitions (TimescaleDB: chunks) older than N days',
+  details: `Options:
+  --keep-days N         keep the last N days (a whole number ≥ 1); older partitions are dropped whole
+
+${WAREHOUSE_ENV}
+
+See docs/warehouse.md "Partitions and retention".`,
+};
+
+const ingest: CommandHelp = {
+  usage: [
+    'ingest --from file [--format debezium|maxwell|das|pgaudit|pgoutput|auto] [--source NAME]\n' +
+      '               [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...',
+    'ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]',
+    'ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...',
+  ],
+  summary: 'read a source into the warehouse',
+  details: `Options:
+  --from T              file, postgres or kafka (required)
   --format F            record format (default auto: detected per record)
   --source NAME         stream name; dedupe and checkpoints are per source (default "default")
-  --key T=C[,C]         which columns identify a row of table T when the record does not say
+  --key T=C[,C]         which columns identify a row of table T when the record does not say; without it,
+                        such a table is keyed by its whole row (ingest warns, naming the --key to pass)
   --json                print one summary line on stdout when a finite input ends
   --log-line-prefix P   pgAudit stderr logs: the server's log_line_prefix
   --maxwell-key K       Maxwell encrypt=data|all: the encryption key
@@ -28,9 +91,93 @@ Ingest options:
                         the same NAME so attribution can join them (docs/attribution.md)
   --batch-size N        events per warehouse transaction (default 5000)
 
-Environment:
-  DATABASE_URL          the warehouse (default: embedded PostgreSQL under .auditql/)
+--from file:
+  FILE...               JSON documents, arrays or JSON lines (records or kcat -J envelopes); pgAudit logs
+
+--from postgres (docs/sources/postgres.md):
+  --source-url URL      the source database
+  --publication NAME    the publication to read
+  --slot NAME           the logical replication slot
+  --create-slot         create the slot if it does not exist
+
+--from kafka (docs/sources/kafka.md):
+  --brokers H:P,...     the brokers (or AUDITQL_KAFKA_BROKERS)
+  --group ID            the consumer group
+  --topic PATTERN=FORMAT  repeatable; a topic name or /regex/, and its format (default auto)
+  Kafka environment:
+  AUDITQL_KAFKA_BROKERS                brokers when --brokers is not given
+  AUDITQL_KAFKA_CLIENT_ID              kafkajs clientId (default auditql)
+  AUDITQL_KAFKA_SSL                    TLS with the system CAs (default off; on when a file below is set)
+  AUDITQL_KAFKA_SSL_CA_FILE            PEM file: a private CA
+  AUDITQL_KAFKA_SSL_CERT_FILE, AUDITQL_KAFKA_SSL_KEY_FILE  PEM files: client certificate and key
+  AUDITQL_KAFKA_SSL_REJECT_UNAUTHORIZED  verify the broker certificate (default true)
+  AUDITQL_KAFKA_SASL_MECHANISM         plain, scram-sha-256 or scram-sha-512, with
+  AUDITQL_KAFKA_SASL_USERNAME, AUDITQL_KAFKA_SASL_PASSWORD (both required)
+  AUDITQL_KAFKA_FROM_BEGINNING         a new group starts at the earliest record (default true)
+  AUDITQL_KAFKA_CONCURRENCY            partitions processed at once (default 8)
+  AUDITQL_KAFKA_QUEUE_RECORDS          records queued between Kafka and the warehouse (default 10000)
+  AUDITQL_KAFKA_TOPIC_REFRESH_MS       how often routes are matched against new topics; 0 = never (default 60000)
+
+${WAREHOUSE_ENV}
+  AWS_REGION, AWS_ENDPOINT_URL, AWS credentials   DAS: the KMS client that decrypts data keys
+
+See docs/configuration.md "auditql ingest flags".`,
+};
+
+const installSource: CommandHelp = {
+  usage: [
+    'install-source --source-url URL [--context-prefix P] [--db-context --publication NAME] [--print]',
+    'install-source --source-url URL --uninstall',
+  ],
+  summary: 'install auditql.set_actor (and the database-user context trigger) on a source database',
+  details: `Options:
+  --source-url URL      the SOURCE database (not the warehouse); required unless --print
+  --context-prefix P    logical-message prefix of the context messages (default auditql)
+  --db-context          also install a statement-level trigger that names the database user of every
+                        transaction on the publication's tables
+  --publication NAME    with --db-context: the publication whose tables get the trigger
+  --print               write the SQL to stdout instead, for a DBA to review or run with psql
+  --uninstall           remove the database-user context trigger (takes only --source-url)
+
+Installing again replaces the functions and triggers. See docs/attribution.md.`,
+};
+
+/** Every command, in the order the global page lists them. */
+export const COMMANDS: Readonly<Record<string, CommandHelp>> = Object.freeze({
+  start,
+  serve,
+  migrate,
+  retention,
+  ingest,
+  'install-source': installSource,
+});
+
+const synopsis = (c: CommandHelp) => c.usage.map((u) => `  auditql ${u}`).join('\n');
+
+/** `auditql --help`: every command's synopsis and summary, and the core environment. */
+export function globalUsage(): string {
+  const lines = Object.values(COMMANDS).map((c) => `${synopsis(c)}\n      ${c.summary}`);
+  return `${HEADER}
+
+Usage:
+${lines.join('\n')}
+  auditql COMMAND --help
+      that command's options and environment
+
+${WAREHOUSE_ENV}
   PORT                  API port (default 4000)
-  AUDITQL_RETENTION_DAYS  start: drop partitions older than this, daily (default: keep all)
-  AUDITQL_COMPRESS_AFTER_DAYS  start, TimescaleDB only: compress chunks older than this
 `;
+}
+
+/** `auditql COMMAND --help`: the command's own page; undefined for an unknown command. */
+export function commandUsage(name: string): string | undefined {
+  const c = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!c) return undefined;
+  return `auditql ${name} — ${c.summary}
+
+Usage:
+${synopsis(c)}
+
+${c.details}
+`;
+}
