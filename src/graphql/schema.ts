@@ -16,8 +16,10 @@ import { ChangeFields } from './resolvers/change-fields.js';
 import { ActivityFields } from './resolvers/activity-fields.js';
 import { TransactionFields } from './resolvers/transaction-fields.js';
 import { AttributionQueries } from './resolvers/attribution-queries.js';
+import { SchemaChangeQueries } from './resolvers/schema-change-queries.js';
 
-export const API_RESOLVERS = [ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields, AttributionQueries] as const;
+export const API_RESOLVERS = [ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields, AttributionQueries,
+  SchemaChangeQueries] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 
