@@ -7,6 +7,7 @@
  *   BENCH_EVENTS=200000 npm run bench:ingest    (smaller run)
  */
 import { createReadStream, createWriteStream, mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { logFramerOf } from '../src/decoders/decoder.js';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
@@ -58,7 +59,7 @@ async function main() {
     const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 100);
     const t1 = performance.now();
     const summary = await new IngestPipeline({
-      sourceName: source, source: fileSource({ paths: [file], decoder, ctx, progress: (l) => console.log(`  ${l}`) }),
+      sourceName: source, source: fileSource({ paths: [file], logFramer: logFramerOf(decoder, ctx), progress: (l) => console.log(`  ${l}`) }),
       decoderFor: () => decoder, ctx, sink, batchSize: BATCH,
     }).run();
     const oursS = (performance.now() - t1) / 1000;

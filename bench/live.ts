@@ -56,7 +56,7 @@ async function apiWorker(warehouseUrl: string): Promise<void> {
   const warehouse = openWarehouse(warehouseUrl, { max: 10, applicationName: 'auditql-bench-api' });
   let feed: ChangeFeed | undefined;
   const server = await startApiServer({
-    warehouse, port: 0, host: '127.0.0.1', log: stderrLogger('warn'),
+    warehouse, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', log: stderrLogger('warn'),
     subscriptions: { onFeed: (f) => (feed = f) },
   });
   port.on('message', async (m: ToWorker) => {

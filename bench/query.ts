@@ -77,7 +77,7 @@ async function serve(url: string): Promise<void> {
       },
     });
   });
-  const server = await startApiServer({ warehouse, port: 0, host: '127.0.0.1', log: silentLogger });
+  const server = await startApiServer({ warehouse, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', log: silentLogger });
   port.on('message', async (m: ToWorker) => {
     if (m.type === 'capture') {
       if (m.on) captured = [];

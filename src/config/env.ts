@@ -24,6 +24,13 @@ export interface EnvConfig {
    * `--from postgres --source-url postgres://… --publication app --slot auditql --create-slot`.
    */
   readonly ingest: readonly (readonly string[])[];
+  /**
+   * How long ingest waits out an outage of the warehouse or a source before giving up, in seconds
+   * (AUDITQL_OUTAGE_LIMIT_S; `forever` → Infinity); null → the command's default (src/retry-policy.ts).
+   */
+  readonly outageLimitS: number | null;
+  /** `auditql ingest` serves /metrics, /healthz and /readyz on HOST at this port (AUDITQL_METRICS_PORT); null: not at all. */
+  readonly metricsPort: number | null;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -42,6 +49,17 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new AuditqlError(ErrorCode.BAD_CONFIG, `${name}=${JSON.stringify(raw)}: expected true or false`);
+}
+
+function outageLimit(env: NodeJS.ProcessEnv): number | null {
+  const raw = env.AUDITQL_OUTAGE_LIMIT_S;
+  if (raw === undefined || raw === '') return null;
+  if (/^(forever|inf|infinity)$/i.test(raw)) return Number.POSITIVE_INFINITY;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new AuditqlError(ErrorCode.BAD_CONFIG, `AUDITQL_OUTAGE_LIMIT_S=${JSON.stringify(raw)}: expected a number of seconds (0 or more) or "forever"`);
+  }
+  return n;
 }
 
 export function loadEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
@@ -67,5 +85,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
       .split(';')
       .map((spec) => spec.trim().split(/\s+/).filter(Boolean))
       .filter((args) => args.length > 0),
+    outageLimitS: outageLimit(env),
+    metricsPort: env.AUDITQL_METRICS_PORT ? int(env, 'AUDITQL_METRICS_PORT', 0, 0, 65535) : null,
   });
 }

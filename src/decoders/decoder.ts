@@ -56,3 +56,7 @@ export interface Decoder {
 
 export const skip = (skipped: SkipReason): DecodeResult => ({ events: [], skipped });
 export const emit = (...events: AuditEvent[]): DecodeResult => ({ events });
+
+/** The decoder's log framer as a factory a transport can call without knowing the format (null: JSON only). */
+export const logFramerOf = (decoder: Pick<Decoder, 'createLogFramer'> | null, ctx: DecodeContext): (() => LogFramer) | null =>
+  decoder?.createLogFramer ? () => decoder.createLogFramer!(ctx) : null;

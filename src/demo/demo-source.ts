@@ -26,6 +26,7 @@ export async function ensureDemoSource(adminUrl: string): Promise<DemoSource> {
   await ensureDatabase(adminUrl, DEMO_DATABASE);
   const captureUrl = withDatabase(adminUrl, DEMO_DATABASE);
   const c = new pg.Client({ connectionString: captureUrl });
+  c.on('error', () => {}); // a lost connection fails the query in progress, which reports it
   await c.connect();
   try {
     await c.query('SELECT pg_advisory_lock(7411100)');

@@ -75,7 +75,10 @@ export function startWorkload(source: DemoSource, log: Logger, intervalMs = 800)
   const pools = Object.fromEntries(
     Object.entries(source.roleUrls).map(([k, url]) => [k, new pg.Pool({ connectionString: url, max: 2, application_name: DEMO_ROLES[k as keyof typeof DEMO_ROLES].application })]),
   ) as Record<keyof typeof DEMO_ROLES, pg.Pool>;
-  for (const p of Object.values(pools)) p.on('error', () => {});
+  for (const p of Object.values(pools)) {
+    p.on('error', () => {});
+    p.on('connect', (client) => client.on('error', () => {})); // the step in progress fails and is logged
+  }
   let n = Math.floor(Date.now() / 1000) % 10_000; // vary the story across restarts
   let stopped = false;
   let running: Promise<void> = Promise.resolve();

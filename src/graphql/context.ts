@@ -6,14 +6,24 @@
 import type { WarehouseDb } from '../warehouse/db.js';
 import type { Logger } from '../log.js';
 import { createLoaders, type Loaders } from './loaders.js';
+import { ANONYMOUS, type AuthContext } from './auth.js';
 
 export interface ApiContext {
   readonly warehouse: WarehouseDb;
   readonly loaders: Loaders;
   readonly maxPageSize: number;
   readonly log: Logger;
+  /** Who asks (HTTP: from the request's credentials; subscriptions: the connection's). */
+  readonly auth: AuthContext;
 }
 
-export function createApiContext(o: { warehouse: WarehouseDb; maxPageSize: number; log: Logger }): ApiContext {
-  return { warehouse: o.warehouse, loaders: createLoaders(o.warehouse.db), maxPageSize: o.maxPageSize, log: o.log };
+export function createApiContext(o: {
+  warehouse: WarehouseDb;
+  maxPageSize: number;
+  log: Logger;
+  auth?: AuthContext;
+  /** Told the number of keys of each DataLoader batch (metrics). */
+  onLoaderBatch?: (loader: string, keys: number) => void;
+}): ApiContext {
+  return { warehouse: o.warehouse, loaders: createLoaders(o.warehouse.db, o.onLoaderBatch), maxPageSize: o.maxPageSize, log: o.log, auth: o.auth ?? ANONYMOUS };
 }

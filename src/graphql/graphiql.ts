@@ -40,11 +40,17 @@ const BOOT_JS = `(function () {
   var http = new URL(cfg.endpoint, location.href);
   var ws = new URL(http.href);
   ws.protocol = http.protocol === 'https:' ? 'wss:' : 'ws:';
+  // Subscriptions authenticate at connection_init: the preloaded Authorization header, if any.
+  var auth = cfg.headers && (cfg.headers.Authorization || cfg.headers.authorization);
   var fetcher = GraphiQL.createFetcher({
     url: http.href,
-    wsClient: window.graphqlWs ? graphqlWs.createClient({ url: ws.href, lazy: true }) : undefined,
+    wsClient: window.graphqlWs ? graphqlWs.createClient({ url: ws.href, lazy: true, connectionParams: auth ? { authorization: auth } : undefined }) : undefined,
   });
   var props = { fetcher: fetcher, defaultTabs: cfg.tabs, defaultEditorToolsVisibility: 'variables' };
+  if (cfg.headers) {
+    props.defaultHeaders = JSON.stringify(cfg.headers, null, 2);
+    props.headers = props.defaultHeaders;
+  }
   // GraphiQL 3 fills the variables editor of a first visit from the variables prop, not from defaultTabs[0].
   var firstVisit = true;
   try { firstVisit = !localStorage.getItem('graphiql:tabState'); } catch (e) { /* storage disabled */ }
@@ -136,9 +142,10 @@ function csp(styleNonce: string): string {
 
 /**
  * GraphiQL on `endpoint` for browsers, its assets under `<endpoint's folder>/graphiql/assets/`.
- * `examples` replaces the default document of the first tab (default: a menu of the example tabs).
+ * `examples` replaces the default document of the first tab (default: a menu of the example tabs);
+ * `headers` fill each tab's Headers editor (the demo's development key, docs/security.md).
  */
-export function graphiqlRouter(opts: { endpoint: string; examples?: string; hints?: () => Promise<ExampleHints> }): Router {
+export function graphiqlRouter(opts: { endpoint: string; examples?: string; hints?: () => Promise<ExampleHints>; headers?: Readonly<Record<string, string>> }): Router {
   const base = posix.join(posix.dirname(opts.endpoint), 'graphiql', 'assets');
   const { assets, urls } = assetTable(base);
   const router = Router();
@@ -157,12 +164,13 @@ export function graphiqlRouter(opts: { endpoint: string; examples?: string; hint
     const now = new Date();
     const list = examples(now, opts.hints ? await opts.hints().catch(() => undefined) : undefined);
     const styleNonce = randomBytes(16).toString('base64');
-    const tab = (query: string, variables: unknown = {}) => ({ query, variables: JSON.stringify(variables, null, 2) });
+    const headers = opts.headers ? JSON.stringify(opts.headers, null, 2) : undefined;
+    const tab = (query: string, variables: unknown = {}) => ({ query, variables: JSON.stringify(variables, null, 2), ...(headers ? { headers } : {}) });
     const tabs = opts.examples
       ? [tab(opts.examples), ...list.map((e) => tab(e.query, e.variables))]
       : [tab(welcomeDocument(list), list[0]?.variables), ...list.slice(1).map((e) => tab(e.query, e.variables))];
     // A data block, not a script: CSP does not run it, and `<` is escaped so it cannot close the element.
-    const config = JSON.stringify({ endpoint: opts.endpoint, styleNonce, tabs, jsonScalars: JSON_SCALARS }).replace(/</g, '\\u003c');
+    const config = JSON.stringify({ endpoint: opts.endpoint, styleNonce, tabs, headers: opts.headers ?? null, jsonScalars: JSON_SCALARS }).replace(/</g, '\u003c');
     res.set({
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Security-Policy': csp(styleNonce),

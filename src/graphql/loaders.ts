@@ -53,9 +53,19 @@ export interface Loaders {
   readonly preceding: DataLoader<HistoryTarget, ChangeRecord[], string>;
 }
 
-export function createLoaders(db: Kysely<Warehouse>): Loaders {
+/** A batch function that reports its batch size first. */
+function observed<K, V>(name: string, batch: DataLoader.BatchLoadFn<K, V>, onBatch?: (loader: string, keys: number) => void): DataLoader.BatchLoadFn<K, V> {
+  if (!onBatch) return batch;
+  return (keys) => {
+    onBatch(name, keys.length);
+    return batch(keys);
+  };
+}
+
+export function createLoaders(db: Kysely<Warehouse>, onBatch?: (loader: string, keys: number) => void): Loaders {
+  const o = <K, V>(name: string, batch: DataLoader.BatchLoadFn<K, V>) => observed(name, batch, onBatch);
   return {
-    actor: new DataLoader(async (seqs) => {
+    actor: new DataLoader(o('actor', async (seqs: readonly string[]) => {
       const rows = await attributionsForChanges(db, seqs);
       const bySeq = new Map<string, AttributionRecord[]>();
       for (const r of rows) {
@@ -64,14 +74,14 @@ export function createLoaders(db: Kysely<Warehouse>): Loaders {
         else bySeq.set(r.changeSeq, [r]);
       }
       return seqs.map((s) => actorOf(bySeq.get(s) ?? []));
-    }),
-    transactionSummary: new DataLoader((keys) => transactionSummaries(db, keys), { cacheKeyFn: txKeyText }),
-    transactionChanges: new DataLoader((keys) => byPage(keys, (txs, page) => transactionChanges(db, txs, page)), {
+    })),
+    transactionSummary: new DataLoader(o('transactionSummary', (keys: readonly TxKey[]) => transactionSummaries(db, keys)), { cacheKeyFn: txKeyText }),
+    transactionChanges: new DataLoader(o('transactionChanges', (keys: readonly MemberKey[]) => byPage(keys, (txs, page) => transactionChanges(db, txs, page))), {
       cacheKeyFn: memberKeyText,
     }),
-    transactionActivity: new DataLoader((keys) => byPage(keys, (txs, page) => transactionActivity(db, txs, page)), {
+    transactionActivity: new DataLoader(o('transactionActivity', (keys: readonly MemberKey[]) => byPage(keys, (txs, page) => transactionActivity(db, txs, page))), {
       cacheKeyFn: memberKeyText,
     }),
-    preceding: new DataLoader((targets) => precedingChanges(db, targets, STITCH_DEPTH), { cacheKeyFn: (t) => t.seq }),
+    preceding: new DataLoader(o('preceding', (targets: readonly HistoryTarget[]) => precedingChanges(db, targets, STITCH_DEPTH)), { cacheKeyFn: (t) => t.seq }),
   };
 }

@@ -17,16 +17,20 @@ import { ActivityFields } from './resolvers/activity-fields.js';
 import { TransactionFields } from './resolvers/transaction-fields.js';
 import { AttributionQueries } from './resolvers/attribution-queries.js';
 import { SchemaChangeQueries } from './resolvers/schema-change-queries.js';
+import { ActivityProof, ChangeProof, LedgerQueries } from './ledger/ledger-resolvers.js';
+import { CheckpointSubscription } from './ledger/checkpoint-subscription.js';
 
-export const API_RESOLVERS = [ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields, AttributionQueries,
-  SchemaChangeQueries] as const;
+export const API_RESOLVERS = [
+  ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields, AttributionQueries,
+  ChangeProof, ActivityProof, LedgerQueries, SchemaChangeQueries,
+] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 
 /** The schema (built once per process; it is immutable). */
 export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [...API_RESOLVERS, FeedSubscriptions],
+    resolvers: [...API_RESOLVERS, FeedSubscriptions, CheckpointSubscription],
     pubSub: NO_PUBSUB, // required with subscriptions; ours read the warehouse (src/graphql/subscriptions/)
     // No class-validator: arguments are checked where they are used, with stable error codes.
     validate: false,

@@ -1,6 +1,9 @@
 /**
  * The API server (docs/configuration.md "Commands": `auditql serve`): one `http.Server` carrying
  * - `GET /healthz` — 200 when the warehouse answers and is migrated, else 503;
+ * - `GET /readyz` — 200 only when the warehouse answers, its migrations are current and every extra
+ *   readiness check passes (src/health/readiness.ts; docs/operations.md "Probes");
+ * - `GET /metrics` — Prometheus metrics, when `telemetry` is given (src/metrics/, docs/operations.md);
  * - GraphiQL for browsers on `GET /graphql` (graphiql.ts, mounted first, served offline);
  * - GraphQL over HTTP on `/graphql` (Apollo Server 5 + express 5, type-graphql resolvers), each request
  *   checked before it runs (request-checks.ts);
@@ -17,7 +20,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -35,17 +38,48 @@ import { DEFAULT_MAX_PAGE_SIZE } from './paging.js';
 import { graphiqlRouter } from './graphiql.js';
 import { graphqlWsSubscriptions, type SubscriptionOptions } from './subscriptions/graphql-ws-transport.js';
 import type { ServerAttachment } from './server-attachment.js';
+import { READY_PATH, readyzResponse, warehouseReadiness, type ReadinessCheck } from '../health/readiness.js';
+import { METRICS_PATH } from '../metrics/api-metrics.js';
+import type { Telemetry } from '../metrics/telemetry.js';
+import { createAuthenticator, type Authenticator } from '../auth/authenticator.js';
+import type { Principal } from '../auth/principal.js';
+import { authContextOf, authHookOf } from './auth.js';
+import { corsMiddleware, allowsRequest, originPolicy } from './auth/origin-policy.js';
+import { httpAuthentication, principalOf } from './auth/http-auth.js';
+import { sessionWatch } from './auth/session-watch.js';
+import type { Policy } from '../policy/policy.js';
 
 export type { ServerAttachment } from './server-attachment.js';
 
 
 export const GRAPHQL_PATH = '/graphql';
+export const AUTH_NONE_WARNING = 'authentication is off (AUDITQL_AUTH=none): anyone who can reach this port reads the whole audit trail';
 export const HEALTH_PATH = '/healthz';
 /** Largest request body accepted on /graphql. */
 export const BODY_LIMIT = '256kb';
 
+/**
+ * How callers authenticate (docs/security.md). Always explicit: `{ mode: 'none' }` lets everyone in as
+ * `role` (default admin) — what `AUDITQL_AUTH=none` does, and what tests that are not about auth use.
+ */
+export type ApiAuth =
+  | { readonly mode: 'none'; readonly role?: string }
+  | {
+    readonly mode: 'verify';
+    readonly authenticator: Authenticator;
+    /** How often open subscriptions' API keys are checked for revocation (default 5000 ms). */
+    readonly revocationCheckMs?: number;
+  };
+
 export interface ApiServerOptions {
   readonly warehouse: WarehouseDb;
+  readonly auth: ApiAuth;
+  /** Roles, scopes and masking (docs/security.md "Policy file"; default: the built-in roles). */
+  readonly policy?: Policy;
+  /** Browser origins allowed besides the server's own (CORS, WebSocket upgrades); AUDITQL_ALLOWED_ORIGINS. */
+  readonly allowedOrigins?: readonly string[];
+  /** Headers GraphiQL is preloaded with (the demo's development key). */
+  readonly graphiqlHeaders?: Readonly<Record<string, string>>;
   readonly port: number;
   readonly host: string;
   /** Serve introspection (default true; AUDITQL_INTROSPECTION=false turns it off). */
@@ -64,6 +98,10 @@ export interface ApiServerOptions {
    * endpoint (`POST /ingest/firehose/:source`, docs/sources/firehose.md), which the CLI attaches when configured.
    */
   readonly routes?: readonly ((log: Logger) => express.Router)[];
+  /** Serve `GET /metrics` from this telemetry and record request, DataLoader and subscription metrics in it. */
+  readonly telemetry?: Telemetry;
+  /** More `/readyz` checks besides the warehouse's (e.g. the sources `auditql start` ingests). */
+  readonly readiness?: readonly ReadinessCheck[];
 }
 
 export interface ApiServer {
@@ -114,13 +152,35 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
+/** Subscription options whose feed also reports to the telemetry (and still to the caller's `onFeed`). */
+const withFeedMetrics = (s: SubscriptionOptions | undefined, t: Telemetry): SubscriptionOptions => ({
+  ...s,
+  onFeed: (feed) => {
+    t.api.onFeed(feed);
+    s?.onFeed?.(feed);
+  },
+});
+
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const log = o.log ?? silentLogger;
   const maxPageSize = o.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE;
   const limits: QueryLimits = Object.freeze({ ...DEFAULT_QUERY_LIMITS, ...o.limits });
   const introspection = o.introspection ?? true;
   const schema = await buildApiSchema();
-  const context = () => createApiContext({ warehouse: o.warehouse, maxPageSize, log });
+  const telemetry = o.telemetry;
+  telemetry?.watchWarehouse(o.warehouse);
+  const readinessChecks = [warehouseReadiness(o.warehouse.pool), ...(o.readiness ?? [])];
+  const authenticator = o.auth.mode === 'none'
+    ? createAuthenticator({ config: { none: true, anonymousRole: o.auth.role ?? 'admin', jwt: null, allowedOrigins: [] }, db: o.warehouse.db, roles: new Set() })
+    : o.auth.authenticator;
+  const origins = originPolicy(o.allowedOrigins ?? []);
+  const watch = sessionWatch(authenticator, { revocationCheckMs: (o.auth.mode === 'verify' ? o.auth.revocationCheckMs : undefined) ?? 5000, log });
+  const contextFor = (p: Principal | undefined) =>
+    createApiContext({
+      warehouse: o.warehouse, maxPageSize, log, auth: p ? authContextOf(p) : undefined,
+      ...(telemetry ? { onLoaderBatch: telemetry.api.loaderBatchSize } : {}),
+    });
+  const context = () => contextFor(undefined);
 
   const app = express();
   app.disable('x-powered-by');
@@ -142,10 +202,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       // plugin would hook every field resolver (willResolveField) to compute a policy nobody reads.
       ApolloServerPluginCacheControlDisabled(),
       requestChecksPlugin(limits),
+      ...(telemetry ? [telemetry.api.plugin() as ApolloServerPlugin<ApiContext>] : []),
       {
         async serverWillStart() {
           return {
             async drainServer() {
+              watch.close();
               await Promise.all(attached.splice(0).map((a) => a.close()));
             },
           };
@@ -159,22 +221,49 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     app.get(HEALTH_PATH, async (_req, res) => {
       try {
         const h = await warehouseHealth(o.warehouse.db);
-        res.status(h.migrated ? 200 : 503).json({ status: h.migrated ? 'ok' : 'unavailable', warehouse: h.migrated ? 'ok' : 'not migrated' });
+        const auth = authenticator.mode === 'none' ? { auth: 'none', warning: AUTH_NONE_WARNING } : { auth: 'required' };
+        res.status(h.migrated ? 200 : 503).json({ status: h.migrated ? 'ok' : 'unavailable', warehouse: h.migrated ? 'ok' : 'not migrated', ...auth });
       } catch (err) {
         log.warn(`health check: warehouse unreachable: ${(err as Error).message}`);
         res.status(503).json({ status: 'unavailable', warehouse: 'unreachable' });
       }
     });
+    app.get(READY_PATH, async (_req, res) => {
+      const r = await readyzResponse(readinessChecks);
+      res.status(r.status).type('application/json').send(r.body);
+    });
+    if (telemetry) {
+      app.get(METRICS_PATH, async (_req, res) => {
+        const m = await telemetry.scrape();
+        res.type(m.contentType).send(m.body);
+      });
+    }
     for (const route of o.routes ?? []) app.use(route(log));
-    app.use(graphiqlRouter({ endpoint: GRAPHQL_PATH, hints: () => exampleHints(o.warehouse.db) }));
-    app.use(GRAPHQL_PATH, express.json({ limit: BODY_LIMIT }), expressMiddleware(apollo, { context: async () => context() }));
+    app.use(GRAPHQL_PATH, corsMiddleware(origins));
+    app.use(graphiqlRouter({
+      endpoint: GRAPHQL_PATH, hints: () => exampleHints(o.warehouse.db), ...(o.graphiqlHeaders ? { headers: o.graphiqlHeaders } : {}),
+    }));
+    app.use(
+      GRAPHQL_PATH,
+      httpAuthentication(authenticator, origins),
+      express.json({ limit: BODY_LIMIT }),
+      expressMiddleware(apollo, { context: async ({ res }) => contextFor(principalOf(res)) }),
+    );
     // Anything else answers in JSON too: express's default pages would show stack traces outside production.
     app.use((_req: express.Request, res: express.Response) => {
       res.status(404).json({ errors: [{ message: `not found: GraphQL is at ${GRAPHQL_PATH}`, extensions: { code: ErrorCode.BAD_INPUT } }] });
     });
     app.use(httpErrorHandler(log));
 
-    const transports = [...(o.subscriptions === false ? [] : [graphqlWsSubscriptions(o.warehouse, o.subscriptions)]), ...(o.attachments ?? [])];
+    const subscriptionOptions: SubscriptionOptions = {
+      auth: authHookOf(authenticator),
+      verifyUpgrade: (req) => allowsRequest(origins, req),
+      watch: (who, end) => watch.watch(who, end),
+      ...o.subscriptions,
+    };
+    const ws = o.subscriptions === false ? []
+      : [graphqlWsSubscriptions(o.warehouse, telemetry ? withFeedMetrics(subscriptionOptions, telemetry) : subscriptionOptions)];
+    const transports = [...ws, ...(o.attachments ?? [])];
     for (const attach of transports) attached.push(await attach({ httpServer, path: GRAPHQL_PATH, schema, context, limits, log }));
     const address = await listen(httpServer, o.port, o.host);
     const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -20,6 +20,8 @@ import { emptySummary } from './summary.js';
 import { unitOf, type Unit } from './unit.js';
 
 const DECODE_CONCURRENCY = 8;
+/** Firehose retries a delivery itself: an outage is answered at once (500), not waited out here. */
+const NO_WAIT = Object.freeze({ limitMs: 0 });
 
 export const firehosePosition = (requestId: string, index: number): string => `firehose:${requestId}/${index}`;
 
@@ -52,7 +54,7 @@ export function deliveryStore(sink: Sink, log?: Logger): DeliveryStore {
       return u;
     });
     const r = await storeUnits(
-      { source: endpoint.name, sink, outageLimitMs: 0, ...(log ? { log: log.warn } : {}) },
+      { source: endpoint.name, sink, outage: NO_WAIT, ...(log ? { log: log.warn } : {}) },
       units,
       [],
       { requestId: delivery.requestId, records: raws.length },

@@ -13,9 +13,11 @@ import type { Sink } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
 import type { DecodeContext, Decoder } from '../decoders/decoder.js';
 import { decodeRecord } from './decode-record.js';
+import { FINITE_OUTAGE, type OutagePolicy } from '../retry-policy.js';
 import { storeUnits, type StoreOptions } from './store-batch.js';
 import { countKeys, emptySummary, type IngestSummary } from './summary.js';
 import { unitOf, type Unit } from './unit.js';
+import type { IngestObserver } from '../metrics/ingest-observer.js';
 
 export interface PipelineOptions {
   /** Stream name: dedupe and checkpoints are per source. */
@@ -27,13 +29,13 @@ export interface PipelineOptions {
   readonly sink: Sink;
   readonly batchSize?: number;
   readonly flushMs?: number;
-  /** How long a warehouse outage is waited out before ingest fails (default 5 minutes; live sources: Infinity). */
-  readonly outageLimitMs?: number;
+  /** How long a warehouse outage is waited out before the run fails (default FINITE_OUTAGE; live: LIVE_OUTAGE). */
+  readonly outage?: OutagePolicy;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
+  /** Metrics (src/metrics/ingest-observer.ts): told of every record and committed batch. */
+  readonly observer?: IngestObserver;
   readonly log?: (message: string) => void;
 }
-
-export const FILE_OUTAGE_LIMIT_MS = 5 * 60_000;
 
 class PendingBatch {
   units: Unit[] = [];
@@ -66,6 +68,8 @@ export class IngestPipeline {
   /** The warehouse write failed for good: nothing more is written. */
   private failure: unknown;
   private stopping = false;
+  /** Aborted by stop(): an outage being waited out is given up (nothing of that batch was acknowledged). */
+  private readonly stopped = new AbortController();
   private readonly batchSize: number;
   private readonly flushMs: number;
   private readonly store: StoreOptions;
@@ -76,7 +80,9 @@ export class IngestPipeline {
     this.store = {
       source: o.sourceName,
       sink: o.sink,
-      outageLimitMs: o.outageLimitMs ?? FILE_OUTAGE_LIMIT_MS,
+      outage: o.outage ?? FINITE_OUTAGE,
+      // Stopping during an outage gives up waiting: nothing of the batch was acknowledged, so it is re-read.
+      signal: this.stopped.signal,
       ...(o.log ? { log: o.log } : {}),
     };
   }
@@ -115,6 +121,7 @@ export class IngestPipeline {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     await this.o.source.stop?.();
   }
 
@@ -122,7 +129,9 @@ export class IngestPipeline {
     const decoder = this.o.decoderFor(record);
     const d = await decodeRecord(decoder, record, this.o.ctx);
     const u = unitOf(record, decoder.format, d);
-    countUnit(this.summary, u, d.kind === 'events' ? d.skipped : undefined);
+    const skipped = d.kind === 'events' ? d.skipped : undefined;
+    countUnit(this.summary, u, skipped);
+    this.o.observer?.record(u, skipped);
     // Only after the await: a timer flush may have swapped the current batch meanwhile.
     const b = this.current;
     if (b.units.length === 0) b.startedAt = Date.now();
@@ -153,6 +162,7 @@ export class IngestPipeline {
       this.summary.deadLettered += r.deadLettered;
       if (this.o.source.acknowledge && checkpoints.length) await this.o.source.acknowledge(checkpoints);
       this.o.onBatch?.(r, this.summary);
+      this.o.observer?.batch(b.units, r);
     } catch (err) {
       this.failure = err;
       // A source waiting for acknowledgements (Kafka) would otherwise keep the loop waiting for a record.

@@ -10,15 +10,23 @@ import type { SourceRecord } from '../contracts/records.js';
 import type { Source } from '../contracts/source.js';
 import type { DecodeContext, Decoder } from '../decoders/decoder.js';
 import { onShutdown } from '../lifecycle.js';
-import type { Logger } from '../log.js';
+import { childLogger, type Logger } from '../log.js';
+import type { IngestObserver } from '../metrics/ingest-observer.js';
+import { observedSink } from '../metrics/observed-sink.js';
 import { settleAttribution } from '../warehouse/attribution.js';
 import { WarehouseSink } from '../warehouse/sink.js';
-import { FILE_OUTAGE_LIMIT_MS, IngestPipeline } from './pipeline.js';
+import { sealerFor } from '../warehouse/ledger/sealer.js';
+import { ledgerConfig } from '../config/ledger.js';
+import { IngestPipeline } from './pipeline.js';
+import { FINITE_OUTAGE, LIVE_OUTAGE, type OutagePolicy } from '../retry-policy.js';
 import { rowImageKeyWarnings } from './key-warnings.js';
 import { summaryLine, type IngestSummary } from './summary.js';
 
-/** The one place the warehouse sink is assembled: every write settles attribution in its transaction. */
-export const warehouseSink = (pool: pg.Pool): WarehouseSink => new WarehouseSink(pool, settleAttribution);
+/**
+ * The one place the warehouse sink is assembled: every write settles attribution and appends to the ledger
+ * in its transaction; with AUDITQL_SIGNING_KEY it seals signed checkpoints (docs/ledger.md).
+ */
+export const warehouseSink = (pool: pg.Pool): WarehouseSink => new WarehouseSink(pool, settleAttribution, sealerFor(pool, ledgerConfig()));
 
 export interface IngestRunOptions {
   /** The warehouse pool. */
@@ -30,12 +38,14 @@ export interface IngestRunOptions {
   readonly ctx: DecodeContext;
   /** A live source (Kafka, a replication slot) waits out a warehouse outage forever by default; a file for minutes. */
   readonly live: boolean;
-  /** Overrides the outage limit (ms). */
-  readonly outageLimitMs?: number;
+  /** Overrides the outage policy (`AUDITQL_OUTAGE_LIMIT_S`). */
+  readonly outage?: OutagePolicy;
   readonly batchSize?: number;
   readonly flushMs?: number;
   readonly log: Logger;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
+  /** Metrics for this source (src/metrics/ingest-metrics.ts `observer(source)`). */
+  readonly observer?: IngestObserver;
 }
 
 export interface IngestRun {
@@ -46,29 +56,35 @@ export interface IngestRun {
 }
 
 export function startIngest(o: IngestRunOptions): IngestRun {
-  const keyWarnings = rowImageKeyWarnings(o.log.warn);
+  const sink = warehouseSink(o.pool);
+  const log = childLogger(o.log, { component: 'ingest', source: o.sourceName });
+  const keyWarnings = rowImageKeyWarnings(log.warn);
   const pipeline = new IngestPipeline({
     sourceName: o.sourceName,
     source: o.source,
     decoderFor: o.decoderFor,
     ctx: o.ctx,
-    sink: warehouseSink(o.pool),
-    outageLimitMs: o.outageLimitMs ?? (o.live ? Number.POSITIVE_INFINITY : FILE_OUTAGE_LIMIT_MS),
+    sink: observedSink(sink, o.observer),
+    outage: o.outage ?? (o.live ? LIVE_OUTAGE : FINITE_OUTAGE),
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     ...(o.flushMs !== undefined ? { flushMs: o.flushMs } : {}),
     onBatch: (result, summary) => {
       keyWarnings(summary);
       o.onBatch?.(result, summary);
     },
-    log: o.log.warn,
+    ...(o.observer ? { observer: o.observer } : {}),
+    log: log.warn,
   });
   // SIGTERM/SIGINT: stop reading, let what was read reach the warehouse and commit, then exit.
   const unhook = onShutdown(async () => {
-    o.log.info(`${o.source.description}: stopping: finishing the batches in flight`);
+    log.info(`${o.source.description}: stopping: finishing the batches in flight`);
     await pipeline.stop();
     await done.catch(() => {});
   });
-  const done = pipeline.run().finally(unhook);
+  o.observer?.started();
+  // A run that ends (a finite file, a stop) seals what it stored, so it is covered by a checkpoint at once.
+  const done = pipeline.run().then(async (summary) => { await sink.ledger.seal(); return summary; }).finally(unhook);
+  done.then(() => o.observer?.ended(), (err: unknown) => o.observer?.ended(err));
   done.catch(() => {}); // observed by the caller through `done` / stop()
   return {
     done,

@@ -1,8 +1,8 @@
 /**
  * Writing one batch of units to the sink, so that nothing in it is lost and nothing in it blocks the stream
  * (docs/architecture.md "Record isolation"):
- * - a transient warehouse error (connection lost, server restarting, serialization failure) is retried
- *   with capped, jittered backoff for as long as the outage policy allows;
+ * - a transient warehouse error (connection lost, server restarting, serialization failure) is waited out
+ *   with capped, jittered backoff for as long as the outage policy allows (src/retry-policy.ts);
  * - an error tied to the batch's data (SQLSTATE classes 22 data exception, 23 integrity, 54 program limit,
  *   or a value the COPY encoder cannot write) splits the batch in halves, each written on its own, until the
  *   records the warehouse refuses are alone: each is then dead-lettered with its raw bytes and
@@ -13,16 +13,16 @@ import type { Batch, BatchResult } from '../contracts/batch.js';
 import type { Checkpoint } from '../contracts/records.js';
 import type { Sink } from '../contracts/sink.js';
 import { ErrorCode } from '../errors.js';
-import { backoffMs, isTransient } from './retry-policy.js';
+import { waitOut, type OutagePolicy } from '../retry-policy.js';
 import { batchOf, deadLetterOf, type Unit } from './unit.js';
 
 export interface StoreOptions {
   readonly source: string;
   readonly sink: Sink;
-  /** How long a warehouse outage is waited out before the write fails (Infinity: forever). */
-  readonly outageLimitMs: number;
-  /** Stop retrying (the process is shutting down and gave up waiting). */
-  readonly aborted?: () => boolean;
+  /** How long a warehouse outage is waited out before the write fails. */
+  readonly outage: OutagePolicy;
+  /** Stop waiting out an outage (the process is shutting down). */
+  readonly signal?: AbortSignal;
   readonly log?: (message: string) => void;
 }
 
@@ -58,25 +58,9 @@ function add(a: BatchResult, b: BatchResult): BatchResult {
   };
 }
 
-const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** One sink write, retried through transient outages. */
-async function writeRetrying(o: StoreOptions, batch: Batch): Promise<BatchResult> {
-  let since: number | undefined;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const r = await o.sink.write(batch);
-      if (since !== undefined) o.log?.(`warehouse reachable again after ${Math.round((Date.now() - since) / 1000)} s; resuming`);
-      return r;
-    } catch (err) {
-      since ??= Date.now();
-      if (!isTransient(err) || Date.now() - since >= o.outageLimitMs || o.aborted?.()) throw err;
-      const delay = backoffMs(attempt);
-      o.log?.(`warehouse write failed (${(err as Error).message}); retrying in ${Math.round(delay)} ms`);
-      await pause(delay);
-    }
-  }
-}
+/** One sink write, an outage waited out. The sink is idempotent: a batch whose commit was lost with the connection is absorbed when retried. */
+const writeRetrying = (o: StoreOptions, batch: Batch): Promise<BatchResult> =>
+  waitOut(() => o.sink.write(batch), { what: 'the warehouse', policy: o.outage, ...(o.log ? { log: o.log } : {}), ...(o.signal ? { signal: o.signal } : {}) });
 
 export interface StoreOutcome extends BatchResult {
   /** Records the warehouse refused, dead-lettered as AUDITQL_UNSTORABLE_RECORD. */

@@ -17,6 +17,11 @@ export interface ColumnSpec<E> {
   /** SQL type of one element; `jsonb` and `text[]` travel as text and are cast per row. */
   readonly type: 'text' | 'bigint' | 'boolean' | 'timestamptz' | 'jsonb' | 'text[]';
   readonly get: (e: E) => Cell;
+  /**
+   * jsonb and timestamptz columns: the value `get` encodes (a JSON value, a Date), so it can be checked
+   * before it reaches SQL (src/ingest/validate-event.ts).
+   */
+  readonly value?: (e: E) => unknown;
 }
 
 const iso = (d: Date | null): string | null => (d && !Number.isNaN(d.getTime()) ? d.toISOString() : null);
@@ -30,23 +35,23 @@ export const CHANGE_COLUMNS: readonly ColumnSpec<ChangeEvent>[] = [
   { column: 'database_name', type: 'text', get: (e) => e.database },
   { column: 'schema_name', type: 'text', get: (e) => e.schema },
   { column: 'table_name', type: 'text', get: (e) => e.table },
-  { column: 'key', type: 'jsonb', get: (e) => JSON.stringify(e.key) },
+  { column: 'key', type: 'jsonb', get: (e) => JSON.stringify(e.key), value: (e) => e.key },
   { column: 'key_text', type: 'text', get: (e) => keyText(e.key) },
   { column: 'key_source', type: 'text', get: (e) => e.keySource },
-  { column: 'before', type: 'jsonb', get: (e) => json(e.before) },
-  { column: 'after', type: 'jsonb', get: (e) => json(e.after) },
+  { column: 'before', type: 'jsonb', get: (e) => json(e.before), value: (e) => e.before },
+  { column: 'after', type: 'jsonb', get: (e) => json(e.after), value: (e) => e.after },
   { column: 'before_complete', type: 'boolean', get: (e) => e.beforeComplete },
   { column: 'unknown_before', type: 'text[]', get: (e) => textArrayLiteral(e.unknownBefore) },
   { column: 'unknown_after', type: 'text[]', get: (e) => textArrayLiteral(e.unknownAfter) },
   { column: 'changed_fields', type: 'text[]', get: (e) => textArrayLiteral(e.changedFields) },
   { column: 'tx_id', type: 'text', get: (e) => e.txId },
   { column: 'tx_order', type: 'bigint', get: (e) => e.txOrder },
-  { column: 'committed_at', type: 'timestamptz', get: (e) => iso(e.committedAt) },
+  { column: 'committed_at', type: 'timestamptz', get: (e) => iso(e.committedAt), value: (e) => e.committedAt },
   { column: 'committed_at_source', type: 'text', get: (e) => e.committedAtSource },
   { column: 'server', type: 'text', get: (e) => e.origin.server },
   { column: 'connection', type: 'text', get: (e) => e.origin.connection },
   { column: 'source_user', type: 'text', get: (e) => e.origin.user },
-  { column: 'extra', type: 'jsonb', get: (e) => JSON.stringify(e.extra) },
+  { column: 'extra', type: 'jsonb', get: (e) => JSON.stringify(e.extra), value: (e) => e.extra },
 ];
 
 export const ACTIVITY_COLUMNS: readonly ColumnSpec<ActivityEvent>[] = [
@@ -71,11 +76,11 @@ export const ACTIVITY_COLUMNS: readonly ColumnSpec<ActivityEvent>[] = [
   { column: 'exit_code', type: 'text', get: (e) => e.exitCode },
   { column: 'error_message', type: 'text', get: (e) => e.errorMessage },
   { column: 'tx_id', type: 'text', get: (e) => e.txId },
-  { column: 'started_at', type: 'timestamptz', get: (e) => iso(e.startedAt) },
-  { column: 'occurred_at', type: 'timestamptz', get: (e) => iso(e.occurredAt) },
+  { column: 'started_at', type: 'timestamptz', get: (e) => iso(e.startedAt), value: (e) => e.startedAt },
+  { column: 'occurred_at', type: 'timestamptz', get: (e) => iso(e.occurredAt), value: (e) => e.occurredAt },
   { column: 'server', type: 'text', get: (e) => e.server },
-  { column: 'parameters', type: 'jsonb', get: (e) => json(e.parameters) },
-  { column: 'extra', type: 'jsonb', get: (e) => JSON.stringify(e.extra) },
+  { column: 'parameters', type: 'jsonb', get: (e) => json(e.parameters), value: (e) => e.parameters },
+  { column: 'extra', type: 'jsonb', get: (e) => JSON.stringify(e.extra), value: (e) => e.extra },
 ];
 
 export const CONTEXT_COLUMNS: readonly ColumnSpec<ContextEvent>[] = [
@@ -84,9 +89,9 @@ export const CONTEXT_COLUMNS: readonly ColumnSpec<ContextEvent>[] = [
   { column: 'server', type: 'text', get: (e) => e.server },
   { column: 'prefix', type: 'text', get: (e) => e.prefix },
   { column: 'transactional', type: 'boolean', get: (e) => e.transactional },
-  { column: 'content', type: 'jsonb', get: (e) => JSON.stringify(e.content) },
+  { column: 'content', type: 'jsonb', get: (e) => JSON.stringify(e.content), value: (e) => e.content },
   { column: 'app_user', type: 'text', get: (e) => e.appUser },
-  { column: 'occurred_at', type: 'timestamptz', get: (e) => iso(e.occurredAt) },
+  { column: 'occurred_at', type: 'timestamptz', get: (e) => iso(e.occurredAt), value: (e) => e.occurredAt },
 ];
 
 export const TRANSACTION_COLUMNS: readonly ColumnSpec<TransactionEvent>[] = [
@@ -94,9 +99,9 @@ export const TRANSACTION_COLUMNS: readonly ColumnSpec<TransactionEvent>[] = [
   { column: 'status', type: 'text', get: (e) => e.status },
   { column: 'tx_id', type: 'text', get: (e) => e.txId },
   { column: 'server', type: 'text', get: (e) => e.server },
-  { column: 'occurred_at', type: 'timestamptz', get: (e) => iso(e.occurredAt) },
+  { column: 'occurred_at', type: 'timestamptz', get: (e) => iso(e.occurredAt), value: (e) => e.occurredAt },
   { column: 'event_count', type: 'bigint', get: (e) => e.eventCount },
-  { column: 'data_collections', type: 'jsonb', get: (e) => json(e.dataCollections) },
+  { column: 'data_collections', type: 'jsonb', get: (e) => json(e.dataCollections), value: (e) => e.dataCollections },
 ];
 
 export const SCHEMA_CHANGE_COLUMNS: readonly ColumnSpec<SchemaChangeEvent>[] = [
@@ -107,8 +112,8 @@ export const SCHEMA_CHANGE_COLUMNS: readonly ColumnSpec<SchemaChangeEvent>[] = [
   { column: 'table_name', type: 'text', get: (e) => e.table },
   { column: 'ddl', type: 'text', get: (e) => e.ddl },
   { column: 'server', type: 'text', get: (e) => e.server },
-  { column: 'occurred_at', type: 'timestamptz', get: (e) => iso(e.occurredAt) },
-  { column: 'detail', type: 'jsonb', get: (e) => json(e.detail) },
+  { column: 'occurred_at', type: 'timestamptz', get: (e) => iso(e.occurredAt), value: (e) => e.occurredAt },
+  { column: 'detail', type: 'jsonb', get: (e) => json(e.detail), value: (e) => e.detail },
 ];
 
 export interface KindTable<E extends AuditEvent> {

@@ -20,6 +20,7 @@ export interface Connected {
 
 export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   const c = new pg.Client({ connectionString: adminUrl });
+  c.on('error', () => {}); // a lost connection also fails the query in progress, which is what reports it
   await c.connect();
   try {
     const r = await c.query('select 1 from pg_database where datname = $1', [name]);
@@ -37,20 +38,29 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
 
 export async function connectWarehouse(
   env: EnvConfig,
-  opts: { log?: (m: string) => void; poolMax?: number; applicationName?: string } = {},
+  opts: {
+    log?: (m: string) => void;
+    poolMax?: number;
+    applicationName?: string;
+    /** Runs the first contact (reachability and migrations), e.g. retrying it through an outage; default: once. */
+    retry?: <T>(op: () => Promise<T>) => Promise<T>;
+  } = {},
 ): Promise<Connected> {
   let embedded: EmbeddedServer | null = null;
   let url = env.databaseUrl;
   if (!url) {
     embedded = await startEmbedded({ dataDir: join(env.dataDir, 'pg') });
-    if (embedded.owned) opts.log?.(`embedded PostgreSQL started on 127.0.0.1:${embedded.port} (data in ${join(env.dataDir, 'pg')})`);
+    if (embedded.owned) opts.log?.(`embedded PostgreSQL started on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir})`);
     await ensureDatabase(embedded.url('postgres'), EMBEDDED_DATABASE);
     url = embedded.url(EMBEDDED_DATABASE);
   }
   const warehouse = openWarehouse(url, { max: opts.poolMax, applicationName: opts.applicationName });
   try {
-    await assertReachable(warehouse);
-    const migrated = await migrate(warehouse.pool);
+    const retry = opts.retry ?? ((op) => op());
+    const migrated = await retry(async () => {
+      await assertReachable(warehouse);
+      return migrate(warehouse.pool);
+    });
     return {
       warehouse,
       migrated,

@@ -17,7 +17,7 @@ export async function copyRows(client: pg.PoolClient, sql: string, n: number, ro
   let failure: Error | undefined;
   const done = new Promise<void>((resolve, reject) => {
     stream.once('finish', resolve);
-    stream.once('error', (err: Error) => { failure = err; reject(err); });
+    stream.on('error', (err: Error) => { failure ??= err; reject(failure); }); // 'on': a dying connection may emit twice
   });
   done.catch(() => {}); // awaited below; observed here so a failure while we still write is not unhandled
   let chunk = '';

@@ -25,6 +25,9 @@ export function openWarehouse(url: string, opts: { max?: number; applicationName
   pool.on('error', () => {
     // an idle client lost its connection; the pool replaces it on next use
   });
+  // A client checked out when its connection dies (the server restarted) emits 'error' too, and an
+  // unhandled 'error' would end the process: the query in progress fails with it, and that is what reports it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   // Hot reads opted in with `executeNamed` run as named prepared statements (named-statements.ts).
   const db = new Kysely<Warehouse>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
   let closed = false;

@@ -8,7 +8,8 @@
  *    probe per batch row;
  * 2. in-batch repeats of a key are dropped too, keeping the first occurrence (what ON CONFLICT DO NOTHING
  *    does in batch order);
- * 3. one round trip allocates a `seq` from auditql.feed_seq per remaining row, assigned in batch order;
+ * 3. one round trip allocates a `seq` per remaining row (auditql.allocate_seqs, the only way the writer role
+ *    can draw from auditql.feed_seq: it takes FEED_LOCK itself), assigned in batch order;
  * 4. COPY the remaining rows with their explicit seq (bulk-write.ts; an INSERT on a server without COPY IN).
  *
  * This is only exact because the caller holds FEED_LOCK from before the probe until commit, and every
@@ -59,8 +60,7 @@ const SQL = Object.fromEntries(
  * Ascending, so assigning them in batch order keeps seq increasing in batch order even if a writer outside
  * the lock took numbers in between.
  */
-const ALLOCATE_SQL =
-  `SELECT s::text AS seq FROM (SELECT nextval('auditql.feed_seq') AS s FROM generate_series(1, $1::int)) n ORDER BY s`;
+const ALLOCATE_SQL = `SELECT s::text AS seq FROM auditql.allocate_seqs($1::int) s`;
 
 /** Batch indexes to store: not stored yet, first occurrence of each key. */
 async function newRows(client: pg.PoolClient, source: string, kind: EventKind, events: readonly AuditEvent[]): Promise<number[]> {

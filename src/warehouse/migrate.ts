@@ -79,6 +79,17 @@ function migrationFiles(): { file: string; raw: string; checksum: string }[] {
     });
 }
 
+/** Migrations this build ships that the warehouse has not applied (or has applied with other contents). */
+export async function pendingMigrations(pool: pg.Pool): Promise<string[]> {
+  const client = await pool.connect();
+  try {
+    const applied = await appliedMigrations(client);
+    return migrationFiles().filter((f) => applied?.get(f.file)?.checksum !== f.checksum).map((f) => f.file);
+  } finally {
+    client.release();
+  }
+}
+
 export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
   const client = await pool.connect();
   try {

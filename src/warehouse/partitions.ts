@@ -6,6 +6,7 @@
  * compression of them are in timescale.ts.
  */
 import type pg from 'pg';
+import { dropPartitionRecorded, type RetentionSigner } from './ledger/retention-event.js';
 import { compressChunksBefore, dropChunksBefore } from './timescale.js';
 
 export const PARTITIONED_TABLES = ['changes', 'activity'] as const;
@@ -72,13 +73,15 @@ export class PartitionManager {
 
   /**
    * Retention: drop whole daily partitions that end before `keepDays` days ago (never row DELETEs). The
-   * default partition is never dropped. Returns the dropped partitions' names.
+   * default partition is never dropped. Returns the dropped partitions' names. With `ledger`, each drop
+   * records a signed retention event in its transaction (docs/ledger.md "Retention"); without it,
+   * `auditql verify` will report the dropped rows as missing.
    */
-  async dropOlderThan(keepDays: number, now = new Date()): Promise<string[]> {
+  async dropOlderThan(keepDays: number, now = new Date(), ledger: RetentionSigner | null = null): Promise<string[]> {
     const cutoffDay = dayOf(new Date(now.getTime() - keepDays * DAY_MS));
     if (await this.isTimescale()) {
       // the same days as below: every day before the cutoff day, from the managed window's start
-      return dropChunksBefore(this.pool, PARTITIONED_TABLES, new Date(`${cutoffDay}T00:00:00Z`), new Date(EARLIEST));
+      return dropChunksBefore(this.pool, PARTITIONED_TABLES, new Date(`${cutoffDay}T00:00:00Z`), new Date(EARLIEST), ledger);
     }
     const r = await this.pool.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_inherits i
@@ -92,7 +95,9 @@ export class PartitionManager {
       const d = name.slice(-8);
       const day = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
       if (day < cutoffDay) {
-        await this.pool.query(`DROP TABLE auditql.${name}`);
+        const from = new Date(`${day}T00:00:00Z`);
+        if (ledger) await dropPartitionRecorded(this.pool, name.startsWith('changes') ? 'changes' : 'activity', name, from, new Date(from.getTime() + DAY_MS), ledger);
+        else await this.pool.query(`DROP TABLE auditql.${name}`);
         for (const t of PARTITIONED_TABLES) this.known.delete(`${t}:${day}`);
         dropped.push(name);
       }

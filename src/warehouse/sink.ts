@@ -17,6 +17,8 @@ import type { Sink } from '../contracts/sink.js';
 import { dayOf, EPOCH, PartitionManager } from './partitions.js';
 import { writeDirect } from './direct-write.js';
 import { writeStaged } from './staged-write.js';
+import { SinkLedger } from './ledger/sink-ledger.js';
+import type { Sealer } from './ledger/sealer.js';
 
 /** The lock every sink takes before it inserts event rows or allocates feed sequence numbers, held until commit. */
 export const FEED_LOCK = 7_411_000;
@@ -57,9 +59,12 @@ const DEAD_LETTER_SQL =
 
 export class WarehouseSink implements Sink {
   readonly partitions: PartitionManager;
+  /** Every stored row becomes a leaf of the ledger in the batch's transaction (docs/ledger.md). */
+  readonly ledger: SinkLedger;
 
-  constructor(private readonly pool: pg.Pool, private readonly afterInsert?: AfterInsert) {
+  constructor(private readonly pool: pg.Pool, private readonly afterInsert?: AfterInsert, sealer: Sealer | null = null) {
     this.partitions = new PartitionManager(pool);
+    this.ledger = new SinkLedger(sealer);
   }
 
   async write(batch: Batch): Promise<BatchResult> {
@@ -124,8 +129,12 @@ export class WarehouseSink implements Sink {
       if (this.afterInsert && (seqs.change.length || seqs.activity.length || seqs.context.length)) {
         await this.afterInsert(client, seqs);
       }
-      if (stored > 0) await client.query('SELECT pg_notify($1, $2)', [FEED_CHANNEL, maxSeq]);
+      if (stored > 0) {
+        await this.ledger.append(client, byKind);
+        await client.query('SELECT pg_notify($1, $2)', [FEED_CHANNEL, maxSeq]);
+      }
       await client.query('COMMIT');
+      if (stored > 0) this.ledger.committed();
       return { stored, duplicates: batch.events.length - stored, deadLettered, duplicateDelivery: false, seqs };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});

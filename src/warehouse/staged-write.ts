@@ -21,7 +21,7 @@ function insertSql(kind: EventKind, table: string, conflict: string, columns: re
   const names = columns.map((c) => c.column).join(', ');
   return (
     `INSERT INTO ${table} (seq, source, position, ${names}) ` +
-    `SELECT nextval('auditql.feed_seq'), $1, position, ${names} FROM (SELECT * FROM ${stageTable(kind)} ORDER BY n) s ` +
+    `SELECT auditql.next_seq(), $1, position, ${names} FROM (SELECT * FROM ${stageTable(kind)} ORDER BY n) s ` +
     `ON CONFLICT ${conflict} DO NOTHING RETURNING seq`
   );
 }

@@ -159,6 +159,35 @@ export interface DeliveriesTable {
   received_at: Generated<Date>;
 }
 
+export interface ApiKeysTable {
+  key_id: string;
+  name: string;
+  role: string;
+  secret_hash: string;
+  created_at: Generated<Date>;
+  last_used_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+}
+
+export interface ApiAccessTable {
+  seq: Generated<string>;
+  at: Timestamp;
+  principal: string | null;
+  role: string | null;
+  auth_kind: string | null;
+  client_address: string | null;
+  transport: string;
+  event: string;
+  operation_type: string | null;
+  operation_name: string | null;
+  document_hash: string | null;
+  variables: Json | null;
+  rows_returned: number | null;
+  decision: string;
+  reason: string | null;
+  duration_ms: number | null;
+}
+
 export interface Warehouse {
   'auditql.changes': ChangesTable;
   'auditql.activity': ActivityTable;
@@ -169,4 +198,6 @@ export interface Warehouse {
   'auditql.checkpoints': CheckpointsTable;
   'auditql.dead_letters': DeadLettersTable;
   'auditql.deliveries': DeliveriesTable;
+  'auditql.api_keys': ApiKeysTable;
+  'auditql.api_access': ApiAccessTable;
 }

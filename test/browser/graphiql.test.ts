@@ -16,6 +16,10 @@ import { examples } from '../../src/graphql/examples.js';
 import { change, type ChangeEvent } from '../../src/model/events.js';
 import { WarehouseSink } from '../../src/warehouse/sink.js';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
+import { newApiKey } from '../../src/auth/api-key-secret.js';
+import { insertApiKey } from '../../src/warehouse/queries/api-keys.js';
+import { createAuthenticator } from '../../src/auth/authenticator.js';
+import { loadAuthConfig } from '../../src/config/auth.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -25,6 +29,7 @@ const NEW_EMAIL = 'ada.lovelace+graphiql-proof@example.com';
 let w: TestWarehouse;
 let server: ApiServer;
 let origin: string;
+let devKey: string;
 
 const customer = (position: string, operation: 'INSERT' | 'UPDATE', before: ChangeEvent['before'], after: ChangeEvent['after'], minutesAgo: number): ChangeEvent =>
   change({
@@ -47,7 +52,14 @@ beforeAll(async () => {
     deadLetters: [],
     checkpoints: [],
   });
-  server = await startApiServer({ warehouse: w, port: 0, host: '127.0.0.1' });
+  // As `npm start` runs it: authentication required, GraphiQL preloaded with a development admin key.
+  const k = await newApiKey();
+  await insertApiKey(w.db, { keyId: k.keyId, name: 'dev-admin', role: 'admin', secretHash: k.secretHash });
+  devKey = k.key;
+  const authenticator = createAuthenticator({ config: loadAuthConfig({}), db: w.db, roles: new Set(['admin']) });
+  server = await startApiServer({
+    warehouse: w, auth: { mode: 'verify', authenticator }, port: 0, host: '127.0.0.1', graphiqlHeaders: { Authorization: `Bearer ${devKey}` },
+  });
   origin = new URL(server.url).origin;
 });
 
@@ -116,17 +128,22 @@ describe('GraphiQL over HTTP', () => {
     }
     const post = await fetch(server.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: BROWSER_ACCEPT },
+      headers: { 'content-type': 'application/json', accept: BROWSER_ACCEPT, authorization: `Bearer ${devKey}` },
       body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(await post.json()).toEqual({ data: { __typename: 'Query' } });
+    const anonymous = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(anonymous.status).toBe(401);
   });
 
-  it('preloads examples that run as they are against the served schema', async () => {
+  it('preloads the development key in every tab\'s Headers, and examples that run as they are with it', async () => {
+    const html = await (await page(BROWSER_ACCEPT)).text();
+    const config = JSON.parse(/<script type="application\/json" id="auditql-config">([^<]*)<\/script>/.exec(html)![1]!) as { tabs: { headers?: string }[] };
+    for (const t of config.tabs) expect(JSON.parse(t.headers ?? '{}')).toEqual({ Authorization: `Bearer ${devKey}` });
     for (const e of examples()) {
       const res = await fetch(server.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${devKey}` },
         body: JSON.stringify({ query: e.query, variables: e.variables }),
       });
       const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown };

@@ -58,11 +58,47 @@ describe('auditql CLI (built)', () => {
     expect(format.stderr).toMatch(/unknown --format "avro"/);
     const down = await auditql(['ingest', '--from', 'file', '--format', 'maxwell', FIXTURE], {
       DATABASE_URL: 'postgres://auditql:s3cret@127.0.0.1:1/none',
+      AUDITQL_OUTAGE_LIMIT_S: '0',
     });
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/cannot reach the warehouse/);
+    expect(down.stderr).toMatch(/^auditql: error: cannot reach the warehouse at postgres:\/\/auditql:\*\*\*@127\.0\.0\.1:1\/none: .*ECONNREFUSED.* \[AUDITQL_WAREHOUSE_UNAVAILABLE\]\n$/);
     expect(down.stderr).not.toMatch(/s3cret/);
     expect(down.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace for an expected failure
+  });
+
+  it('waits out an unreachable warehouse for AUDITQL_OUTAGE_LIMIT_S, saying so once, then exits 1 in one sentence', async () => {
+    const started = Date.now();
+    const down = await auditql(['ingest', '--from', 'file', '--format', 'maxwell', FIXTURE], {
+      DATABASE_URL: 'postgres://auditql:s3cret@127.0.0.1:1/none',
+      AUDITQL_OUTAGE_LIMIT_S: '2',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(down.code).toBe(1);
+    const lines = down.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^auditql warn: cannot reach the warehouse at .*; retrying with backoff for up to 2 s$/);
+    expect(lines[1]).toMatch(/^auditql: error: cannot reach the warehouse at .*; gave up after 2 s \(AUDITQL_OUTAGE_LIMIT_S\) \[AUDITQL_WAREHOUSE_UNAVAILABLE\]$/);
+    expect(down.stderr).not.toMatch(/s3cret/);
+  });
+
+  it('an unreachable --source-url is waited for, then reported in one sentence naming it (exit 1), never a stack trace', async () => {
+    const r = await auditql(['ingest', '--from', 'postgres', '--source-url', 'postgres://rep:s3cret@127.0.0.1:1/app', '--publication', 'p', '--slot', 's'], {
+      AUDITQL_OUTAGE_LIMIT_S: '1',
+    });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^auditql warn: the source database at postgres:\/\/rep:\*\*\*@127\.0\.0\.1:1\/app is unreachable: .*ECONNREFUSED.*; retrying with backoff for up to 1 s$/);
+    expect(lines.at(-1)).toMatch(/^auditql: error: the source database at postgres:\/\/rep:\*\*\*@127\.0\.0\.1:1\/app is unreachable: .*; gave up after 1 s \(AUDITQL_OUTAGE_LIMIT_S\) \[AUDITQL_SOURCE_UNAVAILABLE\]$/);
+    expect(r.stderr).not.toMatch(/s3cret|unexpected error|at .*\.js:\d+/);
+  });
+
+  it('a source that refuses (a wrong password) is a configuration error in one sentence: exit 2 at once', async () => {
+    const u = new URL(db.url);
+    u.password = 'wrong-s3cret';
+    const r = await auditql(['ingest', '--from', 'postgres', '--source-url', u.toString(), '--publication', 'p', '--slot', 's']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^auditql: error: cannot capture from the source database at postgres:\/\/.*:\*\*\*@.*: password authentication failed .*\[28P01\] \[AUDITQL_BAD_CONFIG\]$/);
+    expect(r.stderr).not.toMatch(/wrong-s3cret|at .*\.js:\d+/);
   });
 
   it('prints the global page for --help, each command\'s own page for COMMAND --help, and refuses arguments a command would ignore', async () => {

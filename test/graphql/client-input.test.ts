@@ -26,7 +26,7 @@ beforeAll(async () => {
   w = await freshWarehouse();
   await storeEach(w, [mkChange({ key: { id: 1 }, after: { id: 1 } })]);
   counted = countingWarehouse(w.url);
-  api = await startApiServer({ warehouse: counted, port: 0, host: '127.0.0.1', log });
+  api = await startApiServer({ auth: { mode: 'none' }, warehouse: counted, port: 0, host: '127.0.0.1', log });
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.dispose()));

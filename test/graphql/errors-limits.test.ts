@@ -64,7 +64,7 @@ describe('error masking', () => {
 
   it('reports the warehouse being down as AUDITQL_WAREHOUSE_UNAVAILABLE without details', async () => {
     const down = openWarehouse('postgres://auditql:secret-password@127.0.0.1:1/nowhere');
-    const api2 = await startApiServer({ warehouse: down, port: 0, host: '127.0.0.1', log: memoryLogger() });
+    const api2 = await startApiServer({ warehouse: down, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', log: memoryLogger() });
     try {
       const r = await postGraphql(api2.url, `{ changes { edges { cursor } } }`);
       expect(r.errors?.[0]?.extensions).toEqual({ code: 'AUDITQL_WAREHOUSE_UNAVAILABLE', correlationId: expect.any(String) });
@@ -86,7 +86,7 @@ describe('query limits', () => {
   beforeAll(async () => {
     w = await freshWarehouse();
     counted = countingWarehouse(w.url);
-    api = await startApiServer({ warehouse: counted, port: 0, host: '127.0.0.1', limits: { maxDepth: 8, maxCost: 5000 } });
+    api = await startApiServer({ warehouse: counted, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', limits: { maxDepth: 8, maxCost: 5000 } });
   });
   afterAll(async () => {
     await api?.close();

@@ -57,7 +57,7 @@ export interface TestApi {
 /** A fresh warehouse and the API over it. */
 export async function startTestApi(o: Partial<Omit<ApiServerOptions, 'warehouse' | 'port' | 'host'>> & { warehouse?: TestWarehouse } = {}): Promise<TestApi> {
   const w = o.warehouse ?? (await freshWarehouse());
-  const api = await startApiServer({ log: stderrLogger('warn'), ...o, warehouse: w, port: 0, host: '127.0.0.1' });
+  const api = await startApiServer({ log: stderrLogger('warn'), auth: { mode: 'none' }, ...o, warehouse: w, port: 0, host: '127.0.0.1' });
   return {
     w,
     api,

@@ -5,7 +5,7 @@ import { postGraphql, startTestApi, type TestApi } from './helpers.js';
 import { mkChange, store } from './seed.js';
 import { createDatabase } from '../helpers/db.js';
 import { openWarehouse } from '../../src/warehouse/db.js';
-import { startApiServer } from '../../src/graphql/server.js';
+import { AUTH_NONE_WARNING, startApiServer } from '../../src/graphql/server.js';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -27,17 +27,17 @@ describe('HTTP server', () => {
   it('reports health', async () => {
     const r = await fetch(`${base()}/healthz`);
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ status: 'ok', warehouse: 'ok' });
+    expect(await r.json()).toEqual({ status: 'ok', warehouse: 'ok', auth: 'none', warning: AUTH_NONE_WARNING });
   });
 
   it('reports an unmigrated warehouse as unhealthy', async () => {
     const d = await createDatabase();
     const w = openWarehouse(d.url);
-    const api = await startApiServer({ warehouse: w, port: 0, host: '127.0.0.1' });
+    const api = await startApiServer({ warehouse: w, auth: { mode: 'none' }, port: 0, host: '127.0.0.1' });
     try {
       const r = await fetch(api.url.replace('/graphql', '/healthz'));
       expect(r.status).toBe(503);
-      expect(await r.json()).toEqual({ status: 'unavailable', warehouse: 'not migrated' });
+      expect(await r.json()).toEqual({ status: 'unavailable', warehouse: 'not migrated', auth: 'none', warning: AUTH_NONE_WARNING });
     } finally {
       await api.close();
       await w.close();
@@ -103,7 +103,7 @@ describe('HTTP server', () => {
   it('starts attachments on the same server and path, and closes them first', async () => {
     const events: string[] = [];
     const api = await startApiServer({
-      warehouse: t.w, port: 0, host: '127.0.0.1',
+      warehouse: t.w, auth: { mode: 'none' }, port: 0, host: '127.0.0.1',
       attachments: [(s) => {
         events.push(`attach ${s.path} ${s.httpServer.listening ? 'listening' : 'not yet listening'} ${typeof s.context().loaders.actor.load}`);
         return { close: async () => void events.push('close') };

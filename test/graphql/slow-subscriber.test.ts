@@ -79,7 +79,7 @@ async function storedAfter(after: bigint): Promise<bigint[]> {
 
 beforeAll(async () => {
   w = await freshWarehouse();
-  api = await startApiServer({
+  api = await startApiServer({ auth: { mode: 'none' },
     warehouse: w, port: 0, host: '127.0.0.1', log,
     subscriptions: {
       onFeed: (f) => (feed = f),
@@ -186,7 +186,7 @@ describe('a subscriber that stops reading its socket', () => {
 
   it('is disconnected after the grace when it never reads again, freeing what it held', async () => {
     const events: TooSlowConnection[] = [];
-    const other = await startApiServer({
+    const other = await startApiServer({ auth: { mode: 'none' },
       warehouse: w, port: 0, host: '127.0.0.1', log: memoryLogger(),
       subscriptions: { onTooSlow: (e) => void events.push(e), feed: { pollMs: 100, stallMs: 120_000 }, socketHighWaterBytes: HIGH_WATER, socketStallMs: 300, closeGraceMs: 300, keepAliveMs: 120_000 },
     });

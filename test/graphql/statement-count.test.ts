@@ -33,7 +33,7 @@ beforeAll(async () => {
   ]);
   for (const s of stored.seqs.change) await attribute(w, s, { evidence: 'APP_CONTEXT', confidence: 'EXACT', appUser: 'someone' });
   counted = countingWarehouse(w.url);
-  api = await startApiServer({ warehouse: counted, port: 0, host: '127.0.0.1' });
+  api = await startApiServer({ warehouse: counted, auth: { mode: 'none' }, port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
   await api?.close();

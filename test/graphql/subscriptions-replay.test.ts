@@ -54,7 +54,7 @@ async function storedAfter(table: string, after: string): Promise<string[]> {
 }
 
 async function start(o: SubscriptionOptions): Promise<ApiServer> {
-  return startApiServer({ warehouse: w, port: 0, host: '127.0.0.1', log: silentLogger, subscriptions: o });
+  return startApiServer({ warehouse: w, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', log: silentLogger, subscriptions: o });
 }
 
 /** The cursor of the newest change of `table`, from the HTTP API. */

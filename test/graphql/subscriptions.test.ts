@@ -50,7 +50,7 @@ const client = (params?: Record<string, unknown>) => {
 beforeAll(async () => {
   w = await freshWarehouse();
   api = await startApiServer({
-    warehouse: w, port: 0, host: '127.0.0.1',
+    warehouse: w, auth: { mode: 'none' }, port: 0, host: '127.0.0.1',
     subscriptions: { feed: { pollMs: 300 } },
   });
 });
@@ -216,7 +216,7 @@ describe('connection_init and the auth hook', () => {
       return params?.['token'] === 'let-me-in' ? { principal: 'siem', claims: { role: 'reader' } } : null;
     };
     const w2 = await freshWarehouse();
-    const api2 = await startApiServer({ warehouse: w2, port: 0, host: '127.0.0.1', subscriptions: { auth } });
+    const api2 = await startApiServer({ warehouse: w2, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', subscriptions: { auth } });
     try {
       const denied = connect(api2.url, { connectionParams: { token: 'wrong' } });
       const s1 = subscribe<ChangeMsg>(denied.client, 'subscription { changeAdded { id } }');
@@ -246,7 +246,7 @@ describe('fan-out', () => {
   it('serves 200 subscribers of one filter with one read per wake-up and one actor query per batch', async () => {
     const counted = countingWarehouse(w.url);
     let f: ChangeFeed | undefined;
-    const api3 = await startApiServer({ warehouse: counted, port: 0, host: '127.0.0.1', subscriptions: { onFeed: (x) => (f = x), feed: { pollMs: 60_000 } } });
+    const api3 = await startApiServer({ warehouse: counted, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', subscriptions: { onFeed: (x) => (f = x), feed: { pollMs: 60_000 } } });
     try {
       await write(w, [mkChange({ table: 'fan', key: { id: 0 } })]);
       const r = await postGraphql<{ changes: { edges: { cursor: string }[] } }>(api3.url, '{ changes(first: 1) { edges { cursor } } }');
@@ -371,7 +371,7 @@ describe('the contract', () => {
   it('starts the change feed only when someone subscribes', async () => {
     const w3 = await freshWarehouse();
     let f: ChangeFeed | undefined;
-    const api3 = await startApiServer({ warehouse: w3, port: 0, host: '127.0.0.1', subscriptions: { onFeed: (x) => (f = x) } });
+    const api3 = await startApiServer({ warehouse: w3, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', subscriptions: { onFeed: (x) => (f = x) } });
     try {
       await postGraphql(api3.url, '{ changes(first: 1) { edges { cursor } } }');
       expect(f!.size).toEqual({ subscriptions: 0, groups: 0, listening: false });

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { expect } from 'vitest';
 import { join, basename } from 'node:path';
-import type { DecodeContext, Decoder } from '../../src/decoders/decoder.js';
+import { logFramerOf, type DecodeContext, type Decoder } from '../../src/decoders/decoder.js';
 import type { RawRecord } from '../../src/contracts/records.js';
 import { decodeContext } from '../../src/decoders/context.js';
 import { decodeRecord } from '../../src/ingest/decode-record.js';
@@ -63,7 +63,7 @@ export function comparable(event: AuditEvent): unknown {
 
 export async function recordsOf(path: string, decoder: Decoder, ctx: DecodeContext): Promise<RawRecord[]> {
   const out: RawRecord[] = [];
-  for await (const r of readFileRecords(path, decoder, ctx)) out.push(r);
+  for await (const r of readFileRecords(path, logFramerOf(decoder, ctx))) out.push(r);
   return out;
 }
 

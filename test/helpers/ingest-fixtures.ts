@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { contextOf, type FixtureCase } from './fixtures.js';
 import { keyProviderFor } from './das-crypto.js';
 import { loadDecoder } from '../../src/decoders/registry.js';
-import type { DecodeContext } from '../../src/decoders/decoder.js';
+import { logFramerOf, type DecodeContext } from '../../src/decoders/decoder.js';
 import type { IngestSummary } from '../../src/ingest/summary.js';
 import { IngestPipeline } from '../../src/ingest/pipeline.js';
 import { warehouseSink } from '../../src/ingest/run.js';
@@ -17,7 +17,7 @@ export async function ingestFixtures(pool: pg.Pool, cases: readonly FixtureCase[
     const keyProvider = keyProviderFor(c.expected.context as { keyProviderFixture?: string } | undefined);
     const ctx: DecodeContext = contextOf(c.expected, keyProvider ? { keyProvider } : {});
     summaries.push(await new IngestPipeline({
-      sourceName: sourceOf(c), source: fileSource({ paths: [c.input], decoder, ctx }), decoderFor: () => decoder, ctx,
+      sourceName: sourceOf(c), source: fileSource({ paths: [c.input], logFramer: logFramerOf(decoder, ctx) }), decoderFor: () => decoder, ctx,
       sink: warehouseSink(pool), batchSize: 50,
     }).run());
   }

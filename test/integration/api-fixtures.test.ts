@@ -41,7 +41,7 @@ const scalarKey = (k: Record<string, unknown>) =>
 beforeAll(async () => {
   w = await freshWarehouse();
   await ingestFixtures(w.pool, cases, source);
-  api = await startApiServer({ warehouse: w, port: 0, host: '127.0.0.1' });
+  api = await startApiServer({ warehouse: w, auth: { mode: 'none' }, port: 0, host: '127.0.0.1' });
 }, 300_000);
 afterAll(async () => {
   await api?.close();

@@ -68,7 +68,7 @@ async function warehouse(order: readonly (keyof typeof FILES)[], serverFor: (f: 
     expect(await ingestFileCommand(env, o, quiet)).toBe(0);
   }
   const db = openWarehouse(d.url);
-  const api = await startApiServer({ warehouse: db, port: 0, host: '127.0.0.1', log: quiet });
+  const api = await startApiServer({ warehouse: db, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', log: quiet });
   opened.push({ db, api, drop: d.drop });
   return { db, api };
 }

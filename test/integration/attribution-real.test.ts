@@ -242,7 +242,7 @@ describe.skipIf(unavailable !== null)('attribution on a real PostgreSQL 15 + pgA
   }
 
   async function verify(db: WarehouseDb): Promise<ApiServer> {
-    const api = await startApiServer({ warehouse: db, port: 0, host: '127.0.0.1', log: quiet });
+    const api = await startApiServer({ warehouse: db, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', log: quiet });
     const changes = await allChanges(api);
     expect(changes).toHaveLength(expectedChanges);
 

@@ -33,7 +33,7 @@ afterAll(async () => {
 
 /** Start `auditql serve`; resolves with the endpoint's base URL once the log names it. */
 function serve(env: Record<string, string>): Promise<string> {
-  child = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: { ...process.env, AUDITQL_AUTH: 'none', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child!.stderr! });
     lines.on('line', (line) => {
@@ -46,7 +46,7 @@ function serve(env: Record<string, string>): Promise<string> {
 }
 
 function run(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const p = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: { ...process.env, AUDITQL_AUTH: 'none', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr!.on('data', (c: Buffer) => { err += c.toString('utf8'); });
   return new Promise((resolve) => p.once('exit', (code) => resolve({ code, stderr: err })));

@@ -57,19 +57,19 @@ beforeAll(async () => {
   w = await freshWarehouse();
   das = await loadDecoder('das');
   api = await startApiServer({
-    warehouse: w, port: 0, host: '127.0.0.1',
+    warehouse: w, auth: { mode: 'none' }, port: 0, host: '127.0.0.1',
     routes: [firehoseRoute({ endpoints: [endpoint()], store: deliveryStore(new WarehouseSink(w.pool, settleAttribution)), maxBodyBytes: MAX_BODY })],
   });
-  disabled = await startApiServer({ warehouse: w, port: 0, host: '127.0.0.1' });
+  disabled = await startApiServer({ warehouse: w, auth: { mode: 'none' }, port: 0, host: '127.0.0.1' });
   twin = await startApiServer({
-    warehouse: w, port: 0, host: '127.0.0.1',
+    warehouse: w, auth: { mode: 'none' }, port: 0, host: '127.0.0.1',
     routes: [firehoseRoute({ endpoints: [endpoint()], store: deliveryStore(new WarehouseSink(w.pool, settleAttribution)) })],
   });
   // A warehouse that is down: nothing listens on port 1.
   deadPool = new pg.Pool({ connectionString: 'postgres://auditql@127.0.0.1:1/auditql', connectionTimeoutMillis: 2000 });
   deadPool.on('error', () => {});
   broken = await startApiServer({
-    warehouse: w, port: 0, host: '127.0.0.1',
+    warehouse: w, auth: { mode: 'none' }, port: 0, host: '127.0.0.1',
     routes: [firehoseRoute({ endpoints: [endpoint()], store: deliveryStore(new WarehouseSink(deadPool, settleAttribution)) })],
   });
 });

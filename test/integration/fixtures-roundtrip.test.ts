@@ -9,7 +9,7 @@ import { contextOf, fixtureCases } from '../helpers/fixtures.js';
 import { byKind, readBack } from '../helpers/readback.js';
 import { keyProviderFor } from '../helpers/das-crypto.js';
 import { FORMATS, loadDecoder } from '../../src/decoders/registry.js';
-import type { DecodeContext } from '../../src/decoders/decoder.js';
+import { logFramerOf, type DecodeContext } from '../../src/decoders/decoder.js';
 import { IngestPipeline } from '../../src/ingest/pipeline.js';
 import { fileSource } from '../../src/sources/file/file-source.js';
 import { WarehouseSink } from '../../src/warehouse/sink.js';
@@ -35,7 +35,7 @@ describe.each(formats)('%s fixtures, stored and read back', (format) => {
     const run = () =>
       new IngestPipeline({
         sourceName,
-        source: fileSource({ paths: [c.input], decoder, ctx }),
+        source: fileSource({ paths: [c.input], logFramer: logFramerOf(decoder, ctx) }),
         decoderFor: () => decoder,
         ctx,
         sink: new WarehouseSink(w.pool, settleAttribution),

@@ -8,6 +8,7 @@
  * own topic/partition/offset, so a file replay and a live consume can be compared.
  */
 import { createRequire } from 'node:module';
+import { logFramerOf } from '../../src/decoders/decoder.js';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer, ConsumerConfig } from 'kafkajs';
@@ -361,7 +362,7 @@ async function consume(
     sink: o.sink ?? new WarehouseSink(w.pool),
     batchSize: o.batchSize ?? 5000,
     flushMs: 10,
-    outageLimitMs: 0,
+    outage: { limitMs: 0 },
   });
   const done = pipeline.run();
   done.catch(() => {});
@@ -389,7 +390,7 @@ async function fileReference(w: TestWarehouse, source: string): Promise<void> {
     const decoder = await loadDecoder(format);
     const pipeline = new IngestPipeline({
       sourceName: source,
-      source: fileSource({ paths: [`${FIXTURES}/${file}`], decoder, ctx: decodeContext() }),
+      source: fileSource({ paths: [`${FIXTURES}/${file}`], logFramer: logFramerOf(decoder, decodeContext()) }),
       decoderFor: () => decoder,
       ctx: decodeContext(),
       sink: new WarehouseSink(w.pool),

@@ -14,6 +14,8 @@ import { FORMATS } from '../../src/decoders/registry.js';
 import { openWarehouse, type WarehouseDb } from '../../src/warehouse/db.js';
 import { migrate } from '../../src/warehouse/migrate.js';
 import { PartitionManager } from '../../src/warehouse/partitions.js';
+import { generateSigner } from '../../src/warehouse/ledger/signed-note.js';
+import { verifyLedger } from '../../src/warehouse/ledger/verify.js';
 import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
 import { ok } from '../graphql/helpers.js';
 import {
@@ -40,7 +42,7 @@ beforeAll(async () => {
   expect(tsMigrated.timescaledb).toBe(true);
   await Promise.all([ingestFixtures(ts.pool, cases, source), ingestFixtures(plain.pool, cases, source)]);
   // No subscriptions: the feed's LISTEN connection would hold PGlite's one connection.
-  [tsApi, plainApi] = await Promise.all([ts, plain].map((warehouse) => startApiServer({ warehouse, port: 0, host: '127.0.0.1', subscriptions: false })));
+  [tsApi, plainApi] = await Promise.all([ts, plain].map((warehouse) => startApiServer({ warehouse, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', subscriptions: false })));
 }, 120_000);
 
 afterAll(async () => {
@@ -143,14 +145,30 @@ describe('TimescaleDB warehouse', () => {
     const [tsLate, plainLate] = await Promise.all([ts, plain].map((w) => ingestFixtures(w.pool, [late], () => 'tsdb/late')));
     expect(tsLate![0]!.stored).toBeGreaterThan(0);
     expect(tsLate).toEqual(plainLate);
-    await expectSameAnswers({ changes: 80, activity: 300, histories: 20, txs: 5 });
+    const lateChanges = (url: string) => ok(url, ChangesDocument, { filter: { source: 'tsdb/late' }, first: 100, order: 'FEED_ORDER' });
+    expect(await lateChanges(tsApi.url)).toEqual(await lateChanges(plainApi.url));
   });
 
-  it('retention drops the same days as the plain path drops partitions, and keeps unknown times', async () => {
+  it('retention drops the same days as the plain path drops partitions, signs the same retention events, and keeps unknown times', async () => {
     const now = new Date('2024-06-12T12:00:00Z'); // keep 2 days: everything before 2024-06-10 goes
-    const [tsDropped, plainDropped] = await Promise.all([ts, plain].map((w) => new PartitionManager(w.pool).dropOlderThan(2, now)));
+    const ledger = { signer: generateSigner('auditql-tsdb-test'), origin: 'auditql-tsdb-test' };
+    const [tsDropped, plainDropped] = await Promise.all([ts, plain].map((w) => new PartitionManager(w.pool).dropOlderThan(2, now, ledger)));
     expect(plainDropped!.length).toBeGreaterThan(5);
-    expect(tsDropped!.length).toBeGreaterThan(5);
+    expect(tsDropped!.length).toBe(plainDropped!.length);
+    // One signed event per dropped chunk, holding what the partition of the same day held on the plain path
+    // (the removed roots differ: a leaf hashes ingested_at too). A drop only happens after the chunk's rows
+    // hashed to the leaves the ledger logged for them (retention-event.ts), so the chunks were intact.
+    const events = (w: WarehouseDb) => w.pool.query(
+      `SELECT kind, range_from, range_to, leaf_count::int AS leaves, seq_min, seq_max FROM auditql.ledger_retention ORDER BY kind, range_from`,
+    ).then((r) => r.rows);
+    const plainEvents = await events(plain);
+    expect(plainEvents.length).toBe(plainDropped!.length);
+    expect(plainEvents.reduce((n, e) => n + (e.leaves as number), 0)).toBeGreaterThan(20);
+    expect(await events(ts)).toEqual(plainEvents);
+    // the plain path verifies intact with them (verify needs two connections, which PGlite cannot give)
+    const report = await verifyLedger(plain.pool, { trusted: [ledger.signer] });
+    expect(report.divergences).toEqual([]);
+    expect(report.retentionEvents).toBe(plainEvents.length);
     const left = await ts.pool.query<{ oldest: Date }>(
       `SELECT min(range_start) AS oldest FROM timescaledb_information.chunks WHERE hypertable_schema = 'auditql' AND range_start >= '1990-01-01'`,
     );

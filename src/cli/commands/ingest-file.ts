@@ -1,12 +1,15 @@
 /** `auditql ingest --from file`: docs/configuration.md "`auditql ingest` flags", for finite files. */
 import { existsSync, statSync } from 'node:fs';
+import { logFramerOf } from '../../decoders/decoder.js';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { EnvConfig } from '../../config/env.js';
 import type { Logger } from '../../log.js';
 import { loadDecoder } from '../../decoders/registry.js';
 import { fileSource } from '../../sources/file/file-source.js';
 import { reportSummary, startIngest } from '../../ingest/run.js';
+import { FINITE_OUTAGE, outagePolicy, retrying } from '../../retry-policy.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 import type { IngestOptions } from './ingest-options.js';
 import { withKeyProviders } from './key-providers.js';
 
@@ -18,17 +21,20 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
   }
   const decoder = await loadDecoder(o.format);
   const ctx = withKeyProviders(o.ctx, [o.format]);
-  const c = await connectWarehouse(env, { log: log.info });
+  const outage = outagePolicy(env.outageLimitS, FINITE_OUTAGE);
+  const c = await connectWarehouse(env, { log: log.info, retry: retrying({ what: 'the warehouse', policy: outage, log: log.warn }) });
   try {
     const run = startIngest({
       pool: c.warehouse.pool,
       sourceName: o.source,
-      source: fileSource({ paths: o.files, decoder, ctx, progress: (l) => log.info(l) }),
+      source: fileSource({ paths: o.files, logFramer: logFramerOf(decoder, ctx), progress: (l) => log.info(l) }),
       decoderFor: () => decoder,
       ctx,
       live: false,
       batchSize: o.batchSize,
+      outage,
       log,
+      observer: processTelemetry().ingest.observer(o.source),
     });
     reportSummary(await run.done, { json: o.json, label: '', log, showFormats: o.format === 'auto' });
     return 0;

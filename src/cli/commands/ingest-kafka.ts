@@ -10,12 +10,14 @@ import type { Logger } from '../../log.js';
 import type { Decoder } from '../../decoders/decoder.js';
 import { loadDecoder } from '../../decoders/registry.js';
 import { reportSummary, startIngest } from '../../ingest/run.js';
+import { LIVE_OUTAGE, outagePolicy, retrying } from '../../retry-policy.js';
 import { installSignalHandlers } from '../../lifecycle.js';
 import { kafkaSource } from '../../sources/kafka/kafka-source.js';
 import { loadKafkaEnv, parseBrokers } from '../../sources/kafka/kafka-env.js';
 import { parseTopicRoutes, routeFor, type TopicRoute } from '../../sources/kafka/topic-routes.js';
 import type { SourceRecord } from '../../contracts/records.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 import { readCheckpoints } from '../../warehouse/sink.js';
 import type { IngestOptions } from './ingest-options.js';
 
@@ -58,7 +60,10 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
   const routes = parseTopicRoutes(o.topics.map((t) => ({ pattern: t.pattern, format: t.format === 'auto' ? o.format : t.format })));
   const decoderFor = await topicDecoders(routes);
 
-  const c = await connectWarehouse(env, { log: log.info, applicationName: 'auditql ingest kafka' });
+  const outage = outagePolicy(env.outageLimitS, LIVE_OUTAGE);
+  const c = await connectWarehouse(env, {
+    log: log.info, applicationName: 'auditql ingest kafka', retry: retrying({ what: 'the warehouse', policy: outage, log: log.warn }),
+  });
   try {
     const pool = c.warehouse.pool;
     const source = kafkaSource({
@@ -79,7 +84,9 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
       ctx: o.ctx,
       live: true,
       batchSize: o.batchSize,
+      outage,
       log,
+      observer: processTelemetry().ingest.observer(o.source),
       onBatch: (_r, s) => {
         if (Date.now() - lastReport < 10_000) return;
         lastReport = Date.now();

@@ -10,14 +10,18 @@ import type { DecodeContext } from '../../decoders/decoder.js';
 import { pgoutputDecoder } from '../../decoders/pgoutput/decoder.js';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import { reportSummary, startIngest } from '../../ingest/run.js';
+import { LIVE_OUTAGE, outagePolicy, retrying, waitOut, type OutagePolicy } from '../../retry-policy.js';
 import type { IngestSummary } from '../../ingest/summary.js';
 import { installSignalHandlers, onShutdown, shutdown } from '../../lifecycle.js';
 import type { Logger } from '../../log.js';
 import { openPostgresSource, slotStream, type PostgresSource } from '../../sources/postgres/postgres-source.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
+import { redactUrl } from '../../warehouse/db.js';
 import { readCheckpoints } from '../../warehouse/sink.js';
 import type { BatchResult } from '../../contracts/batch.js';
 import type { IngestOptions } from './ingest-options.js';
+import type { IngestObserver } from '../../metrics/ingest-observer.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 
 export interface PostgresCaptureOptions {
   /** The warehouse pool. */
@@ -34,6 +38,10 @@ export interface PostgresCaptureOptions {
   readonly flushMs?: number;
   readonly log: Logger;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
+  /** How long an outage of the warehouse or the source is waited out (default LIVE_OUTAGE: forever). */
+  readonly outage?: OutagePolicy;
+  /** Metrics for this source (src/metrics/ingest-metrics.ts). */
+  readonly observer?: IngestObserver;
 }
 
 export interface PostgresCapture {
@@ -44,17 +52,32 @@ export interface PostgresCapture {
   stop(): Promise<IngestSummary>;
 }
 
+/**
+ * The source answered but refused (wrong password, no such database, no permission): one sentence naming
+ * it, as a configuration error; anything else that is not already one of ours, as the source unavailable.
+ */
+function sourceRefused(url: string, err: unknown): unknown {
+  if (err instanceof AuditqlError || !(err instanceof Error)) return err;
+  const code = (err as { code?: string }).code;
+  const config = code !== undefined && /^(28|3D|42)/.test(code);
+  return new AuditqlError(config ? ErrorCode.BAD_CONFIG : ErrorCode.SOURCE_UNAVAILABLE,
+    `cannot capture from the source database at ${redactUrl(url)}: ${err.message}${code ? ` [${code}]` : ''}`, { cause: err });
+}
+
 /** Open the source at this source's warehouse checkpoint and run source → decoder → sink until stopped. */
 export async function startPostgresCapture(o: PostgresCaptureOptions): Promise<PostgresCapture> {
-  const checkpoints = await readCheckpoints(o.pool, o.sourceName);
-  const source = await openPostgresSource({
+  const outage = o.outage ?? LIVE_OUTAGE;
+  const checkpoints = await waitOut(() => readCheckpoints(o.pool, o.sourceName), { what: 'the warehouse', policy: outage, log: o.log.warn });
+  const source = await waitOut(() => openPostgresSource({
     url: o.sourceUrl,
     publication: o.publication,
     slot: o.slot,
     createSlot: o.createSlot ?? false,
     startLsn: checkpoints.get(slotStream(o.slot)) ?? null,
     log: o.log,
-  });
+    outageLimitMs: outage.limitMs,
+  }), { what: `the source database at ${redactUrl(o.sourceUrl)}`, policy: outage, log: o.log.warn, code: ErrorCode.SOURCE_UNAVAILABLE })
+    .catch((err: unknown) => { throw sourceRefused(o.sourceUrl, err); });
   const run = startIngest({
     pool: o.pool,
     sourceName: o.sourceName,
@@ -64,8 +87,10 @@ export async function startPostgresCapture(o: PostgresCaptureOptions): Promise<P
     live: true,
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     flushMs: o.flushMs ?? 20,
+    outage,
     log: o.log,
     ...(o.onBatch ? { onBatch: o.onBatch } : {}),
+    ...(o.observer ? { observer: o.observer } : {}),
   });
   const done = run.done.finally(() => source.close());
   done.catch(() => {}); // observed by the caller through `done` / stop()
@@ -94,7 +119,10 @@ export async function ingestPostgresCommand(env: EnvConfig, o: IngestOptions, lo
   if (!/^postgres(ql)?:\/\//.test(sourceUrl)) throw new AuditqlError(ErrorCode.BAD_CONFIG, '--source-url: expected a postgres:// or postgresql:// URL');
   if (o.files.length > 0) throw new AuditqlError(ErrorCode.BAD_CONFIG, 'ingest --from postgres takes no FILE arguments');
   installSignalHandlers();
-  const c = await connectWarehouse(env, { log: log.info, applicationName: 'auditql-ingest' });
+  const outage = outagePolicy(env.outageLimitS, LIVE_OUTAGE);
+  const c = await connectWarehouse(env, {
+    log: log.info, applicationName: 'auditql-ingest', retry: retrying({ what: 'the warehouse', policy: outage, log: log.warn }),
+  });
   onShutdown(() => c.close());
   try {
     const capture = await startPostgresCapture({
@@ -106,7 +134,9 @@ export async function ingestPostgresCommand(env: EnvConfig, o: IngestOptions, lo
       createSlot: o.createSlot,
       ctx: o.ctx,
       batchSize: o.batchSize,
+      outage,
       log,
+      observer: processTelemetry().ingest.observer(o.source),
       onBatch: (r, s) => log.debug(`stored ${r.stored}, duplicates ${r.duplicates} (total read ${s.read}, stored ${s.stored})`),
     });
     const summary = await capture.done;

@@ -5,6 +5,7 @@ import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
 import { PartitionManager } from '../../warehouse/partitions.js';
+import { retentionSigner } from '../../config/ledger.js';
 
 export function parseKeepDays(raw: string | undefined, name: string): number {
   const n = Number(raw);
@@ -24,7 +25,9 @@ export async function retentionCommand(env: EnvConfig, argv: readonly string[], 
   try {
     const pm = new PartitionManager(c.warehouse.pool);
     await pm.createAhead();
-    const dropped = await pm.dropOlderThan(days);
+    const ledger = retentionSigner();
+    if (!ledger) log.warn('no AUDITQL_SIGNING_KEY: the partitions are dropped without a signed retention event, and auditql verify will report their rows missing');
+    const dropped = await pm.dropOlderThan(days, new Date(), ledger);
     log.info(dropped.length ? `dropped ${dropped.length} partition(s): ${dropped.join(', ')}` : `no partition is older than ${days} days`);
     return 0;
   } finally {

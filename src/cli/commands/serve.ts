@@ -3,7 +3,8 @@
  * browsers on the same path) until SIGINT/SIGTERM, which drain in-flight requests before exiting.
  */
 import type { EnvConfig } from '../../config/env.js';
-import type { Logger } from '../../log.js';
+import { childLogger, type Logger } from '../../log.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 import { installSignalHandlers, onShutdown } from '../../lifecycle.js';
 import { connectWarehouse, type Connected } from '../../warehouse/connect.js';
 import { startApiServer, type ApiServer } from '../../graphql/server.js';
@@ -14,6 +15,20 @@ import { deliveryStore } from '../../ingest/deliveries.js';
 import { warehouseSink } from '../../ingest/run.js';
 import type { WarehouseDb } from '../../warehouse/db.js';
 import { withKeyProviders } from './key-providers.js';
+import { publicKeyRouter } from '../../graphql/ledger/public-key-route.js';
+import { ledgerConfig } from '../../config/ledger.js';
+import { loadAuthConfig, type AuthConfig } from '../../config/auth.js';
+import { loadPolicy } from '../../policy/load-policy.js';
+import type { Policy } from '../../policy/policy.js';
+import { createAuthenticator } from '../../auth/authenticator.js';
+import { anyLiveApiKey } from '../../warehouse/queries/api-keys.js';
+import { ensureDevAdminKey } from '../../auth/dev-key.js';
+import { AuditqlError, ErrorCode } from '../../errors.js';
+import { AUTH_NONE_WARNING, type ApiAuth } from '../../graphql/server.js';
+
+export const NO_AUTH_CONFIGURED =
+  'no authentication is configured, so the API would serve the audit trail to anyone: set AUDITQL_JWKS_URL or AUDITQL_JWT_PUBLIC_KEY, ' +
+  'create an API key (auditql keys create --role admin --name NAME), or set AUDITQL_AUTH=none to serve everyone anonymously';
 
 export interface Serving {
   readonly connected: Connected;
@@ -29,23 +44,60 @@ async function firehoseOptions(config: FirehoseConfig, warehouse: WarehouseDb): 
 }
 
 /**
- * Connect (and migrate) the warehouse and start the API, registering shutdown hooks: the server closes
- * first, then the warehouse. Composable: `start` builds on it.
+ * Secure by default (docs/security.md): credentials are required unless AUDITQL_AUTH=none, and a server with
+ * no way in (no JWT keys, no live API key) refuses to start rather than look broken.
  */
-export async function startServing(env: EnvConfig, log: Logger): Promise<Serving> {
+async function apiAuth(config: AuthConfig, policy: Policy, warehouse: WarehouseDb, log: Logger): Promise<ApiAuth> {
+  if (config.none) {
+    if (!policy.roles.has(config.anonymousRole)) throw new AuditqlError(ErrorCode.BAD_CONFIG, `AUDITQL_ANONYMOUS_ROLE=${JSON.stringify(config.anonymousRole)}: not a role of the policy`);
+    log.warn(AUTH_NONE_WARNING);
+    return { mode: 'none', role: config.anonymousRole };
+  }
+  if (!config.jwt && !(await anyLiveApiKey(warehouse.db))) throw new AuditqlError(ErrorCode.BAD_CONFIG, NO_AUTH_CONFIGURED);
+  return { mode: 'verify', authenticator: createAuthenticator({ config, db: warehouse.db, roles: new Set(policy.roles.keys()) }) };
+}
+
+/**
+ * Connect (and migrate) the warehouse and start the API, registering shutdown hooks: the server closes
+ * first, then the warehouse. Composable: `start` builds on it; with `devAdminKey` (the embedded demo) a
+ * development admin key is created or reused, printed, and preloaded in GraphiQL.
+ */
+export async function startServing(env: EnvConfig, log: Logger, o: { devAdminKey?: boolean } = {}): Promise<Serving> {
   const firehose = loadFirehoseConfig(); // fails fast, before the warehouse starts
   for (const w of firehose.warnings) log.warn(w);
+  const authConfig = loadAuthConfig();
+  const policy = loadPolicy();
   const connected = await connectWarehouse(env, { log: log.info, applicationName: 'auditql-api' });
-  const firehoseRoute = firehose.sources.length > 0 ? await firehoseOptions(firehose, connected.warehouse) : null;
   onShutdown(() => connected.close());
+  let devKey: string | null = null;
+  if (o.devAdminKey && connected.embedded && !authConfig.none) {
+    const k = await ensureDevAdminKey(connected.warehouse.db, env.dataDir);
+    devKey = k.key;
+    log.info(`development admin key (${k.created ? 'created' : 'reused'}; kept in ${env.dataDir}/dev-admin-key): ${k.key}`);
+  }
+  const auth = await apiAuth(authConfig, policy, connected.warehouse, log);
+  const firehoseRoute = firehose.sources.length > 0 ? await firehoseOptions(firehose, connected.warehouse) : null;
   const api = await startApiServer({
     warehouse: connected.warehouse,
+    auth,
+    policy,
+    allowedOrigins: authConfig.allowedOrigins,
+    ...(devKey ? { graphiqlHeaders: { Authorization: `Bearer ${devKey}` } } : {}),
     port: env.port,
     host: env.host,
     introspection: env.introspection,
-    log,
-    ...(firehoseRoute ? { routes: [(routeLog: Logger) => firehoseRouter({ ...firehoseRoute, log: routeLog })] } : {}),
+    log: childLogger(log, { component: 'api' }),
+    telemetry: processTelemetry(),
+    // `auditql start` ingests in this process: it is ready only while its sources run.
+    readiness: [processTelemetry().ingest.readiness()],
+    routes: [
+      () => publicKeyRouter(ledgerConfig().signer),
+      ...(firehoseRoute ? [(routeLog: Logger) => firehoseRouter({ ...firehoseRoute, log: routeLog })] : []),
+    ],
   });
+  if (devKey) {
+    log.info(`call the API with it: curl -H 'Authorization: Bearer ${devKey}' -H 'content-type: application/json' -d '{"query":"{ changes(first: 1) { nodes { table operation } } }"}' ${api.url}`);
+  }
   if (firehose.sources.length > 0) {
     log.info(`Firehose HTTP endpoint: POST ${api.url.replace(/\/graphql$/, '')}/ingest/firehose/{${firehose.sources.map((s) => s.name).join(',')}}`);
   }

@@ -15,9 +15,11 @@ import { DEMO_PUBLICATION, DEMO_SLOT } from '../../demo/shop-schema.js';
 import { examples, formatExamples } from '../../graphql/examples.js';
 import { startServing, untilShutdown, type Serving } from './serve.js';
 import { startMaintenance } from '../../warehouse/maintenance.js';
+import { retentionSigner } from '../../config/ledger.js';
 import { startPostgresCapture } from './ingest-postgres.js';
 import { parseIngestArgs } from './ingest-options.js';
 import { ingestLiveCommand } from './ingest-live.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
 
 async function startDemo(s: Serving, log: Logger): Promise<void> {
   const embedded = s.connected.embedded;
@@ -32,6 +34,7 @@ async function startDemo(s: Serving, log: Logger): Promise<void> {
     createSlot: true,
     ctx: decodeContext(),
     log,
+    observer: processTelemetry().ingest.observer('demo'),
   });
   capture.done.catch((err: Error) => {
     log.error(`demo capture stopped: ${err.message}`);
@@ -60,8 +63,10 @@ export async function startCommand(env: EnvConfig, log: Logger): Promise<number>
   installSignalHandlers();
   // Validate every configured source before anything starts.
   for (const args of env.ingest) parseIngestArgs(args);
-  const serving = await startServing(env, log);
-  onShutdown(startMaintenance(serving.connected.warehouse.pool, { retentionDays: env.retentionDays, compressAfterDays: env.compressAfterDays, log }));
+  const serving = await startServing(env, log, { devAdminKey: env.demo });
+  onShutdown(startMaintenance(serving.connected.warehouse.pool, {
+    retentionDays: env.retentionDays, compressAfterDays: env.compressAfterDays, log, ledger: retentionSigner(),
+  }));
   if (env.demo) await startDemo(serving, log);
   startConfigured(env, log);
   const url = serving.api.url;

@@ -27,6 +27,7 @@ import { graphqlJs } from '../graphql-js.js';
 import { queryLimitsRule } from '../limits.js';
 import { nulArgumentError } from '../nul-arguments.js';
 import type { ServerAttachment } from '../server-attachment.js';
+import { closeReasonOf, CloseReason, SubscriptionCloseCode } from './close-codes.js';
 import { subscriptionContext } from './subscription-context.js';
 import { executionKey, subscribeShared } from './shared-execution.js';
 import { SlowConnections, type TooSlowConnection } from './slow-connections.js';
@@ -52,6 +53,13 @@ export interface SubscriptionOptions {
   readonly closeGraceMs?: number;
   /** Called when a connection is dropped as too slow (tests and operators). */
   readonly onTooSlow?: (e: TooSlowConnection) => void;
+  /** Refuses a WebSocket upgrade (a browser Origin not allowed: src/graphql/auth/origin-policy.ts) with 403. */
+  readonly verifyUpgrade?: (request: IncomingMessage) => boolean;
+  /**
+   * Watches an accepted connection's credentials (src/graphql/auth/session-watch.ts): `end` closes the
+   * connection (token expiry, key revocation); the returned function stops watching when it closes.
+   */
+  readonly watch?: (who: AuthContext, end: (code: number, reason: string) => void) => () => void;
   /** Called with the feed once it exists (tests and benchmarks read its stats). */
   readonly onFeed?: (feed: ChangeFeed) => void;
 }
@@ -102,7 +110,14 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
       ...(o.onTooSlow ? { onTooSlow: o.onTooSlow } : {}),
     });
 
-    const wss = new WebSocketServer({ server: s.httpServer, path: s.path, maxPayload: o.maxPayloadBytes ?? 256 * 1024 });
+    const verifyUpgrade = o.verifyUpgrade;
+    const wss = new WebSocketServer({
+      server: s.httpServer, path: s.path, maxPayload: o.maxPayloadBytes ?? 256 * 1024,
+      ...(verifyUpgrade ? {
+        verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, status?: number, message?: string) => void) =>
+          done(verifyUpgrade(info.req), 403, 'Origin not allowed'),
+      } : {}),
+    });
     wss.on('error', (err) => log.error(`graphql-ws: ${err.message}`));
     // Before useServer's own listener, so graphql-ws sends through it (socket-writes.ts).
     wss.on('connection', (socket) => slow.attach(socket));
@@ -117,9 +132,14 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
             if (!who) return false;
             auths.set(ctx, who);
             slow.track(ctx.extra.socket, () => ctx.subscriptions);
+            const socket = ctx.extra.socket;
+            const stop = o.watch?.(who, (code, reason) => socket.close(code, reason));
+            if (stop) socket.once('close', stop);
             return true;
           } catch (err) {
             log.warn(`graphql-ws: the auth hook failed, connection refused: ${(err as Error).message}`);
+            // A refusal with a stable code says why in the close reason (graphql-ws's own close is then a no-op).
+            if (err instanceof AuditqlError) ctx.extra.socket.close(SubscriptionCloseCode.Forbidden, closeReasonOf(err));
             return false;
           }
         },

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import type { RawRecord } from '../../contracts/records.js';
 import { isPlainObject } from '../../model/json.js';
+import { isStorableText, isWellFormed } from '../../model/storable-text.js';
 
 
 export function contentPosition(bytes: Buffer): string {
@@ -31,7 +32,30 @@ function toHeaders(h: unknown): Record<string, string> | undefined {
   return undefined;
 }
 
-/** Turn one item of a file into a RawRecord: an envelope's value/key/headers, or the item as the value. */
+// Text the warehouse stores as-is (positions, topic, header names and values): no control characters
+// (PostgreSQL text cannot hold U+0000; the others have no business in a topic or offset) and no lone surrogates.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const storableText = (s: string) => !CONTROL.test(s) && isWellFormed(s);
+const MAX_PARTITION = 2 ** 31 - 1;
+
+/** Why an envelope's metadata cannot be stored, or null when it can. */
+function envelopeProblem(topic: string, partition: number | undefined, offset: string | undefined, headers: Record<string, string> | undefined): string | null {
+  if (topic === '' || !storableText(topic)) return "the Kafka envelope's topic is empty or holds a control character or an invalid code point";
+  if (partition !== undefined && !(Number.isInteger(partition) && partition >= 0 && partition <= MAX_PARTITION)) {
+    return "the Kafka envelope's partition is not an integer from 0 to 2147483647";
+  }
+  if (offset !== undefined && !/^[0-9]{1,20}$/.test(offset)) return "the Kafka envelope's offset is not a non-negative integer";
+  if (headers && !Object.entries(headers).every(([k, v]) => storableText(k) && isStorableText(v))) {
+    return "a Kafka envelope header holds a NUL character or an invalid code point";
+  }
+  return null;
+}
+
+/**
+ * Turn one item of a file into a RawRecord: an envelope's value/key/headers, or the item as the value. An
+ * envelope whose topic, partition, offset or headers cannot be stored becomes an unframable record (the
+ * whole item as its bytes, `framingError` saying which field), so the pipeline dead-letters it.
+ */
 export function itemToRecord(item: Buffer): RawRecord {
   // Cheap sniff first (a native byte search): envelopes name their topic near the start.
   const topicAt = item[0] === 0x7b ? item.indexOf('"topic"') : -1;
@@ -48,6 +72,8 @@ export function itemToRecord(item: Buffer): RawRecord {
       const offset = parsed['offset'] === undefined ? undefined : String(parsed['offset']);
       const ts = parsed['ts'] ?? parsed['timestamp'];
       const headers = toHeaders(parsed['headers']);
+      const problem = envelopeProblem(parsed['topic'], partition, offset, headers);
+      if (problem !== null) return { position: contentPosition(item), value: item, framingError: problem };
       const position =
         partition !== undefined && offset !== undefined
           ? `kafka:${parsed['topic']}/${partition}/${offset}`

@@ -1,17 +1,19 @@
 /** The file transport as a Source: files read one after another, progress reported for big ones. */
 import { statSync } from 'node:fs';
 import { resolve, basename } from 'node:path';
-import type { DecodeContext, Decoder } from '../../decoders/decoder.js';
+import type { LogFramer } from '../../contracts/source.js';
 import type { Source } from '../../contracts/source.js';
 import type { SourceRecord } from '../../contracts/records.js';
 import { readFileRecords } from './read-records.js';
 
 export interface FileSourceOptions {
   readonly paths: readonly string[];
-  readonly decoder: Pick<Decoder, 'createLogFramer'> | null;
-  readonly ctx: DecodeContext;
+  /** The format's log framer, for files that are text logs (pgAudit); null: files are JSON. */
+  readonly logFramer: (() => LogFramer) | null;
   /** Called about every 2 s while a file larger than 8 MiB is read. */
   readonly progress?: (line: string) => void;
+  /** Largest record kept whole (default 16 MiB, docs/sources/file.md "Limits"). */
+  readonly maxRecordBytes?: number;
 }
 
 export function fileSource(o: FileSourceOptions): Source {
@@ -33,7 +35,10 @@ export function fileSource(o: FileSourceOptions): Source {
               o.progress!(`${basename(path)}: ${Math.floor((bytes / size) * 100)}% — ${n} records, ${rate}/s`);
             }
           : undefined;
-        for await (const record of readFileRecords(abs, o.decoder, o.ctx, report)) {
+        for await (const record of readFileRecords(abs, o.logFramer, {
+          onProgress: report,
+          ...(o.maxRecordBytes !== undefined ? { maxRecordBytes: o.maxRecordBytes } : {}),
+        })) {
           n++;
           yield { ...record, checkpoint: { stream: `file:${abs}`, position: String(n) } };
         }

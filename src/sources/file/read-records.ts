@@ -1,17 +1,26 @@
 /**
  * The file transport: turns a file into RawRecords. JSON files (one document, an array, JSON lines,
- * `kcat -J` envelopes) are split by JsonItemScanner; text logs are framed by the decoder's LogFramer.
- * Reads in chunks, so memory stays bounded whatever the file size.
+ * concatenated documents, `kcat -J` envelopes) are framed by JsonItemScanner; text logs are split into lines
+ * and framed into entries by the format's LogFramer (handed in, so the transport knows no format). Reads in chunks, so memory stays bounded whatever
+ * the file size. What cannot be framed becomes a record with `framingError` and its raw bytes, which the
+ * pipeline dead-letters (docs/sources/file.md).
  */
 import { createReadStream } from 'node:fs';
-import type { DecodeContext, Decoder } from '../../decoders/decoder.js';
 import type { LogFramer } from '../../contracts/source.js';
 import type { RawRecord } from '../../contracts/records.js';
-import { JsonItemScanner } from './json-scanner.js';
+import { JsonItemScanner, type FramedItem } from './json-scanner.js';
+import { LineSplitter } from './line-splitter.js';
 import { contentPosition, itemToRecord } from './envelope.js';
+import { DEFAULT_MAX_RECORD_BYTES } from './item-buffer.js';
 
 export interface FileChunkProgress {
   (bytesRead: number): void;
+}
+
+export interface ReadRecordsOptions {
+  /** Largest record kept whole (default 16 MiB); a larger one is dead-lettered with its first bytes. */
+  readonly maxRecordBytes?: number;
+  readonly onProgress?: FileChunkProgress;
 }
 
 const CHUNK = 1 << 20;
@@ -21,46 +30,59 @@ function firstNonSpace(buf: Buffer): number | undefined {
   return undefined;
 }
 
-/** Records of one file, each with its byte offset just past it (for checkpoints and progress). */
+/** An item that could not be framed: its bytes, dead-lettered by the pipeline with the reason. */
+export function unframable(item: FramedItem, error: string): RawRecord {
+  return { position: item.position ?? contentPosition(item.bytes), value: item.bytes, framingError: error };
+}
+
+function jsonRecord(item: FramedItem): RawRecord {
+  return item.error === undefined ? itemToRecord(item.bytes) : unframable(item, item.error);
+}
+
+/** Records of one file, in file order. */
 export async function* readFileRecords(
   path: string,
-  decoder: Pick<Decoder, 'createLogFramer'> | null,
-  ctx: DecodeContext,
-  onProgress?: FileChunkProgress,
+  /** Frames a text log into entries (the format's LogFramer); null: the file must be JSON. */
+  logFramer: (() => LogFramer) | null,
+  options: ReadRecordsOptions = {},
 ): AsyncGenerator<RawRecord> {
+  const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let mode: 'json' | 'log' | null = null;
-  const scanner = new JsonItemScanner();
+  let scanner: JsonItemScanner | null = null;
+  let lines: LineSplitter | null = null;
   let framer: LogFramer | null = null;
-  let carry = '';
   let bytes = 0;
   const logRecord = (entry: string): RawRecord => {
     const value = Buffer.from(entry, 'utf8');
     return { position: contentPosition(value), value };
   };
+  function* logRecords(items: FramedItem[]): Generator<RawRecord> {
+    for (const line of items) {
+      if (line.error !== undefined) yield unframable(line, line.error);
+      else for (const entry of framer!.line(line.bytes.toString('utf8'))) yield logRecord(entry);
+    }
+  }
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
     bytes += chunk.length;
     if (mode === null) {
       const b = firstNonSpace(chunk);
       if (b === undefined) continue;
-      if (b === 0x7b || b === 0x5b || !decoder?.createLogFramer) mode = 'json';
-      else {
+      if (b === 0x7b || b === 0x5b || !logFramer) {
+        mode = 'json';
+        scanner = new JsonItemScanner({ maxBytes });
+      } else {
         mode = 'log';
-        framer = decoder.createLogFramer(ctx);
+        lines = new LineSplitter(maxBytes);
+        framer = logFramer();
       }
     }
-    if (mode === 'json') {
-      for (const item of scanner.push(chunk)) yield itemToRecord(item);
-    } else {
-      const text = carry + chunk.toString('utf8');
-      const lines = text.split('\n');
-      carry = lines.pop() ?? '';
-      for (const line of lines) for (const entry of framer!.line(line.replace(/\r$/, ''))) yield logRecord(entry);
-    }
-    onProgress?.(bytes);
+    if (scanner) for (const item of scanner.push(chunk)) yield jsonRecord(item);
+    else yield* logRecords(lines!.push(chunk));
+    options.onProgress?.(bytes);
   }
-  if (mode === 'json') for (const item of scanner.end()) yield itemToRecord(item);
-  if (mode === 'log') {
-    if (carry) for (const entry of framer!.line(carry.replace(/\r$/, ''))) yield logRecord(entry);
+  if (scanner) for (const item of scanner.end()) yield jsonRecord(item);
+  if (lines) {
+    yield* logRecords(lines.end());
     for (const entry of framer!.end()) yield logRecord(entry);
   }
 }

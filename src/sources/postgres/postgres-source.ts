@@ -11,8 +11,9 @@
  * - a start resumes from the warehouse checkpoint (`startLsn`): the server skips every transaction that
  *   committed before it and sends the rest again from its Begin; records of a transaction that was partly
  *   stored before a crash come again with the same positions and are absorbed by the sink's unique key.
- * A dropped connection is retried with exponential backoff (1 s doubling, 30 s at most), resuming after the
- * last transaction already handed to the pipeline.
+ * A dropped connection (the source restarted, the network failed) is retried with exponential backoff and
+ * jitter (about 1 s doubling, 30 s at most), resuming after the last transaction already handed to the
+ * pipeline, for as long as `outageLimitMs` allows (default: forever).
  */
 import pg from 'pg';
 import type { Pgoutput } from 'pg-logical-replication';
@@ -27,6 +28,7 @@ import { preflight, type PreflightResult } from './preflight.js';
 import { ProtocolError, RecordBuilder } from './record-builder.js';
 import { RecordQueue } from '../record-queue.js';
 import { RelationCatalog } from './relation-catalog.js';
+import { backoff } from '../../retry-policy.js';
 import { ReplicationSession } from './replication-session.js';
 
 export interface PostgresSourceOptions {
@@ -43,6 +45,8 @@ export interface PostgresSourceOptions {
   readonly queueCapacity?: number;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** How long the source may stay unreachable before the capture fails (default Infinity; src/retry-policy.ts). */
+  readonly outageLimitMs?: number;
 }
 
 /** The checkpoint stream of a slot. */
@@ -132,6 +136,7 @@ export class PostgresSource implements Source {
 
   private async replicate(): Promise<void> {
     let failures = 0;
+    let since = 0;
     let reconnecting = false;
     while (!this.stopping) {
       const builder = new RecordBuilder(this.pre.source, this.stream);
@@ -145,6 +150,7 @@ export class PostgresSource implements Source {
         confirmed: () => this.acked,
         onStart: () => {
           if (reconnecting) this.o.log.info(`source connection re-established; streaming from LSN ${formatLsn(from)}`);
+          reconnecting = false;
         },
         log: this.o.log,
       });
@@ -164,12 +170,22 @@ export class PostgresSource implements Source {
       if (code !== undefined && FATAL.has(code)) {
         throw new AuditqlError(ErrorCode.BAD_CONFIG, `source replication failed and cannot be retried: ${message} [${code}]`, { cause: error });
       }
-      if (session.messages > 0) failures = 0;
-      const delay = Math.min(this.o.maxBackoffMs ?? 30_000, (this.o.initialBackoffMs ?? 1000) * 2 ** failures);
+      if (session.messages > 0) {
+        failures = 0;
+        since = 0;
+      }
+      const now = Date.now();
+      since ||= now;
+      if (now - since >= (this.o.outageLimitMs ?? Number.POSITIVE_INFINITY)) {
+        throw new AuditqlError(ErrorCode.SOURCE_UNAVAILABLE,
+          `the source database ${databaseOf(this.o.url)} stayed unreachable; gave up after ${Math.round((now - since) / 1000)} s (AUDITQL_OUTAGE_LIMIT_S): ${message}`, { cause: error });
+      }
       failures++;
-      reconnecting = true;
+      const delay = backoff(failures, { initialMs: this.o.initialBackoffMs ?? 1000, maxMs: this.o.maxBackoffMs ?? 30_000 });
       const what = error instanceof ProtocolError ? 'replication stream failed' : 'source connection lost';
-      this.o.log.warn(`${what} (${message}); reconnecting in ${delay} ms`);
+      // one line per outage; every further attempt only at debug level
+      (reconnecting ? this.o.log.debug : this.o.log.warn)(`${what} (${message}); reconnecting in ${delay} ms, resuming from LSN ${formatLsn(this.resume)}`);
+      reconnecting = true;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
         this.wake = () => {
@@ -198,6 +214,8 @@ export class PostgresSource implements Source {
 export async function openPostgresSource(o: PostgresSourceOptions): Promise<PostgresSource> {
   const pool = new pg.Pool({ ...sourceClientConfig(o.url, 'auditql-capture'), max: 2 });
   pool.on('error', (err) => o.log.debug(`source catalog connection: ${err.message}`));
+  // a checked-out client whose connection dies emits 'error' as well; its query fails with it
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const pre = await preflight(pool, { url: o.url, publication: o.publication, slot: o.slot, createSlot: o.createSlot ?? false, log: o.log });
     return new PostgresSource(o, pool, pre);

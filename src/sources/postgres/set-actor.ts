@@ -45,6 +45,7 @@ export function installSetActor(url: string, contextPrefix: string = DEFAULT_CON
 /** Run `work` in one transaction on the source at `url`; returns the server's wal_level. */
 export async function onSource(url: string, work: (client: pg.Client) => Promise<void>): Promise<{ walLevel: string }> {
   const client = new pg.Client({ connectionString: url, application_name: 'auditql-install-source' });
+  client.on('error', () => {}); // a lost connection fails the query in progress, which reports it
   await client.connect();
   try {
     await client.query('BEGIN');

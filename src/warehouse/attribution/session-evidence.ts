@@ -80,7 +80,7 @@ candidate AS MATERIALIZED (
            abs(extract(epoch FROM p.at - p.change_at)), p.activity_seq
 )
 INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, remote_host, client_application, activity_seq, settled_with_change, detail)
-SELECT nextval('auditql.feed_seq'), p.change_seq, 'ACTIVITY_SESSION', 'PROBABLE', p.db_user, p.remote_host,
+SELECT auditql.next_seq(), p.change_seq, 'ACTIVITY_SESSION', 'PROBABLE', p.db_user, p.remote_host,
        p.client_application, p.activity_seq, ${WITH_CHANGE},
        jsonb_build_object('match', 'SESSION', 'server', p.server, 'connection', p.connection,
                           'deltaMs', round(extract(epoch FROM p.at - p.change_at) * 1000)::bigint,

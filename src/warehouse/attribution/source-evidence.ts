@@ -7,7 +7,7 @@ import { newRows, type BatchScope } from './scope.js';
 
 const SQL = `
 INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, settled_with_change, detail)
-SELECT nextval('auditql.feed_seq'), c.seq, 'SOURCE', 'EXACT', c.source_user, true,
+SELECT auditql.next_seq(), c.seq, 'SOURCE', 'EXACT', c.source_user, true,
        jsonb_build_object('match', 'SOURCE', 'format', c.format)
 FROM auditql.changes c
 WHERE ${newRows('c', '$1', '$2', '$3', '$4')} AND c.source_user IS NOT NULL

@@ -149,7 +149,7 @@ context_pair AS MATERIALIZED (
 ),
 ins_context AS (
   INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, app_user, context_seq, settled_with_change, detail)
-  SELECT nextval('auditql.feed_seq'), p.change_seq, 'APP_CONTEXT', 'EXACT', p.app_user, p.context_seq, ${WITH_CHANGE},
+  SELECT auditql.next_seq(), p.change_seq, 'APP_CONTEXT', 'EXACT', p.app_user, p.context_seq, ${WITH_CHANGE},
          jsonb_build_object('match', 'TX', 'server', p.server, 'txId', p.tx_id, 'context', p.content)
   FROM context_pair p
   WHERE p.content->>'source' IS DISTINCT FROM '${DB_CONTEXT_SOURCE}'
@@ -159,7 +159,7 @@ ins_context AS (
 ),
 ins_db_context AS (
   INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, remote_host, client_application, context_seq, settled_with_change, detail)
-  SELECT nextval('auditql.feed_seq'), p.change_seq, 'DB_CONTEXT', 'EXACT', p.content->>'dbUser', p.content->>'clientAddr',
+  SELECT auditql.next_seq(), p.change_seq, 'DB_CONTEXT', 'EXACT', p.content->>'dbUser', p.content->>'clientAddr',
          p.content->>'applicationName', p.context_seq, ${WITH_CHANGE},
          jsonb_build_object('match', 'TX', 'server', p.server, 'txId', p.tx_id, 'context', p.content)
   FROM context_pair p
@@ -170,7 +170,7 @@ ins_db_context AS (
 ),
 ins_activity AS (
   INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, remote_host, client_application, activity_seq, settled_with_change, detail)
-  SELECT nextval('auditql.feed_seq'), p.change_seq, 'ACTIVITY_TX', 'EXACT', p.db_user, p.remote_host, p.client_application,
+  SELECT auditql.next_seq(), p.change_seq, 'ACTIVITY_TX', 'EXACT', p.db_user, p.remote_host, p.client_application,
          p.activity_seq, ${WITH_CHANGE},
          jsonb_build_object('match', 'TX', 'server', p.server, 'txId', p.tx_id,
                             'via', CASE WHEN p.via_vxid THEN 'VXID' ELSE 'TX_ID' END,

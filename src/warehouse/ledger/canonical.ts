@@ -1,0 +1,83 @@
+/**
+ * The canonical bytes of a stored row, version 1 (docs/ledger.md "Canonical encoding"): the UTF-8 text of
+ * a JSON array, as PostgreSQL's json_build_array writes it, of
+ *   "auditql-leaf/1", the table name, then every stored column of the row in the order listed here,
+ * with timestamptz columns as integer microseconds since 1970-01-01 UTC (so the session's TimeZone never
+ * matters), jsonb columns in jsonb's own normalized text, text[] as JSON arrays of strings, NULL as null.
+ * It is computed from the rows as stored, by the same SQL expression when the sink appends a leaf and when
+ * `auditql verify` recomputes it: verification needs the warehouse rows and nothing else. The expression
+ * is sent by auditql, never read from a function in the warehouse, so altering the database cannot change
+ * how its rows are hashed. A column added to one of these tables needs a new version of this encoding.
+ */
+
+export const LEAF_ENCODING = 'auditql-leaf/1';
+
+type ColumnKind = 'plain' | 'timestamptz';
+
+/** A table whose rows are leaves of the log: its code in auditql.ledger_leaves.kind and its columns. */
+export interface LeafTable {
+  readonly kind: number;
+  readonly table: string;
+  /** Partitioned by part_at: retention drops whole partitions of it (retention.ts). */
+  readonly partitioned: boolean;
+  readonly columns: readonly (readonly [string, ColumnKind])[];
+}
+
+const cols = (spec: string): LeafTable['columns'] =>
+  spec.trim().split(/\s+/).map((c) => (c.endsWith('@') ? [c.slice(0, -1), 'timestamptz'] as const : [c, 'plain'] as const));
+
+/** Every table whose rows share the feed sequence `seq` (migrations/001_warehouse.sql). `@` marks timestamptz. */
+export const LEAF_TABLES: readonly LeafTable[] = [
+  {
+    kind: 1, table: 'changes', partitioned: true,
+    columns: cols(`seq source position part_at@ format operation database_name schema_name table_name key key_text key_source
+      before after before_complete unknown_before unknown_after changed_fields tx_id tx_order committed_at@
+      committed_at_source server connection source_user extra ingested_at@`),
+  },
+  {
+    kind: 2, table: 'activity', partitioned: true,
+    columns: cols(`seq source position part_at@ format class raw_class command command_text object_type object_name
+      database_name db_user remote_host remote_port client_application session_id pid statement_id substatement_id
+      row_count exit_code error_message tx_id started_at@ occurred_at@ server parameters extra ingested_at@`),
+  },
+  {
+    kind: 3, table: 'contexts', partitioned: false,
+    columns: cols(`seq source position format tx_id server prefix transactional content app_user occurred_at@ ingested_at@`),
+  },
+  {
+    kind: 4, table: 'transaction_events', partitioned: false,
+    columns: cols(`seq source position format status tx_id server occurred_at@ event_count data_collections ingested_at@`),
+  },
+  {
+    kind: 5, table: 'schema_changes', partitioned: false,
+    columns: cols(`seq source position format change_type database_name schema_name table_name ddl server occurred_at@
+      detail ingested_at@`),
+  },
+  {
+    kind: 6, table: 'attributions', partitioned: false,
+    columns: cols(`seq change_seq evidence confidence db_user app_user remote_host client_application activity_seq
+      context_seq detail created_at@ settled_with_change`),
+  },
+];
+
+export const leafTableByKind = (kind: number): LeafTable => {
+  const t = LEAF_TABLES.find((x) => x.kind === kind);
+  if (!t) throw new Error(`no leaf table has kind ${kind}`);
+  return t;
+};
+
+const micros = (ref: string): string => `(extract(epoch from ${ref}) * 1000000)::int8`;
+
+/**
+ * SQL: the canonical text of the row aliased `alias` of table `t`; `seq` replaces the row's own seq (verify
+ * asks whether a row is another seq's leaf, to tell an exchange of seqs from an edit).
+ */
+export function canonicalTextSql(t: LeafTable, alias: string, seq?: string): string {
+  const args = t.columns.map(([c, k]) => (c === 'seq' && seq ? seq : k === 'timestamptz' ? micros(`${alias}.${c}`) : `${alias}.${c}`));
+  return `json_build_array('${LEAF_ENCODING}', '${t.table}', ${args.join(', ')})::text`;
+}
+
+/** SQL: the RFC 9162 leaf hash, SHA-256(0x00 ‖ canonical bytes), of the row aliased `alias`. */
+export function leafHashSql(t: LeafTable, alias: string, seq?: string): string {
+  return `sha256('\\x00'::bytea || convert_to(${canonicalTextSql(t, alias, seq)}, 'UTF8'))`;
+}
