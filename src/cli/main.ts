@@ -80,6 +80,10 @@ async function main(argv: string[]): Promise<number> {
       const { checkpointsCommand } = await import('./commands/ledger/checkpoints.js');
       return checkpointsCommand(env, rest, log);
     }
+    case 'forward': {
+      const { forwardCommand } = await import('./commands/forward.js');
+      return forwardCommand(env, rest, log);
+    }
     case 'start': {
       const { startCommand } = await import('./commands/start.js');
       return startCommand(env, log);

@@ -171,6 +171,33 @@ const installSource: CommandHelp = {
 Installing again replaces the functions and triggers. See docs/attribution.md.`,
 };
 
+const forward: CommandHelp = {
+  usage: [
+    'forward --name NAME --to splunk-hec|http|file [--url URL] [--dir DIR] [--token-file FILE]\n' +
+      '        [--format ocsf|ecs|json] [--filter KEY=VALUE]... [--batch-size N] [--flush-ms MS]\n' +
+      '        [--index INDEX] [--sourcetype TYPE] [--body lines|array]',
+  ],
+  summary: 'push events to a SIEM from a durable cursor, at least once',
+  details: `Options:
+  --name NAME           the forwarder: its cursor is kept under this name (letters, digits, _ . -)
+  --to D                splunk-hec, http or file
+  --url URL             splunk-hec, http: the full endpoint URL
+  --dir DIR             file: where the rotated files go
+  --token-file FILE     the destination's token (or AUDITQL_FORWARD_TOKEN; never on the command line)
+  --format F            ocsf (default), ecs or json
+  --filter KEY=VALUE    only events matching (repeatable)
+  --batch-size N        events per delivery (default 500)
+  --flush-ms MS         deliver a partial batch after this long (default 1000)
+  --index INDEX         splunk-hec: the index
+  --sourcetype TYPE     splunk-hec: the sourcetype
+  --body lines|array    http: JSON lines (default) or one JSON array
+
+${WAREHOUSE_ENV}
+  AUDITQL_FORWARD_TOKEN the destination's token when --token-file is not given
+
+Runs until SIGTERM/SIGINT. See docs/siem.md.`,
+};
+
 const keygen: CommandHelp = {
   usage: ['keygen FILE [--name NAME]'],
   summary: 'an Ed25519 signing key to FILE (0600), its public key to FILE.pub',
@@ -237,6 +264,7 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = Object.freeze({
   migrate,
   retention,
   ingest,
+  forward,
   keygen,
   verify,
   'verify-proof': verifyProof,

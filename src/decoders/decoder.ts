@@ -6,11 +6,15 @@ import type { AuditEvent, SourceFormat } from '../model/events.js';
 import type { KeyColumns } from '../model/row-key.js';
 import type { RawRecord } from '../contracts/records.js';
 import type { LogFramer } from '../contracts/source.js';
+import type { CompiledMapping } from './mapped/compile-mapping.js';
 
 export type { RawRecord } from '../contracts/records.js';
 export type { LogFramer } from '../contracts/source.js';
 
-export type SkipReason = 'TOMBSTONE' | 'HEARTBEAT' | 'NOT_AUDIT' | 'MARKER' | 'EMPTY' | 'NON_TRANSACTIONAL_MESSAGE';
+export type SkipReason =
+  | 'TOMBSTONE' | 'HEARTBEAT' | 'NOT_AUDIT' | 'MARKER' | 'EMPTY' | 'NON_TRANSACTIONAL_MESSAGE'
+  // --format mapped: dropped by a declared filter (its reason), or matching no event type with `unmatched: skip`
+  | `FILTERED:${string}` | 'UNMATCHED';
 
 /** A decoded record: zero or more events, or a reason it was deliberately skipped (counted, not stored). */
 export interface DecodeResult {
@@ -34,6 +38,8 @@ export interface DecodeContext {
   readonly maxwellKey?: string;
   /** pgAudit stderr logs: the server's log_line_prefix. */
   readonly logLinePrefix?: string;
+  /** `--format mapped`: the mapping file, compiled once at start (src/decoders/mapped/compile-mapping.ts). */
+  readonly mapping?: CompiledMapping;
   /**
    * `--server`: the logical server every event of this source is from, so evidence from different sources
    * about one database server can meet (attribution joins on it). Decoders ignore it: the pipeline sets it

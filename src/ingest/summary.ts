@@ -2,7 +2,7 @@ import type { AuditEvent } from '../model/events.js';
 
 /**
  * The ingest summary (docs/configuration.md "`auditql ingest` flags"): `--json` prints
- * `{"read","stored","duplicates","deadLettered","skipped","formats","keySources"}`.
+ * `{"read","stored","duplicates","deadLettered","skipped","formats","skippedBy","keySources"}`.
  */
 export interface IngestSummary {
   read: number;
@@ -43,6 +43,6 @@ export function countKeys(s: IngestSummary, events: readonly AuditEvent[]): void
 export function summaryLine(s: IngestSummary): string {
   return JSON.stringify({
     read: s.read, stored: s.stored, duplicates: s.duplicates, deadLettered: s.deadLettered, skipped: s.skipped,
-    formats: s.formats, keySources: s.keySources,
+    formats: s.formats, skippedBy: s.skippedBy, keySources: s.keySources,
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { Json, JsonRow } from './json.js';
 
-export type SourceFormat = 'debezium' | 'maxwell' | 'das' | 'pgaudit' | 'pgoutput';
+export type SourceFormat = 'debezium' | 'maxwell' | 'das' | 'pgaudit' | 'pgoutput' | 'mapped';
 
 export type Operation = 'INSERT' | 'UPDATE' | 'DELETE' | 'SNAPSHOT' | 'TRUNCATE';
 

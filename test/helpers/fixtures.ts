@@ -13,12 +13,17 @@ import { decodeContext } from '../../src/decoders/context.js';
 import { decodeRecord } from '../../src/ingest/decode-record.js';
 import { readFileRecords } from '../../src/sources/file/read-records.js';
 import type { AuditEvent } from '../../src/model/events.js';
+import { compileMapping } from '../../src/decoders/mapped/compile-mapping.js';
 
 export const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
 
 export interface Expected {
   /** Decode context: keyColumns as an object of `table → [cols]`, plus any other DecodeContext fields. */
-  context?: { keyColumns?: Record<string, string[]>; contextPrefix?: string; logLinePrefix?: string; maxwellKey?: string; dasResourceId?: string };
+  context?: {
+    keyColumns?: Record<string, string[]>; contextPrefix?: string; logLinePrefix?: string; maxwellKey?: string; dasResourceId?: string;
+    /** `--format mapped`: the mapping file, relative to test/fixtures/ (e.g. `mapped/app-audit.mapping.json`). */
+    mapping?: string;
+  };
   records: number;
   skipped: number;
   deadLettered: number;
@@ -40,7 +45,7 @@ export function fixtureCases(format: string): FixtureCase[] {
   const dir = join(FIXTURES, format);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => !f.endsWith('.expected.json') && !/\.(md|mjs|js|ts|sh|py)$/.test(f) && !f.startsWith('.'))
+    .filter((f) => !f.endsWith('.expected.json') && !f.endsWith('.mapping.json') && !/\.(md|mjs|js|ts|sh|py)$/.test(f) && !f.startsWith('.'))
     .map((f) => {
       const name = f.replace(/\.[^.]+$/, '');
       const exp = join(dir, `${name}.expected.json`);
@@ -51,8 +56,13 @@ export function fixtureCases(format: string): FixtureCase[] {
 }
 
 export function contextOf(expected: Expected, extra: Partial<DecodeContext> = {}): DecodeContext {
-  const { keyColumns, ...rest } = expected.context ?? {};
-  return decodeContext({ ...rest, keyColumns: new Map(Object.entries(keyColumns ?? {})), ...extra });
+  const { keyColumns, mapping, ...rest } = expected.context ?? {};
+  return decodeContext({
+    ...rest,
+    keyColumns: new Map(Object.entries(keyColumns ?? {})),
+    ...(mapping ? { mapping: compileMapping(JSON.parse(readFileSync(join(FIXTURES, mapping), 'utf8'))) } : {}),
+    ...extra,
+  });
 }
 
 /** An event as plain JSON for comparison: dates as ISO strings, no position (that is the transport's). */

@@ -1,10 +1,9 @@
-/** `auditql ingest --from postgres|kafka`: long-running sources, until SIGINT/SIGTERM. */
+/** `auditql ingest --from postgres|kafka|kinesis|…`: long-running sources, until SIGINT/SIGTERM, by the `--from` table. */
 import type { EnvConfig } from '../../config/env.js';
 import type { Logger } from '../../log.js';
 import type { IngestOptions } from './ingest-options.js';
-import { ingestPostgresCommand } from './ingest-postgres.js';
-import { ingestKafkaCommand } from './ingest-kafka.js';
+import { INGEST_SOURCES } from './ingest-sources.js';
 
 export async function ingestLiveCommand(env: EnvConfig, o: IngestOptions, log: Logger): Promise<number> {
-  return o.from === 'postgres' ? ingestPostgresCommand(env, o, log) : ingestKafkaCommand(env, o, log);
+  return (await INGEST_SOURCES[o.from]())(env, o, log);
 }

@@ -5,8 +5,11 @@ import type { DecodeContext } from '../../decoders/decoder.js';
 import { decodeContext, DEFAULT_CONTEXT_PREFIX } from '../../decoders/context.js';
 import { FORMATS, isFormatChoice, type FormatChoice } from '../../decoders/registry.js';
 import { parseKeyColumns } from '../../model/row-key.js';
+import { loadMapping } from './mapping-option.js';
 
-export type IngestFrom = 'file' | 'postgres' | 'kafka';
+import { INGEST_FROM, isIngestFrom, type IngestFrom } from './ingest-sources.js';
+
+export type { IngestFrom } from './ingest-sources.js';
 
 export interface IngestOptions {
   readonly from: IngestFrom;
@@ -23,6 +26,15 @@ export interface IngestOptions {
   readonly brokers: readonly string[];
   readonly group?: string;
   readonly topics: readonly { pattern: string; format: FormatChoice }[];
+  /** kinesis: the stream, the region, an endpoint (kinesalite, LocalStack), the lease time. */
+  readonly stream?: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly leaseMs?: number;
+  /** amqp: the broker URL, the queue, how many unacknowledged messages the broker may send ahead. */
+  readonly url?: string;
+  readonly queue?: string;
+  readonly prefetch?: number;
 }
 
 const bad = (m: string) => new AuditqlError(ErrorCode.BAD_CONFIG, m);
@@ -41,6 +53,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
         key: { type: 'string', multiple: true, default: [] },
         json: { type: 'boolean', default: false },
         'log-line-prefix': { type: 'string' },
+        mapping: { type: 'string' },
         'maxwell-key': { type: 'string' },
         'das-resource-id': { type: 'string' },
         server: { type: 'string' },
@@ -53,6 +66,13 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
         brokers: { type: 'string' },
         group: { type: 'string' },
         topic: { type: 'string', multiple: true, default: [] },
+        stream: { type: 'string' },
+        region: { type: 'string' },
+        endpoint: { type: 'string' },
+        'lease-ms': { type: 'string' },
+        url: { type: 'string' },
+        queue: { type: 'string' },
+        prefetch: { type: 'string' },
       },
     });
   } catch (err) {
@@ -60,7 +80,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
   }
   const v = parsed.values;
   const from = v.from;
-  if (from !== 'file' && from !== 'postgres' && from !== 'kafka') throw bad('ingest: --from must be file, postgres or kafka');
+  if (!isIngestFrom(from)) throw bad(`ingest: --from must be ${INGEST_FROM.slice(0, -1).join(', ')} or ${INGEST_FROM.at(-1)}`);
   if (!isFormatChoice(v.format!)) {
     throw new AuditqlError(ErrorCode.UNKNOWN_FORMAT, `ingest: unknown --format ${JSON.stringify(v.format)}; expected ${FORMATS.join(', ')} or auto`);
   }
@@ -81,6 +101,11 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
     if (!isFormatChoice(format)) throw new AuditqlError(ErrorCode.UNKNOWN_FORMAT, `ingest: --topic ${t}: unknown format ${JSON.stringify(format)}`);
     return { pattern, format };
   });
+  const leaseMs = v['lease-ms'] === undefined ? undefined : Number(v['lease-ms']);
+  if (leaseMs !== undefined && (!Number.isInteger(leaseMs) || leaseMs < 1000 || leaseMs > 600_000)) throw bad('ingest: --lease-ms must be an integer from 1000 to 600000');
+  const prefetch = v.prefetch === undefined ? undefined : Number(v.prefetch);
+  if (prefetch !== undefined && (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > 65_535)) throw bad('ingest: --prefetch must be an integer from 1 to 65535');
+  const mapping = loadMapping(v.mapping, [v.format!, ...topics.map((t) => (t.format === 'auto' ? v.format! : t.format))]);
   return {
     from,
     format: v.format as FormatChoice,
@@ -95,6 +120,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
       ...(v['maxwell-key'] !== undefined ? { maxwellKey: v['maxwell-key'] } : {}),
       ...(v['das-resource-id'] !== undefined ? { dasResourceId: v['das-resource-id'] } : {}),
       ...(v.server !== undefined ? { server: v.server } : {}),
+      ...(mapping ? { mapping } : {}),
     }),
     ...(v['source-url'] !== undefined ? { sourceUrl: v['source-url'] } : {}),
     ...(v.publication !== undefined ? { publication: v.publication } : {}),
@@ -103,5 +129,12 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
     brokers: v.brokers ? v.brokers.split(',').map((s) => s.trim()).filter(Boolean) : [],
     ...(v.group !== undefined ? { group: v.group } : {}),
     topics,
+    ...(v.stream !== undefined ? { stream: v.stream } : {}),
+    ...(v.region !== undefined ? { region: v.region } : {}),
+    ...(v.endpoint !== undefined ? { endpoint: v.endpoint } : {}),
+    ...(leaseMs !== undefined ? { leaseMs } : {}),
+    ...(v.url !== undefined ? { url: v.url } : {}),
+    ...(v.queue !== undefined ? { queue: v.queue } : {}),
+    ...(prefetch !== undefined ? { prefetch } : {}),
   };
 }

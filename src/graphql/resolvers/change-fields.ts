@@ -1,4 +1,4 @@
-/** Field resolvers of `Change` that need more than the row: `actor`, `transaction`, `fieldChanges`. */
+/** Field resolvers of `Change` that need more than the row: `actor`, `transaction`, `fieldChanges`, `ocsf`, `ecs`. */
 import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { ApiContext } from '../context.js';
 import { transactionNode, type ChangeNode, type TransactionNode } from '../nodes.js';
@@ -7,6 +7,9 @@ import { fieldChanges, unknownOldFields, type FieldChangeValue } from '../histor
 import { Change, FieldChange } from '../types/change.js';
 import { Actor } from '../types/actor.js';
 import { Transaction } from '../types/transaction.js';
+import { JSONScalar } from '../types/scalars.js';
+import { toEcs, toOcsf } from '../../siem/siem-format.js';
+import type { ChangeInput } from '../../siem/siem-input.js';
 
 @Resolver(() => Change)
 export class ChangeFields {
@@ -34,5 +37,23 @@ export class ChangeFields {
   ): Promise<FieldChangeValue[]> {
     if (!fromHistory || unknownOldFields(c).length === 0) return fieldChanges(c, null);
     return fieldChanges(c, await ctx.loaders.preceding.load(c));
+  }
+
+  @FieldResolver(() => JSONScalar, {
+    description: 'This change as an OCSF Datastore Activity event (class_uid 6005; docs/siem.md "OCSF"), `metadata.uid` = `cursor`. Built from the change as this caller sees it.',
+  })
+  async ocsf(@Root() c: ChangeNode, @Ctx() ctx: ApiContext): Promise<unknown> {
+    return toOcsf(await this.siemInput(c, ctx));
+  }
+
+  @FieldResolver(() => JSONScalar, { description: 'This change as an ECS document (docs/siem.md "ECS"), `event.id` = `cursor`.' })
+  async ecs(@Root() c: ChangeNode, @Ctx() ctx: ApiContext): Promise<unknown> {
+    return toEcs(await this.siemInput(c, ctx));
+  }
+
+  /** The node, its actor and its field changes, through the same loaders the other fields use. */
+  private async siemInput(c: ChangeNode, ctx: ApiContext): Promise<ChangeInput> {
+    const [actor, changes] = await Promise.all([this.actor(c, ctx), this.fieldChanges(c, true, ctx)]);
+    return { kind: 'change', node: c, actor, fieldChanges: changes };
   }
 }

@@ -2,7 +2,7 @@
  * A page of the schema-change timeline (auditql.schema_changes: DDL from Maxwell and Debezium), newest
  * first. Rows are walked by `(time, seq)` downward like changes and activity, where time is `occurred_at`,
  * or the epoch when the source gave none (such rows come last), down `schema_changes_time` or, for one
- * table, `schema_changes_table_time` (migrations/012_schema_change_timeline.sql).
+ * table, `schema_changes_table_time` (migrations/032_schema_change_timeline.sql).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { SchemaChangeEvent } from '../../model/events.js';

@@ -1,4 +1,4 @@
--- auditql warehouse, version 12: the schema-change timeline (Query.schemaChanges, docs/graphql.md). Pages
+-- auditql warehouse: the schema-change timeline (Query.schemaChanges, docs/graphql.md). Pages
 -- walk (time, seq) newest first, where time is occurred_at or the epoch when the source gave none
 -- (src/warehouse/queries/schema-change-page.ts), over all tables or one.
 CREATE INDEX schema_changes_time ON auditql.schema_changes ((coalesce(occurred_at, timestamptz 'epoch')) DESC, seq DESC);

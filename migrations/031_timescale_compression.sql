@@ -1,4 +1,4 @@
--- auditql warehouse, version 11: native compression of old chunks on the TimescaleDB path
+-- auditql warehouse: native compression of old chunks on the TimescaleDB path
 -- (docs/warehouse.md "TimescaleDB"). The block between the markers runs only there; on the plain path it is
 -- removed by the runner (migrations/README.md), and this migration does nothing.
 -- Compressed chunks keep answering every read and still take late or redelivered rows (the unique key

@@ -1,0 +1,111 @@
+/**
+ * `auditql forward --name NAME --to splunk-hec|http|file …` (docs/siem.md "Delivery"): one forwarder
+ * until SIGTERM/SIGINT. The token comes from `--token-file` or AUDITQL_FORWARD_TOKEN, never the command line.
+ */
+import { readFileSync } from 'node:fs';
+import type { EnvConfig } from '../../config/env.js';
+import type { Logger } from '../../log.js';
+import { AuditqlError, ErrorCode } from '../../errors.js';
+import { connectWarehouse } from '../../warehouse/connect.js';
+import { installSignalHandlers, onShutdown } from '../../lifecycle.js';
+import { Forwarder } from '../../siem/forward/forwarder.js';
+import { splunkHec } from '../../siem/forward/splunk-hec.js';
+import { httpWebhook } from '../../siem/forward/http-webhook.js';
+import { rotatedFile } from '../../siem/forward/rotated-file.js';
+import type { Destination } from '../../siem/forward/destination.js';
+import { SIEM_FORMATS, type SiemFormat } from '../../siem/siem-format.js';
+import { parseFilter } from '../../siem/forward/forward-filter.js';
+
+const DESTINATIONS = ['splunk-hec', 'http', 'file'] as const;
+type DestinationKind = (typeof DESTINATIONS)[number];
+
+export interface ForwardArgs {
+  readonly name: string;
+  readonly to: DestinationKind;
+  readonly url: string | null;
+  readonly dir: string | null;
+  readonly tokenFile: string | null;
+  readonly format: SiemFormat;
+  readonly filters: readonly string[];
+  readonly batchSize: number;
+  readonly flushMs: number;
+  readonly index: string | null;
+  readonly sourcetype: string | null;
+  readonly body: 'lines' | 'array';
+}
+
+const bad = (m: string) => new AuditqlError(ErrorCode.BAD_CONFIG, m);
+
+export function parseForwardArgs(argv: readonly string[]): ForwardArgs {
+  const v: Record<string, string> = {};
+  const filters: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = argv[i + 1];
+    if (!flag.startsWith('--') || value === undefined) throw bad(`auditql forward: ${JSON.stringify(flag)} needs a value; run auditql --help`);
+    if (flag === '--token') throw bad('auditql forward: a token is never taken on the command line: use --token-file FILE or AUDITQL_FORWARD_TOKEN');
+    if (flag === '--filter') filters.push(value);
+    else v[flag.slice(2)] = value;
+    i++;
+  }
+  const known = new Set(['name', 'to', 'url', 'dir', 'token-file', 'format', 'batch-size', 'flush-ms', 'index', 'sourcetype', 'body']);
+  for (const k of Object.keys(v)) if (!known.has(k)) throw bad(`auditql forward: unknown option --${k}`);
+  if (!v.name || !/^[A-Za-z0-9_.-]{1,100}$/.test(v.name)) throw bad('auditql forward: --name NAME is required (letters, digits, _ . -)');
+  if (!DESTINATIONS.includes(v.to as DestinationKind)) throw bad(`auditql forward: --to must be one of ${DESTINATIONS.join(', ')}`);
+  const format = (v.format ?? 'ocsf') as SiemFormat;
+  if (!SIEM_FORMATS.includes(format)) throw bad(`auditql forward: --format must be one of ${SIEM_FORMATS.join(', ')}`);
+  if (v.to !== 'file' && !v.url) throw bad(`auditql forward: --to ${v.to} needs --url (the full endpoint URL)`);
+  if (v.to === 'file' && !v.dir) throw bad('auditql forward: --to file needs --dir DIR');
+  const int = (k: string, d: number) => {
+    const n = v[k] === undefined ? d : Number(v[k]);
+    if (!Number.isInteger(n) || n < 1) throw bad(`auditql forward: --${k} must be a positive integer`);
+    return n;
+  };
+  if (v.body && v.body !== 'lines' && v.body !== 'array') throw bad('auditql forward: --body must be lines or array');
+  for (const f of filters) parseFilter([f]); // fail fast naming the filter
+  return Object.freeze({
+    name: v.name, to: v.to as DestinationKind, url: v.url ?? null, dir: v.dir ?? null, tokenFile: v['token-file'] ?? null, format, filters,
+    batchSize: int('batch-size', 500), flushMs: int('flush-ms', 1000), index: v.index ?? null, sourcetype: v.sourcetype ?? null,
+    body: (v.body ?? 'lines') as 'lines' | 'array',
+  });
+}
+
+function tokenOf(a: ForwardArgs): string | null {
+  if (a.tokenFile) {
+    try {
+      return readFileSync(a.tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw bad(`auditql forward: cannot read --token-file ${a.tokenFile} (${(err as Error).message})`);
+    }
+  }
+  return process.env.AUDITQL_FORWARD_TOKEN?.trim() || null;
+}
+
+function destinationOf(a: ForwardArgs): Destination {
+  const token = tokenOf(a);
+  switch (a.to) {
+    case 'splunk-hec':
+      if (!token) throw bad('auditql forward: --to splunk-hec needs a token: --token-file FILE or AUDITQL_FORWARD_TOKEN');
+      return splunkHec({ url: a.url!, token, index: a.index, sourcetype: a.sourcetype ?? `auditql:${a.format}`, source: `auditql:${a.name}` });
+    case 'http':
+      return httpWebhook({ url: a.url!, secret: token, body: a.body });
+    case 'file':
+      return rotatedFile({ dir: a.dir!, name: a.name });
+  }
+}
+
+export async function forwardCommand(env: EnvConfig, argv: readonly string[], log: Logger): Promise<number> {
+  const a = parseForwardArgs(argv);
+  const destination = destinationOf(a);
+  installSignalHandlers();
+  const c = await connectWarehouse(env, { log: log.info, poolMax: 2, applicationName: `auditql forward ${a.name}` });
+  const f = new Forwarder({
+    name: a.name, db: c.warehouse.db, destination, destinationKind: a.to, format: a.format, filter: parseFilter(a.filters), log,
+    batchSize: a.batchSize, flushMs: a.flushMs,
+    onAcked: (seq, n) => log.debug(`forwarder ${a.name}: ${n} events acknowledged, cursor ${seq}`),
+  });
+  onShutdown(() => c.close());
+  onShutdown(() => f.stop());
+  await f.start();
+  return 0;
+}

@@ -1,0 +1,106 @@
+/**
+ * One forwarder (docs/siem.md "Delivery"): follows the warehouse feed in seq order from its own durable
+ * cursor, sends batches (by size, and at least every `flushMs`), and advances the cursor only after the
+ * destination acknowledged. At least once: a crash between the acknowledgement and the cursor update
+ * sends that batch again, each event carrying its cursor (`metadata.uid`, `event.id`, `cursor`) for
+ * deduplication. A failing destination or warehouse is retried with backoff and jitter, for as long as it
+ * lasts; the forwarder only reads the warehouse, so ingest and the API never wait on it.
+ */
+import type { Kysely } from 'kysely';
+import type { Logger } from '../../log.js';
+import type { Warehouse } from '../../warehouse/tables.js';
+import { feedHead } from '../../warehouse/queries/feed.js';
+import { advanceForwarder, forwarderFailed, openForwarder } from '../../warehouse/queries/forwarders.js';
+import { backoff } from '../../retry-policy.js';
+import { readFeedEvents, type FeedFilter } from '../feed-events.js';
+import { eventTime } from '../siem-input.js';
+import { formatEvent, type SiemFormat } from '../siem-format.js';
+import type { Destination, OutgoingEvent } from './destination.js';
+
+export interface ForwarderOptions {
+  readonly name: string;
+  readonly db: Kysely<Warehouse>;
+  readonly destination: Destination;
+  readonly destinationKind: string;
+  readonly format: SiemFormat;
+  readonly filter: FeedFilter;
+  readonly log: Logger;
+  /** Events per request (default 500). */
+  readonly batchSize?: number;
+  /** How often the feed is read for new events (default 1000 ms). */
+  readonly flushMs?: number;
+  /** Told after each acknowledged batch: the cursor it reached and how many events it held. */
+  readonly onAcked?: (seq: string, events: number) => void;
+}
+
+export class Forwarder {
+  private readonly abort = new AbortController();
+  private running: Promise<void> | null = null;
+  cursor = '0';
+
+  constructor(private readonly o: ForwarderOptions) {}
+
+  start(): Promise<void> {
+    this.running ??= this.run();
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running?.catch(() => {});
+    await this.o.destination.close();
+  }
+
+  private get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    });
+  }
+
+  /** Run `op` until it succeeds or the forwarder stops; each failure is logged, recorded and waited out. */
+  private async retrying<T>(what: string, op: () => Promise<T>): Promise<T | null> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        const r = await op();
+        if (attempt > 1) this.o.log.info(`forwarder ${this.o.name}: ${what} succeeded after ${attempt} attempts`);
+        return r;
+      } catch (err) {
+        if (this.stopped) return null;
+        const message = (err as Error).message;
+        const wait = backoff(attempt);
+        this.o.log.warn(`forwarder ${this.o.name}: ${what} failed (${message}); retrying in ${wait} ms`);
+        await forwarderFailed(this.o.db, this.o.name, `${what}: ${message}`).catch(() => {});
+        await this.sleep(wait);
+      }
+    }
+    return null;
+  }
+
+  private async run(): Promise<void> {
+    const o = this.o;
+    const row = await this.retrying('opening its cursor', () => openForwarder(o.db, o.name, o.destinationKind, o.format));
+    if (!row) return;
+    this.cursor = row.ackedSeq;
+    o.log.info(`forwarder ${o.name}: ${o.destination.description}, ${o.format}, from seq ${this.cursor}`);
+    while (!this.stopped) {
+      const head = await this.retrying('reading the feed head', () => feedHead(o.db));
+      if (head === null) return;
+      while (!this.stopped && BigInt(this.cursor) < BigInt(head)) {
+        const page = await this.retrying('reading the feed', () =>
+          readFeedEvents(o.db, o.filter, { after: this.cursor, upto: head, limit: o.batchSize ?? 500 }));
+        if (!page) return;
+        const batch: OutgoingEvent[] = page.events.map((input) => ({ input, body: formatEvent(o.format, input), timeMs: eventTime(input).getTime() }));
+        if (batch.length > 0 && (await this.retrying(`sending ${batch.length} events`, () => o.destination.send(batch, this.abort.signal))) === null) return;
+        if ((await this.retrying('advancing its cursor', () => advanceForwarder(o.db, o.name, page.upto, batch.length))) === null) return;
+        this.cursor = page.upto;
+        if (batch.length) o.onAcked?.(page.upto, batch.length);
+      }
+      await this.sleep(o.flushMs ?? 1000);
+    }
+  }
+}

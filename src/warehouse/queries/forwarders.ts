@@ -1,0 +1,50 @@
+/**
+ * Forwarder cursors (auditql.forwarders, migrations/030_forwarders.sql; docs/siem.md "Delivery"): read at
+ * start, advanced after each acknowledged batch, and the lag every forwarder has behind the feed head.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Warehouse } from '../tables.js';
+
+export interface ForwarderRecord {
+  readonly name: string;
+  readonly destination: string;
+  readonly format: string;
+  readonly ackedSeq: string;
+  readonly ackedEvents: string;
+  readonly ackedAt: Date | null;
+  readonly lastError: string | null;
+  readonly lastErrorAt: Date | null;
+}
+
+const COLUMNS = sql`name, destination, format, acked_seq::text as "ackedSeq", acked_events::text as "ackedEvents",
+  acked_at as "ackedAt", last_error as "lastError", last_error_at as "lastErrorAt"`;
+
+/** The forwarder's row, created at seq 0 (the start of the feed) when it is new. */
+export async function openForwarder(db: Kysely<Warehouse>, name: string, destination: string, format: string): Promise<ForwarderRecord> {
+  const r = await sql<ForwarderRecord>`insert into auditql.forwarders (name, destination, format) values (${name}, ${destination}, ${format})
+    on conflict (name) do update set destination = excluded.destination, format = excluded.format returning ${COLUMNS}`.execute(db);
+  return r.rows[0]!;
+}
+
+/** The destination acknowledged everything matching up to `seq`: move the cursor (never backwards). */
+export async function advanceForwarder(db: Kysely<Warehouse>, name: string, seq: string, events: number): Promise<void> {
+  await sql`update auditql.forwarders set acked_seq = greatest(acked_seq, ${seq}::int8), acked_events = acked_events + ${events},
+    acked_at = now(), last_error = null where name = ${name}`.execute(db);
+}
+
+export async function forwarderFailed(db: Kysely<Warehouse>, name: string, error: string): Promise<void> {
+  await sql`update auditql.forwarders set last_error = ${error}, last_error_at = now() where name = ${name}`.execute(db);
+}
+
+export interface ForwarderLag extends ForwarderRecord {
+  /** Feed seqs between its cursor and the head (an upper bound on the events it has yet to send). */
+  readonly lagSeqs: string;
+}
+
+export async function forwarderLags(db: Kysely<Warehouse>): Promise<ForwarderLag[]> {
+  const r = await sql<ForwarderLag>`select ${COLUMNS}, greatest(0, greatest(
+      coalesce((select max(seq) from auditql.changes), 0),
+      coalesce((select max(seq) from auditql.activity), 0)) - acked_seq)::text as "lagSeqs"
+    from auditql.forwarders order by name`.execute(db);
+  return r.rows;
+}
