@@ -19,7 +19,12 @@
  *    `auditql_feed` NOTIFY for the batch holding the row, received here. Receipt − (b), per receipt, is the
  *    API's share (wake-up, reads, execution, fan-out, WebSocket, and this thread's own client work).
  * For N in BENCH_SUBSCRIBERS (default 1,100,1000): connect, wait until every subscriber received a warm-up
- * row (readiness, not sleep), then BENCH_SAMPLES (default 200) samples at BENCH_RATE (default 10/s).
+ * row (readiness, not sleep), then BENCH_SAMPLES (default 200) samples at BENCH_RATE (default 100/s).
+ * BENCH_MODE: `trickle` (the above), `burst` (live-burst.ts: BENCH_BURST rows, default 60,000, at each of
+ * BENCH_BURST_SUBSCRIBERS, default 100,1000), or `both` (the default).
+ * BENCH_API_PROCESSES (default 1): API workers, each its own server and change feed over the same
+ * warehouse (sharing the feed through PostgreSQL, as replicas do); subscribers go round-robin over them and
+ * latency is printed per worker.
  * The last line is machine-readable.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -37,6 +42,7 @@ import { openWarehouse } from '../src/warehouse/db.js';
 import { migrate } from '../src/warehouse/migrate.js';
 import { FEED_CHANNEL } from '../src/warehouse/sink.js';
 import { intEnv, scratchPostgres, workerChannel, type WorkerChannel } from './support.js';
+import { BURST_TABLE, runBurst, type BurstResult } from './live-burst.js';
 
 const TABLE = 'bench_events';
 const SUBSCRIPTION = `subscription BenchLive { changeAdded(filter: {table: "${TABLE}"}) { id after } }`;
@@ -143,15 +149,17 @@ async function notifyBaseline(url: string, count: number, rate: number): Promise
 
 interface Subscriber {
   readonly client: Client;
+  /** Which API worker it is connected to. */
+  readonly api: number;
   /** sample → receipt time (ms since the epoch). */
   readonly got: Map<number, number>;
   warm: boolean;
 }
 
-function subscribeAll(apiUrl: string, n: number, samples: Map<number, Sample>): Subscriber[] {
-  const url = apiUrl.replace(/^http/, 'ws');
-  return Array.from({ length: n }, () => {
-    const s: Subscriber = { client: createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0 }), got: new Map(), warm: false };
+function subscribeAll(apiUrls: readonly string[], n: number, samples: Map<number, Sample>): Subscriber[] {
+  return Array.from({ length: n }, (_, i) => {
+    const url = apiUrls[i % apiUrls.length]!.replace(/^http/, 'ws');
+    const s: Subscriber = { client: createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0 }), api: i % apiUrls.length, got: new Map(), warm: false };
     s.client.subscribe<{ changeAdded: { id: string; after: { sample: number; committed_ms: number } } }>(
       { query: SUBSCRIPTION },
       {
@@ -193,19 +201,39 @@ interface PhaseResult {
   readonly apiP99: number;
   readonly stats: FeedStats;
   readonly load: number;
+  /** Receipt latency per API worker. */
+  readonly perApi: readonly { readonly p50: number; readonly p99: number }[];
+}
+
+type Api = WorkerChannel<ToWorker, FromWorker>;
+
+/** The feed counters summed over the API workers, and their live subscriptions. */
+async function feedStats(apis: readonly Api[]): Promise<{ stats: FeedStats; subscriptions: number }> {
+  const all = (await Promise.all(apis.map((a) => a.ask({ type: 'stats' })))) as Extract<FromWorker, { type: 'stats' }>[];
+  const stats = { ...all[0]!.stats };
+  for (const x of all.slice(1)) for (const k of Object.keys(stats) as (keyof FeedStats)[]) stats[k] += x.stats[k];
+  return { stats, subscriptions: all.reduce((a, x) => a + x.subscriptions, 0) };
 }
 
 // ───────────────────────────── main ─────────────────────────────
 
 async function main(): Promise<void> {
   const samples = intEnv('BENCH_SAMPLES', 200);
-  const rate = intEnv('BENCH_RATE', 10);
+  const rate = intEnv('BENCH_RATE', 100);
+  const mode = process.env['BENCH_MODE'] ?? 'both';
+  if (!['trickle', 'burst', 'both'].includes(mode)) throw new Error(`BENCH_MODE=${mode}: expected trickle, burst or both`);
+  const apiCount = intEnv('BENCH_API_PROCESSES', 1);
+  const burstRows = intEnv('BENCH_BURST', 60_000);
+  const burstTx = intEnv('BENCH_BURST_TX', 1000);
   const flushMs = intEnv('BENCH_FLUSH_MS', 5);
-  const sizes = (process.env['BENCH_SUBSCRIBERS'] ?? '1,100,1000').split(',').map((x) => {
-    const n = Number(x.trim());
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`BENCH_SUBSCRIBERS=${process.env['BENCH_SUBSCRIBERS']}: expected positive integers`);
-    return n;
-  });
+  const counts = (name: string, dflt: string) =>
+    (process.env[name] ?? dflt).split(',').map((x) => {
+      const n = Number(x.trim());
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${process.env[name]}: expected positive integers`);
+      return n;
+    });
+  const sizes = mode === 'burst' ? [] : counts('BENCH_SUBSCRIBERS', '1,100,1000');
+  const burstSizes = mode === 'trickle' ? [] : counts('BENCH_BURST_SUBSCRIBERS', '100,1000');
   const log = (m: string) => process.stderr.write(`bench:live ${m}\n`);
 
   const scratch = await scratchPostgres('auditql-bench-live-', ['bench_src', 'bench_wh']);
@@ -220,7 +248,8 @@ async function main(): Promise<void> {
     await src.connect();
     closers.push(() => src.end());
     await src.query(`create table ${TABLE} (id bigserial primary key, sample int not null, committed_ms float8 not null)`);
-    await src.query(`create publication bench_pub for table ${TABLE}`);
+    await src.query(`create table ${BURST_TABLE} (id bigserial primary key, sample int not null, committed_ms float8 not null)`);
+    await src.query(`create publication bench_pub for table ${TABLE}, ${BURST_TABLE}`);
     const pgVersion = (await src.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v;
     log(`PostgreSQL ${pgVersion} (embedded, port ${scratch.embedded.port}); ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
@@ -230,14 +259,20 @@ async function main(): Promise<void> {
       await capture.worker.terminate();
     });
     if ((await capture.next()).type !== 'ready') throw new Error('capture worker did not start');
-    const api = startWorker({ role: 'api', warehouseUrl: whUrl });
-    closers.push(async () => {
-      await api.ask({ type: 'stop' });
-      await api.worker.terminate();
-    });
-    const ready = await api.next();
-    if (ready.type !== 'ready' || !ready.url) throw new Error('api worker did not start');
-    log(`capture: slot bench_slot, flush ${flushMs} ms (worker thread); API: ${ready.url} (worker thread)`);
+    const apis: Api[] = [];
+    const apiUrls: string[] = [];
+    for (let i = 0; i < apiCount; i++) {
+      const api = startWorker({ role: 'api', warehouseUrl: whUrl });
+      closers.push(async () => {
+        await api.ask({ type: 'stop' });
+        await api.worker.terminate();
+      });
+      const ready = await api.next();
+      if (ready.type !== 'ready' || !ready.url) throw new Error('api worker did not start');
+      apis.push(api);
+      apiUrls.push(ready.url);
+    }
+    log(`capture: slot bench_slot, flush ${flushMs} ms (worker thread); API: ${apiUrls.join(', ')} (worker thread each)`);
 
     // The sink's notifications, here: when the batch holding a row committed in the warehouse.
     const feedListener = new pg.Client({ connectionString: whUrl });
@@ -257,7 +292,7 @@ async function main(): Promise<void> {
     for (const n of sizes) {
       const seen = new Map<number, Sample>();
       const t0 = performance.now();
-      const subs = subscribeAll(ready.url, n, seen);
+      const subs = subscribeAll(apiUrls, n, seen);
       // Ready when every subscriber got a warm-up row written after it subscribed.
       while (!subs.every((s) => s.warm)) {
         await src.query(`insert into ${TABLE} (sample, committed_ms) values ($1, extract(epoch from clock_timestamp()) * 1000)`, [-1 - warmups++]);
@@ -265,7 +300,7 @@ async function main(): Promise<void> {
         if (performance.now() - t0 > 120_000) throw new Error(`${n} subscribers not ready after 120 s`);
       }
       log(`${n} subscriber(s) live after ${((performance.now() - t0) / 1000).toFixed(1)} s; ${samples} samples at ${rate}/s`);
-      const statsBefore = ((await api.ask({ type: 'stats' })) as Extract<FromWorker, { type: 'stats' }>).stats;
+      const statsBefore = (await feedStats(apis)).stats;
       const load = loadavg()[0]!;
       const notifiedFrom = notified.length;
       const first = nextSample;
@@ -273,10 +308,11 @@ async function main(): Promise<void> {
       await drive(src, first, samples, rate);
       const deadline = Date.now() + 30_000;
       while (subs.some((s) => s.got.size < samples) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      const statsAfter = ((await api.ask({ type: 'stats' })) as Extract<FromWorker, { type: 'stats' }>).stats;
+      const statsAfter = (await feedStats(apis)).stats;
 
       const lat: number[] = [];
       const last: number[] = [];
+      const byApi: number[][] = apis.map(() => []);
       for (let i = first; i < first + samples; i++) {
         const c = seen.get(i)?.committedMs;
         if (c === undefined) continue;
@@ -285,6 +321,7 @@ async function main(): Promise<void> {
           const at = s.got.get(i);
           if (at === undefined) continue;
           lat.push(at - c);
+          byApi[s.api]!.push(at - c);
           if (at > latest) latest = at;
         }
         if (latest > -Infinity) last.push(latest - c);
@@ -310,19 +347,35 @@ async function main(): Promise<void> {
         n, receipts: lat.length, expected: n * samples,
         p50: pct(lat, 50), p99: pct(lat, 99), max: pct(lat, 100), lastP50: pct(last, 50), lastP99: pct(last, 99),
         captureP50: pct(cap, 50), captureP99: pct(cap, 99), apiP50: pct(apiShare, 50), apiP99: pct(apiShare, 99), stats, load,
+        perApi: byApi.map((xs) => ({ p50: pct(xs, 50), p99: pct(xs, 99) })),
       };
       results.push(r);
       log(
         `  N=${n}: receipt p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, max ${ms(r.max)} ms; last subscriber p50 ${ms(r.lastP50)} / p99 ${ms(r.lastP99)} ms; ` +
           `capture alone p50 ${ms(r.captureP50)} / p99 ${ms(r.captureP99)} ms; API share p50 ${ms(r.apiP50)} / p99 ${ms(r.apiP99)} ms; ` +
           `${r.receipts}/${r.expected} receipts; ` +
-          `feed: ${stats.headReads} head reads, ${stats.groupReads} group reads, ${stats.replayReads} replay reads, ${stats.notifications} notifications, ${stats.dropped} dropped; load ${load.toFixed(2)}`,
+          `feed: ${stats.headReads} head reads, ${stats.groupReads} group reads, ${stats.replayReads} replay reads, ${stats.notifications} notifications, ${stats.dropped} dropped; load ${load.toFixed(2)}` +
+          (apis.length > 1 ? `; per API worker p50/p99: ${r.perApi.map((x, i) => `#${i} ${ms(x.p50)}/${ms(x.p99)}`).join(', ')}` : ''),
       );
       await Promise.all(subs.map((s) => s.client.dispose()));
       const t1 = Date.now();
-      while ((((await api.ask({ type: 'stats' })) as Extract<FromWorker, { type: 'stats' }>).subscriptions ?? 0) > 0 && Date.now() - t1 < 10_000) {
+      while ((await feedStats(apis)).subscriptions > 0 && Date.now() - t1 < 10_000) {
         await new Promise((r) => setTimeout(r, 50));
       }
+    }
+
+    const bursts: BurstResult[] = [];
+    for (const n of burstSizes) {
+      const r = await runBurst({ src, whUrl, apiUrls, notified, log }, n, burstRows, burstTx, nextSample);
+      nextSample += burstRows;
+      bursts.push(r);
+      log(
+        `  burst N=${n}: ingest ${ms(r.ingestMs)} ms, delivery ${ms(r.deliveryMs)} ms, burst_ratio ${r.ratio.toFixed(2)}, ${Math.round(r.msgsPerS)} messages/s fanned out` +
+          (apis.length > 1 ? `; per API worker delivery ${r.perApiDeliveryMs.map((x, i) => `#${i} ${ms(x)} ms`).join(', ')}` : '') +
+          (r.complete ? '' : ' (INCOMPLETE: not every subscriber got every row)'),
+      );
+      const t1 = Date.now();
+      while ((await feedStats(apis)).subscriptions > 0 && Date.now() - t1 < 10_000) await new Promise((res) => setTimeout(res, 50));
     }
 
     const n50 = pct(notifyLat, 50);
@@ -337,11 +390,26 @@ async function main(): Promise<void> {
           `${`${ms(r.captureP50)}/${ms(r.captureP99)}`.padStart(15)} | ${`${ms(r.apiP50)}/${ms(r.apiP99)}`.padStart(17)} | ${(r.p50 / n50).toFixed(1).padStart(16)} | ${r.receipts}/${r.expected}\n`,
       );
     }
-    const at1000 = results.find((r) => r.n === 1000) ?? results.at(-1)!;
-    process.stdout.write(`target p99 ≤ 100 ms at ${at1000.n} subscribers: ${at1000.p99 <= 100 ? 'met' : 'MISSED'} (p99 ${ms(at1000.p99)} ms)\n`);
+    const at1000 = results.find((r) => r.n === 1000) ?? results.at(-1);
+    if (at1000) process.stdout.write(`target p99 ≤ 50 ms at ${at1000.n} subscribers: ${at1000.p99 <= 50 ? 'met' : 'MISSED'} (p99 ${ms(at1000.p99)} ms)\n`);
+    if (bursts.length > 0) {
+      process.stdout.write(`burst of ${burstRows} rows (transactions of ${burstTx}), ${apis.length} API worker(s)\n`);
+      process.stdout.write('subscribers | ingest ms | delivery ms | burst_ratio | messages/s | complete\n');
+      for (const r of bursts) {
+        process.stdout.write(
+          `${String(r.n).padStart(11)} | ${ms(r.ingestMs).padStart(9)} | ${ms(r.deliveryMs).padStart(11)} | ${r.ratio.toFixed(2).padStart(11)} | ${String(Math.round(r.msgsPerS)).padStart(10)} | ${r.complete}\n`,
+        );
+      }
+    }
+    const fanout = Math.max(0, ...bursts.map((r) => r.msgsPerS));
     process.stdout.write(
-      results.map((r) => `n${r.n}_p50_ms=${ms(r.p50)} n${r.n}_p99_ms=${ms(r.p99)} n${r.n}_capture_p99_ms=${ms(r.captureP99)} n${r.n}_api_p99_ms=${ms(r.apiP99)}`).join(' ') +
-        ` notify_p50_ms=${ms(n50)} notify_p99_ms=${ms(n99)}\n`,
+      [
+        ...results.map((r) => `n${r.n}_p50_ms=${ms(r.p50)} n${r.n}_p99_ms=${ms(r.p99)} n${r.n}_capture_p99_ms=${ms(r.captureP99)} n${r.n}_api_p99_ms=${ms(r.apiP99)}`),
+        ...(results.length > 0 ? [`notify_p50_ms=${ms(n50)} notify_p99_ms=${ms(n99)}`] : []),
+        ...bursts.map((r) => `burst_ratio_${r.n}=${r.ratio.toFixed(2)}`),
+        ...(bursts.length > 0 ? [`fanout_msgs_per_s=${Math.round(fanout)}`] : []),
+        `api_processes=${apis.length}`,
+      ].join(' ') + '\n',
     );
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});

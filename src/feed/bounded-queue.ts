@@ -1,17 +1,29 @@
 /**
  * A subscriber's queue: items the feed has read for it and the transport has not taken yet. It never holds
  * more than its limit (the feed checks `room` before pushing), so a slow client costs bounded memory.
- * One consumer: `take()` waits for an item, the end, or a failure.
+ * One consumer, either asynchronous — `take()` waits for an item, the end, or a failure — or synchronous:
+ * `watch(cb)` is called after every push, end and failure, and the consumer reads with `peek`/`shift`
+ * (the fan-out path: no promise per item).
  */
-export class BoundedQueue<T> {
+/** The synchronous consumer's view of a queue. */
+export interface QueueReader<T> {
+  readonly size: number;
+  readonly closed: boolean;
+  watch(cb: (() => void) | null): void;
+  peek(i: number): T | undefined;
+  shift(): T | undefined;
+}
+
+export class BoundedQueue<T> implements QueueReader<T> {
   private items: T[] = [];
   private head = 0;
   private waiting: ((r: IteratorResult<T>) => void) | null = null;
   private failWaiting: ((err: unknown) => void) | null = null;
   private roomWaiters: (() => void)[] = [];
+  private watcher: (() => void) | null = null;
   private ended = false;
   private failure: { readonly error: unknown } | null = null;
-  /** When an item was last taken (ms, monotonic clock). */
+  /** When an item was last taken, or items arrived in an empty queue (ms, monotonic clock). */
   lastTakeAt = performance.now();
 
   constructor(readonly limit: number) {
@@ -36,6 +48,8 @@ export class BoundedQueue<T> {
     if (this.closed) return true;
     if (items.length > this.room) return false;
     if (items.length === 0) return true;
+    // A consumer with nothing waiting was keeping up: the stall clock starts now, not at its last take.
+    if (this.size === 0) this.lastTakeAt = performance.now();
     let i = 0;
     if (this.waiting) {
       const w = this.waiting;
@@ -45,22 +59,37 @@ export class BoundedQueue<T> {
       i = 1;
     }
     for (; i < items.length; i++) this.items.push(items[i]!);
+    this.watcher?.();
     return true;
+  }
+
+  /** A synchronous consumer: `cb` runs after each push, end and failure (one watcher; null removes it). */
+  watch(cb: (() => void) | null): void {
+    this.watcher = cb;
+  }
+
+  /** The `i`-th waiting item (0: the next one), without taking it. */
+  peek(i: number): T | undefined {
+    return i < this.size ? this.items[this.head + i] : undefined;
+  }
+
+  /** Take the next waiting item synchronously; undefined when none waits. */
+  shift(): T | undefined {
+    if (this.size === 0) return undefined;
+    const v = this.items[this.head]!;
+    this.items[this.head++] = undefined as T;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    this.lastTakeAt = performance.now();
+    this.notifyRoom();
+    return v;
   }
 
   /** The next item; `done` after `end()`; rejects with the failure after `fail()` (once, then done). */
   take(): Promise<IteratorResult<T>> {
-    if (this.size > 0) {
-      const v = this.items[this.head]!;
-      this.items[this.head++] = undefined as T;
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items = this.items.slice(this.head);
-        this.head = 0;
-      }
-      this.lastTakeAt = performance.now();
-      this.notifyRoom();
-      return Promise.resolve({ value: v, done: false });
-    }
+    if (this.size > 0) return Promise.resolve({ value: this.shift()!, done: false });
     if (this.failure) {
       const { error } = this.failure;
       this.failure = null;
@@ -96,6 +125,7 @@ export class BoundedQueue<T> {
     this.waiting = this.failWaiting = null;
     w?.({ value: undefined, done: true });
     this.notifyRoom();
+    this.watcher?.();
   }
 
   /** Drop what is queued and make the next take reject with `error`. */
@@ -111,6 +141,7 @@ export class BoundedQueue<T> {
       this.failure = { error };
     }
     this.notifyRoom();
+    this.watcher?.();
   }
 
   private clear(): void {

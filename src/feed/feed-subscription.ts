@@ -16,7 +16,7 @@
  */
 import { AuditqlError, ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import { BoundedQueue } from './bounded-queue.js';
+import { BoundedQueue, type QueueReader } from './bounded-queue.js';
 import type { FeedGroup, GroupMember } from './feed-group.js';
 import type { FeedBatch, FeedRow, FeedSpec } from './feed-spec.js';
 import type { FeedStats } from './feed-stats.js';
@@ -82,6 +82,15 @@ export class FeedSubscription<R extends FeedRow, T> implements AsyncIterableIter
 
   get queued(): number {
     return this.queue.size;
+  }
+
+  /**
+   * Its queue, for a synchronous consumer (src/graphql/subscriptions/fanout-delivery.ts) instead of
+   * `next()`: told of each push, it takes items with `shift`; once the queue is closed and empty, `next()`
+   * says how it ended.
+   */
+  get reader(): QueueReader<T> {
+    return this.queue;
   }
 
   [Symbol.asyncIterator](): this {

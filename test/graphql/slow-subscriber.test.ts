@@ -8,17 +8,16 @@
  * server logs no ERR_STREAM_DESTROYED; resuming from its last cursor gets exactly the rest.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import WebSocket from 'ws';
 import type { Client } from 'graphql-ws';
-import { WarehouseSink } from '../../src/warehouse/sink.js';
 import type { AuditEvent } from '../../src/model/events.js';
 import type { ChangeFeed } from '../../src/feed/change-feed.js';
 import { decodeChangeCursor } from '../../src/graphql/cursor.js';
 import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
 import type { TooSlowConnection } from '../../src/graphql/subscriptions/slow-connections.js';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
-import { connect, subscribe, type Sub } from '../helpers/graphql-ws-client.js';
+import { connect, rawSubscriber, subscribe, type Sub } from '../helpers/graphql-ws-client.js';
 import { until } from '../helpers/until.js';
+import { storedSeqsAfter, writeChanges } from '../helpers/feed-rows.js';
 import { memoryLogger } from './helpers.js';
 import { mkChange } from './seed.js';
 
@@ -30,31 +29,6 @@ const BLOB = 'x'.repeat(16 * 1024);
 interface Msg {
   changeAdded: { cursor: string };
 }
-interface WsMessage {
-  readonly id?: string;
-  readonly type: string;
-  readonly payload?: unknown;
-}
-
-/** A graphql-transport-ws client on a plain `ws` socket, whose reading can be paused. */
-async function rawSubscriber(httpUrl: string, query: string) {
-  const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
-  const messages: WsMessage[] = [];
-  let closed: { code: number; reason: string } | null = null;
-  socket.on('message', (data) => void messages.push(JSON.parse(String(data)) as WsMessage));
-  socket.on('close', (code, reason) => void (closed = { code, reason: String(reason) }));
-  await new Promise<void>((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  socket.send(JSON.stringify({ type: 'connection_init' }));
-  await until('connection_ack', () => messages.some((m) => m.type === 'connection_ack'));
-  socket.send(JSON.stringify({ id: 'slow', type: 'subscribe', payload: { query } }));
-  return {
-    socket,
-    messages,
-    closed: () => closed,
-    cursors: () => messages.filter((m) => m.type === 'next').map((m) => (m.payload as { data: Msg }).data.changeAdded.cursor),
-  };
-}
-
 const seqOf = (cursor: string) => BigInt(decodeChangeCursor(cursor).seq);
 const cursorsOf = (s: Sub<Msg>) => s.results.map((r) => r.data!.changeAdded.cursor);
 
@@ -66,16 +40,8 @@ const log = memoryLogger();
 const consoleError = vi.spyOn(console, 'error');
 const clients: Client[] = [];
 
-async function write(events: readonly AuditEvent[]): Promise<readonly string[]> {
-  const r = await new WarehouseSink(w.pool).write({ source: 'burst-writer', events, deadLetters: [], checkpoints: [] });
-  return r.seqs.change;
-}
-
-/** The stored seqs of the table above `after`, in feed order. */
-async function storedAfter(after: bigint): Promise<bigint[]> {
-  const r = await w.pool.query<{ seq: string }>('select seq from auditql.changes where table_name = $1 and seq > $2 order by seq', [TABLE, after.toString()]);
-  return r.rows.map((x) => BigInt(x.seq));
-}
+const write = (events: readonly AuditEvent[]) => writeChanges(w.pool, 'burst-writer', events);
+const storedAfter = (after: bigint) => storedSeqsAfter(w.pool, TABLE, after);
 
 beforeAll(async () => {
   w = await freshWarehouse();

@@ -4,6 +4,7 @@
  */
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
+import { until } from './until.js';
 
 export interface Closed {
   readonly code: number;
@@ -43,4 +44,29 @@ export function subscribe<T>(client: Client, query: string, variables?: Record<s
     { next: (r) => void s.results.push(r as ExecutionResult<T>), error: (e) => void s.errors.push(e), complete: () => void (s.completed = true) },
   );
   return s;
+}
+
+export interface WsMessage {
+  readonly id?: string;
+  readonly type: string;
+  readonly payload?: unknown;
+}
+
+/** A graphql-transport-ws client on a plain `ws` socket, whose reading can be paused. */
+export async function rawSubscriber(httpUrl: string, query: string) {
+  const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const messages: WsMessage[] = [];
+  let closed: { code: number; reason: string } | null = null;
+  socket.on('message', (data) => void messages.push(JSON.parse(String(data)) as WsMessage));
+  socket.on('close', (code, reason) => void (closed = { code, reason: String(reason) }));
+  await new Promise<void>((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  socket.send(JSON.stringify({ type: 'connection_init' }));
+  await until('connection_ack', () => messages.some((m) => m.type === 'connection_ack'));
+  socket.send(JSON.stringify({ id: 'slow', type: 'subscribe', payload: { query } }));
+  return {
+    socket,
+    messages,
+    closed: () => closed,
+    cursors: () => messages.filter((m) => m.type === 'next').map((m) => (m.payload as { data: { changeAdded: { cursor: string } } }).data.changeAdded.cursor),
+  };
 }

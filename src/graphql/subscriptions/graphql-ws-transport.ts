@@ -6,8 +6,9 @@
  * - `connection_init`: its payload goes to the auth hook (src/graphql/auth.ts); refused → close 4403.
  * - `subscribe`: parsed and validated here with the same depth/cost limits and NUL-argument check as
  *   HTTP (request-checks.ts); only subscription operations (queries and mutations go over HTTP, where introspection settings apply).
- * - events are executed once per distinct operation and caller, not once per subscriber
- *   (shared-execution.ts); results and errors are masked like HTTP's (src/graphql/errors.ts).
+ * - events are executed and serialized once per distinct operation and caller, not once per subscriber,
+ *   and written to each subscriber's socket directly (shared-execution.ts, fanout-delivery.ts); results
+ *   and errors are masked like HTTP's (src/graphql/errors.ts).
  * - a connection dropped as too slow — a subscriber queue full and not taken from, or the socket full and
  *   not written out (slow-connections.ts) — gets an `error` message (AUDITQL_SUBSCRIBER_TOO_SLOW) for each
  *   subscription and is closed with 4429 and reason AUDITQL_SUBSCRIBER_TOO_SLOW (close-codes.ts).
@@ -30,6 +31,7 @@ import type { ServerAttachment } from '../server-attachment.js';
 import { closeReasonOf, CloseReason, SubscriptionCloseCode } from './close-codes.js';
 import { subscriptionContext } from './subscription-context.js';
 import { executionKey, subscribeShared } from './shared-execution.js';
+import type { DeliveryTarget } from './fanout-delivery.js';
 import { SlowConnections, type TooSlowConnection } from './slow-connections.js';
 
 const { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate } = graphqlJs;
@@ -99,8 +101,9 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
         return formatError(e.toJSON(), e);
       });
     const auths = new WeakMap<object, AuthContext>();
-    /** Operation context → its shared-execution key (shared-execution.ts). */
-    const executionKeys = new WeakMap<object, string>();
+    /** Operation context → how it is executed and delivered (shared-execution.ts, fanout-delivery.ts). */
+    const operations = new WeakMap<object, { readonly key: string; readonly target?: DeliveryTarget }>();
+    const sharedOp = (key: string) => ({ key, format });
 
     const slow = new SlowConnections({
       highWaterBytes: o.socketHighWaterBytes ?? SUBSCRIPTION_DEFAULTS.socketHighWaterBytes,
@@ -125,7 +128,10 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
       {
         schema: s.schema,
         execute: (args: ExecutionArgs) => execute(args),
-        subscribe: (args: ExecutionArgs) => subscribeShared(args, executionKeys.get(args.contextValue as object) ?? String(Math.random())),
+        subscribe: (args: ExecutionArgs) => {
+          const op = operations.get(args.contextValue as object);
+          return subscribeShared(args, sharedOp(op?.key ?? String(Math.random())), op?.target);
+        },
         async onConnect(ctx: WsContext) {
           try {
             const who = await auth(ctx.connectionParams);
@@ -172,7 +178,8 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
             variableValues: variables,
             contextValue: subscriptionContext(s.context(), feed, who, (error) => slow.drop(socket, 'queue', error, id)),
           };
-          executionKeys.set(args.contextValue as object, executionKey(payload.query, args, who));
+          const frames = slow.frames(socket);
+          operations.set(args.contextValue as object, { key: executionKey(payload.query, args, who), ...(frames ? { target: { id, frames } } : {}) });
           return args;
         },
         onNext(_ctx, _id, _payload, _args, result) {

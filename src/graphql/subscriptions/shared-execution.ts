@@ -12,9 +12,11 @@ import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionN
 import { graphqlJs } from '../graphql-js.js';
 import { canonicalKey } from '../../feed/feed-spec.js';
 import type { AuthContext } from '../auth.js';
-import type { Loaders } from '../loaders.js';
+import { FeedSubscription } from '../../feed/feed-subscription.js';
+import { runEvent, type SharedOperation } from './event-payloads.js';
+import { deliverFeed, type DeliveryTarget } from './fanout-delivery.js';
 
-const { createSourceEventStream, execute, getOperationAST, Kind, visit } = graphqlJs;
+const { createSourceEventStream, getOperationAST, Kind, visit } = graphqlJs;
 
 /** Variables used anywhere in the operation except the arguments of its root field. */
 function selectionVariables(document: DocumentNode, op: OperationDefinitionNode): Set<string> {
@@ -39,27 +41,27 @@ function selectionVariables(document: DocumentNode, op: OperationDefinitionNode)
   return names;
 }
 
+/**
+ * What an event's result may depend on about the caller. Today the whole `AuthContext`, so results never
+ * cross identities; masking per role narrows it to what the masks depend on (the role), so callers with
+ * the same role share executions again.
+ */
+export function executionScope(auth: AuthContext): string {
+  return canonicalKey(auth);
+}
+
 /** The memo key of one operation: equal keys produce equal results for the same event. */
 export function executionKey(query: string, args: ExecutionArgs, auth: AuthContext): string {
   const op = getOperationAST(args.document, args.operationName);
   const used = op ? selectionVariables(args.document, op) : new Set<string>();
   const vars = Object.fromEntries(Object.entries(args.variableValues ?? {}).filter(([k]) => used.has(k)));
-  return JSON.stringify([query, args.operationName ?? null, canonicalKey(vars), canonicalKey(auth)]);
+  return JSON.stringify([query, args.operationName ?? null, canonicalKey(vars), executionScope(auth)]);
 }
 
 const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 
-interface WithLoaders {
-  readonly loaders: Loaders;
-}
-
 function executeEvent(args: ExecutionArgs, key: string, event: unknown): Promise<ExecutionResult> {
-  const run = () => {
-    // Each execution gets the loaders of the batch the event came from (batch-loaders.ts).
-    const loaders = (event as Partial<WithLoaders> | null)?.loaders;
-    const contextValue = loaders ? { ...(args.contextValue as object), loaders, useLoaders() {} } : args.contextValue;
-    return Promise.resolve(execute({ ...args, contextValue, rootValue: event }));
-  };
+  const run = () => Promise.resolve(runEvent(args, event));
   if (typeof event !== 'object' || event === null) return run();
   let byKey = results.get(event);
   if (!byKey) results.set(event, (byKey = new Map()));
@@ -71,10 +73,18 @@ function executeEvent(args: ExecutionArgs, key: string, event: unknown): Promise
   return p;
 }
 
-/** graphql-ws's `subscribe`: graphql-js's source stream, events executed through the shared memo. */
-export async function subscribeShared(args: ExecutionArgs, key: string): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+/**
+ * graphql-ws's `subscribe`: graphql-js's source stream. A change-feed stream with a delivery target is
+ * written to its connection directly (fanout-delivery.ts); any other stream goes through graphql-ws's own
+ * loop, each event executed through the shared memo.
+ */
+export async function subscribeShared(
+  args: ExecutionArgs, op: Omit<SharedOperation, 'args'>, target?: DeliveryTarget,
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const key = op.key;
   const stream = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in (stream as object))) return stream as ExecutionResult;
+  if (target && stream instanceof FeedSubscription) return deliverFeed(stream, { ...op, args }, target);
   const source = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   const mapped: AsyncIterableIterator<ExecutionResult> = {
     async next() {

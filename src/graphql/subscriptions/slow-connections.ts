@@ -14,7 +14,7 @@ import { MessageType, stringifyMessage } from 'graphql-ws';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { CloseReason, SubscriptionCloseCode } from './close-codes.js';
-import { socketFlow, type SocketFlow } from './socket-writes.js';
+import { socketFlow, type FrameOut, type SocketFlow } from './socket-writes.js';
 
 /** What the transport reports when it drops a connection as too slow (tests, operators). */
 export interface TooSlowConnection {
@@ -62,6 +62,11 @@ export class SlowConnections {
         )),
     });
     this.connections.set(socket, { flow, subscriptions: () => ({}), closing: false });
+  }
+
+  /** The connection's gathered `next` messages (socket-writes.ts), for the fan-out. */
+  frames(socket: WebSocket): FrameOut | undefined {
+    return this.connections.get(socket)?.flow.frames;
   }
 
   /** Where its subscriptions are (graphql-ws's `ctx.subscriptions`). */
