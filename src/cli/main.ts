@@ -6,7 +6,7 @@ import { redactor } from '../log/redact.js';
 import { cliLogger } from '../log/cli-logger.js';
 import { logFormatFrom } from '../log/config.js';
 import { secretsFromEnv } from '../log/secrets.js';
-import { USAGE } from './usage.js';
+import { commandUsage, globalUsage } from './usage.js';
 import { migrateCommand } from './commands/migrate.js';
 import { parseIngestArgs } from './commands/ingest-options.js';
 import { ingestFileCommand } from './commands/ingest-file.js';
@@ -19,13 +19,17 @@ const NO_ARGUMENTS = new Set(['migrate', 'serve', 'start']);
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
+    // `auditql --help`: the global page; `auditql COMMAND --help` / `auditql help COMMAND`: the command's own
+    const topic = command === 'help' ? rest[0] : command?.startsWith('-') ? undefined : command;
+    const page = topic === undefined ? globalUsage() : commandUsage(topic);
+    if (page === undefined) throw new AuditqlError(ErrorCode.BAD_CONFIG, `unknown command ${JSON.stringify(topic)}; run auditql --help`);
+    process.stdout.write(page);
     return command ? 0 : 2;
   }
   if (NO_ARGUMENTS.has(command) && rest.length > 0) {
     throw new AuditqlError(
       ErrorCode.BAD_CONFIG,
-      `auditql ${command} takes no arguments (got ${JSON.stringify(rest.join(' '))}); it is configured by environment variables: run auditql --help`,
+      `auditql ${command} takes no arguments (got ${JSON.stringify(rest.join(' '))}); it is configured by environment variables: run auditql ${command} --help`,
     );
   }
   const env = loadEnv();

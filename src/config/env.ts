@@ -15,6 +15,8 @@ export interface EnvConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Drop partitions older than this many days (AUDITQL_RETENTION_DAYS); null keeps everything. */
   readonly retentionDays: number | null;
+  /** TimescaleDB path: compress chunks older than this many days (AUDITQL_COMPRESS_AFTER_DAYS); null: never. */
+  readonly compressAfterDays: number | null;
   /** `auditql start` runs the demo shop source + workload (default: only on the embedded default). */
   readonly demo: boolean;
   /**
@@ -77,6 +79,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     introspection: bool(env, 'AUDITQL_INTROSPECTION', true),
     logLevel,
     retentionDays: env.AUDITQL_RETENTION_DAYS ? int(env, 'AUDITQL_RETENTION_DAYS', 0, 1, 100_000) : null,
+    compressAfterDays: env.AUDITQL_COMPRESS_AFTER_DAYS ? int(env, 'AUDITQL_COMPRESS_AFTER_DAYS', 0, 1, 100_000) : null,
     demo: bool(env, 'AUDITQL_DEMO', databaseUrl === null),
     ingest: (env.AUDITQL_INGEST ?? '')
       .split(';')

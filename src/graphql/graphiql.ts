@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, posix } from 'node:path';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { examples, welcomeDocument, type ExampleHints } from './examples.js';
+import { JSONScalar } from './types/scalars.js';
 
 const require = createRequire(import.meta.url);
 
@@ -55,8 +56,37 @@ const BOOT_JS = `(function () {
   try { firstVisit = !localStorage.getItem('graphiql:tabState'); } catch (e) { /* storage disabled */ }
   if (firstVisit) props.variables = cfg.tabs[0].variables;
   ReactDOM.createRoot(document.getElementById('graphiql')).render(React.createElement(GraphiQL, props));
+
+  // The variables editor's lint (codemirror-graphql) flags any object or array given to a custom scalar
+  // ("Expected value of type "JSON".") although the JSON scalar takes every JSON value and the query runs.
+  // Its lint helper is re-registered, once CodeMirror is loaded, to drop exactly that message for the
+  // JSON scalars; every other diagnostic (a missing variable, a String given a number, null for JSON!) stays.
+  var rejected = cfg.jsonScalars.map(function (s) { return 'Expected value of type "' + s + '".'; });
+  function acceptJson(cm) {
+    var CodeMirror = cm.constructor;
+    var lint = CodeMirror.helpers && CodeMirror.helpers.lint && CodeMirror.helpers.lint['graphql-variables'];
+    if (!lint) return false;
+    if (!lint.auditqlAcceptsJson) {
+      var accepting = function (text, options, editor) {
+        var found = lint(text, options, editor);
+        return Array.isArray(found) ? found.filter(function (a) { return rejected.indexOf(a.message) < 0; }) : found;
+      };
+      accepting.auditqlAcceptsJson = true;
+      CodeMirror.registerHelper('lint', 'graphql-variables', accepting);
+    }
+    if (cm.performLint) cm.performLint();
+    return true;
+  }
+  var variablesEditor = function () { var el = document.querySelector('.graphiql-editor-tool .CodeMirror'); return el && el.CodeMirror; };
+  new MutationObserver(function (records, observer) {
+    var cm = variablesEditor();
+    if (cm && acceptJson(cm)) observer.disconnect();
+  }).observe(document.body, { childList: true, subtree: true });
 })();
 `;
+
+/** Scalars that take any JSON value: the variables editor must not flag objects given to them. */
+const JSON_SCALARS = [JSONScalar.name];
 
 const PAGE_CSS = 'html, body { height: 100%; margin: 0; overflow: hidden; } #graphiql { height: 100vh; }\n';
 
@@ -140,7 +170,7 @@ export function graphiqlRouter(opts: { endpoint: string; examples?: string; hint
       ? [tab(opts.examples), ...list.map((e) => tab(e.query, e.variables))]
       : [tab(welcomeDocument(list), list[0]?.variables), ...list.slice(1).map((e) => tab(e.query, e.variables))];
     // A data block, not a script: CSP does not run it, and `<` is escaped so it cannot close the element.
-    const config = JSON.stringify({ endpoint: opts.endpoint, styleNonce, tabs, headers: opts.headers ?? null }).replace(/</g, '\\u003c');
+    const config = JSON.stringify({ endpoint: opts.endpoint, styleNonce, tabs, headers: opts.headers ?? null, jsonScalars: JSON_SCALARS }).replace(/</g, '\u003c');
     res.set({
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Security-Policy': csp(styleNonce),

@@ -6,7 +6,8 @@ import type { ActivityRecord } from '../warehouse/queries/activity-record.js';
 import type { ChangeRecord } from '../warehouse/queries/change-record.js';
 import type { TxKey } from '../warehouse/queries/transaction-key.js';
 import type { ActorUpdateRecord } from '../warehouse/queries/attribution-updates.js';
-import { encodeActivityCursor, encodeActorUpdateCursor, encodeChangeCursor } from './cursor.js';
+import type { SchemaChangeRecord } from '../warehouse/queries/schema-change-page.js';
+import { encodeActivityCursor, encodeActorUpdateCursor, encodeChangeCursor, encodeSchemaChangeCursor } from './cursor.js';
 import { evidenceNode, type EvidenceNode } from './actor.js';
 
 export interface ChangeNode extends ChangeRecord {
@@ -55,3 +56,10 @@ export const actorUpdateNode = (r: ActorUpdateRecord): ActorUpdateNode => ({
   change: changeNode(r.change),
   evidence: evidenceNode(r.evidence),
 });
+
+export interface SchemaChangeNode extends SchemaChangeRecord {
+  readonly id: string;
+  readonly cursor: string;
+}
+
+export const schemaChangeNode = (r: SchemaChangeRecord): SchemaChangeNode => ({ ...r, id: r.seq, cursor: encodeSchemaChangeCursor(r) });

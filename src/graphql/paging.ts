@@ -4,7 +4,11 @@
  */
 import { AuditqlError, ErrorCode } from '../errors.js';
 import type { Keyset } from '../warehouse/queries/keyset.js';
-import { decodeActivityCursor, decodeChangeCursor, type CursorKind } from './cursor.js';
+import { decodeActivityCursor, decodeChangeCursor, decodeSchemaChangeCursor, type CursorKind } from './cursor.js';
+
+const DECODE: Record<Exclude<CursorKind, 'actor update'>, (cursor: string) => Keyset> = {
+  change: decodeChangeCursor, activity: decodeActivityCursor, 'schema change': decodeSchemaChangeCursor,
+};
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const DEFAULT_MAX_PAGE_SIZE = 500;
@@ -17,13 +21,13 @@ export interface PageArgs {
   readonly after: Keyset | null;
 }
 
-export function pageArgs(kind: CursorKind, first: number | null | undefined, after: string | null | undefined, maxPageSize: number): PageArgs {
+export function pageArgs(kind: Exclude<CursorKind, 'actor update'>, first: number | null | undefined, after: string | null | undefined, maxPageSize: number): PageArgs {
   const n = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(n) || n < 0) throw new AuditqlError(ErrorCode.BAD_INPUT, '`first` must be zero or more');
   if (n > maxPageSize) {
     throw new AuditqlError(ErrorCode.PAGE_TOO_LARGE, `\`first\` is ${n}; at most ${maxPageSize} per page — follow \`pageInfo.endCursor\` for more`);
   }
-  const decoded = after == null ? null : kind === 'change' ? decodeChangeCursor(after) : decodeActivityCursor(after);
+  const decoded = after == null ? null : DECODE[kind](after);
   return { first: n, limit: n + 1, after: decoded };
 }
 

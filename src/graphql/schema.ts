@@ -16,12 +16,13 @@ import { ChangeFields } from './resolvers/change-fields.js';
 import { ActivityFields } from './resolvers/activity-fields.js';
 import { TransactionFields } from './resolvers/transaction-fields.js';
 import { AttributionQueries } from './resolvers/attribution-queries.js';
+import { SchemaChangeQueries } from './resolvers/schema-change-queries.js';
 import { ActivityProof, ChangeProof, LedgerQueries } from './ledger/ledger-resolvers.js';
 import { CheckpointSubscription } from './ledger/checkpoint-subscription.js';
 
 export const API_RESOLVERS = [
   ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields, AttributionQueries,
-  ChangeProof, ActivityProof, LedgerQueries,
+  ChangeProof, ActivityProof, LedgerQueries, SchemaChangeQueries,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -15,7 +15,7 @@ import type { DecodeContext, Decoder } from '../decoders/decoder.js';
 import { decodeRecord } from './decode-record.js';
 import { FINITE_OUTAGE, type OutagePolicy } from '../retry-policy.js';
 import { storeUnits, type StoreOptions } from './store-batch.js';
-import { emptySummary, type IngestSummary } from './summary.js';
+import { countKeys, emptySummary, type IngestSummary } from './summary.js';
 import { unitOf, type Unit } from './unit.js';
 import type { IngestObserver } from '../metrics/ingest-observer.js';
 
@@ -43,7 +43,7 @@ class PendingBatch {
   startedAt = 0;
 }
 
-/** Count one decoded unit into the summary (read, skipped and formats; stored counts come from the sink). */
+/** Count one decoded unit into the summary (read, skipped, formats, key sources; stored counts come from the sink). */
 export function countUnit(s: IngestSummary, u: Unit, skipped: string | undefined): void {
   s.read++;
   if (u.dead) return;
@@ -54,6 +54,7 @@ export function countUnit(s: IngestSummary, u: Unit, skipped: string | undefined
     return;
   }
   for (const e of u.events) s.formats[e.format] = (s.formats[e.format] ?? 0) + 1;
+  countKeys(s, u.events);
 }
 
 

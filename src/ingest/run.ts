@@ -19,6 +19,7 @@ import { sealerFor } from '../warehouse/ledger/sealer.js';
 import { ledgerConfig } from '../config/ledger.js';
 import { IngestPipeline } from './pipeline.js';
 import { FINITE_OUTAGE, LIVE_OUTAGE, type OutagePolicy } from '../retry-policy.js';
+import { rowImageKeyWarnings } from './key-warnings.js';
 import { summaryLine, type IngestSummary } from './summary.js';
 
 /**
@@ -57,6 +58,7 @@ export interface IngestRun {
 export function startIngest(o: IngestRunOptions): IngestRun {
   const sink = warehouseSink(o.pool);
   const log = childLogger(o.log, { component: 'ingest', source: o.sourceName });
+  const keyWarnings = rowImageKeyWarnings(log.warn);
   const pipeline = new IngestPipeline({
     sourceName: o.sourceName,
     source: o.source,
@@ -66,7 +68,10 @@ export function startIngest(o: IngestRunOptions): IngestRun {
     outage: o.outage ?? (o.live ? LIVE_OUTAGE : FINITE_OUTAGE),
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     ...(o.flushMs !== undefined ? { flushMs: o.flushMs } : {}),
-    ...(o.onBatch ? { onBatch: o.onBatch } : {}),
+    onBatch: (result, summary) => {
+      keyWarnings(summary);
+      o.onBatch?.(result, summary);
+    },
     ...(o.observer ? { observer: o.observer } : {}),
     log: log.warn,
   });

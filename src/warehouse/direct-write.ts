@@ -10,7 +10,7 @@
  *    does in batch order);
  * 3. one round trip allocates a `seq` per remaining row (auditql.allocate_seqs, the only way the writer role
  *    can draw from auditql.feed_seq: it takes FEED_LOCK itself), assigned in batch order;
- * 4. COPY the remaining rows with their explicit seq.
+ * 4. COPY the remaining rows with their explicit seq (bulk-write.ts; an INSERT on a server without COPY IN).
  *
  * This is only exact because the caller holds FEED_LOCK from before the probe until commit, and every
  * writer of the event tables takes it first: `WarehouseSink.write` is the only code that inserts into
@@ -24,12 +24,11 @@
 import type pg from 'pg';
 import type { AuditEvent, EventKind } from '../model/events.js';
 import { KIND_TABLES, type ColumnSpec } from './columns.js';
-import { copyRow } from './copy-text.js';
-import { copyRows } from './copy-stream.js';
+import { bulkTarget, bulkWrite, type BulkTarget } from './bulk-write.js';
 
 type Cell = string | number | boolean | null;
 
-interface DirectSql { readonly probe: string; readonly copy: string; readonly partAt: ((e: AuditEvent) => Cell) | null }
+interface DirectSql { readonly probe: string; readonly copy: BulkTarget; readonly partAt: ((e: AuditEvent) => Cell) | null }
 
 /**
  * The probe returns the 1-based batch indexes whose key is stored. Its key is the table's unique key:
@@ -51,7 +50,7 @@ const SQL = Object.fromEntries(
     const cols = t.columns as readonly ColumnSpec<AuditEvent>[];
     return [kind, {
       probe: probeSql(t.table, t.partitioned),
-      copy: `COPY ${t.table} (seq, source, position, ${cols.map((c) => c.column).join(', ')}) FROM STDIN`,
+      copy: bulkTarget(t.table, [{ column: 'seq', type: 'bigint' }, { column: 'source', type: 'text' }, { column: 'position', type: 'text' }, ...cols]),
       partAt: t.partitioned ? cols.find((c) => c.column === 'part_at')!.get : null,
     } satisfies DirectSql];
   }),
@@ -93,11 +92,11 @@ export async function writeDirect(client: pg.PoolClient, source: string, kind: E
   if (keep.length === 0) return [];
   const seqs = (await client.query<{ seq: string }>(ALLOCATE_SQL, [keep.length])).rows.map((r) => r.seq);
   const columns = KIND_TABLES[kind].columns as readonly ColumnSpec<AuditEvent>[];
-  await copyRows(client, SQL[kind].copy, keep.length, (j) => {
+  await bulkWrite(client, SQL[kind].copy, keep.length, (j) => {
     const e = events[keep[j]!]!;
     const cells: Cell[] = [seqs[j]!, source, e.position];
     for (const c of columns) cells.push(c.get(e));
-    return copyRow(cells);
+    return cells;
   });
   return seqs;
 }

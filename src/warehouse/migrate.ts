@@ -29,6 +29,7 @@ function migrationsDir(): string {
 
 export function expandPlaceholders(sql: string, timescaledb: boolean): string {
   return sql
+    .replace(/^-- \{\{TIMESCALEDB\}\}\n[\s\S]*?^-- \{\{\/TIMESCALEDB\}\}\n/gm, (block) => (timescaledb ? block : ''))
     .replace(/\{\{PARTITION_BY (\w+)\}\}/g, (_m, col: string) => (timescaledb ? '' : `PARTITION BY RANGE (${col})`))
     .replace(/\{\{TIME_PARTITIONED ([\w.]+) (\w+)\}\}/g, (_m, table: string, col: string) =>
       timescaledb

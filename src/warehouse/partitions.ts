@@ -2,10 +2,12 @@
  * Daily range partitions for auditql.changes and auditql.activity (plain PostgreSQL path). Created ahead
  * of time (today … +N days) and on demand for the days a batch touches, before the batch's transaction.
  * Days outside the managed window — and unknown times, stored at the epoch — stay in the default
- * partition, so an odd timestamp never fails ingest. TimescaleDB manages its own chunks.
+ * partition, so an odd timestamp never fails ingest. TimescaleDB manages its own chunks; retention and
+ * compression of them are in timescale.ts.
  */
 import type pg from 'pg';
 import { dropPartitionRecorded, type RetentionSigner } from './ledger/retention-event.js';
+import { compressChunksBefore, dropChunksBefore } from './timescale.js';
 
 export const PARTITIONED_TABLES = ['changes', 'activity'] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
@@ -76,12 +78,11 @@ export class PartitionManager {
    * `auditql verify` will report the dropped rows as missing.
    */
   async dropOlderThan(keepDays: number, now = new Date(), ledger: RetentionSigner | null = null): Promise<string[]> {
-    if (await this.isTimescale()) {
-      const cutoff = new Date(now.getTime() - keepDays * DAY_MS).toISOString();
-      for (const t of PARTITIONED_TABLES) await this.pool.query(`SELECT drop_chunks('auditql.${t}', older_than => $1::timestamptz)`, [cutoff]);
-      return [];
-    }
     const cutoffDay = dayOf(new Date(now.getTime() - keepDays * DAY_MS));
+    if (await this.isTimescale()) {
+      // the same days as below: every day before the cutoff day, from the managed window's start
+      return dropChunksBefore(this.pool, PARTITIONED_TABLES, new Date(`${cutoffDay}T00:00:00Z`), new Date(EARLIEST), ledger);
+    }
     const r = await this.pool.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_inherits i
          JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
@@ -102,5 +103,15 @@ export class PartitionManager {
       }
     }
     return dropped.sort();
+  }
+
+  /**
+   * Compression (TimescaleDB path only; plain PostgreSQL has none, and this returns []): compress the
+   * chunks of days before `afterDays` days ago. Returns the compressed chunks' names.
+   */
+  async compressOlderThan(afterDays: number, now = new Date()): Promise<string[]> {
+    if (!(await this.isTimescale())) return [];
+    const cutoffDay = dayOf(new Date(now.getTime() - afterDays * DAY_MS));
+    return compressChunksBefore(this.pool, PARTITIONED_TABLES, new Date(`${cutoffDay}T00:00:00Z`));
   }
 }

@@ -8,8 +8,7 @@
 import type pg from 'pg';
 import type { AuditEvent, EventKind } from '../model/events.js';
 import { KIND_TABLES, type ColumnSpec } from './columns.js';
-import { copyRow } from './copy-text.js';
-import { copyRows } from './copy-stream.js';
+import { bulkTarget, bulkWrite, type BulkTarget } from './bulk-write.js';
 
 const stageTable = (kind: EventKind) => `pg_temp.auditql_stage_${kind.replace('-', '_')}`;
 
@@ -27,7 +26,7 @@ function insertSql(kind: EventKind, table: string, conflict: string, columns: re
   );
 }
 
-interface KindSql { readonly stage: string; readonly copy: string; readonly insert: string }
+interface KindSql { readonly stage: string; readonly copy: BulkTarget; readonly insert: string }
 
 const SQL = Object.fromEntries(
   Object.entries(KIND_TABLES).map(([kind, t]) => {
@@ -35,7 +34,7 @@ const SQL = Object.fromEntries(
     const k = kind as EventKind;
     return [k, {
       stage: stageDdl(k, cols),
-      copy: `COPY ${stageTable(k)} (n, position, ${cols.map((c) => c.column).join(', ')}) FROM STDIN`,
+      copy: bulkTarget(stageTable(k), [{ column: 'n', type: 'bigint' }, { column: 'position', type: 'text' }, ...cols]),
       insert: insertSql(k, t.table, t.conflict, cols),
     } satisfies KindSql];
   }),
@@ -48,11 +47,11 @@ export async function writeStaged(client: pg.PoolClient, source: string, kind: E
   // probe, and this path only runs when the direct write met a writer that ignored FEED_LOCK.
   await client.query(SQL[kind].stage);
   const columns = KIND_TABLES[kind].columns as readonly ColumnSpec<AuditEvent>[];
-  await copyRows(client, SQL[kind].copy, events.length, (i) => {
+  await bulkWrite(client, SQL[kind].copy, events.length, (i) => {
     const e = events[i]!;
     const cells: (string | number | boolean | null)[] = [i, e.position];
     for (const c of columns) cells.push(c.get(e));
-    return copyRow(cells);
+    return cells;
   });
   const r = await client.query<{ seq: string }>(SQL[kind].insert, [source]);
   return r.rows.map((x) => String(x.seq));

@@ -225,6 +225,31 @@ describe.skipIf(!HAVE_CHROMIUM)(`GraphiQL in headless chromium${skipReason}`, ()
     ]);
   });
 
+  it('accepts objects for JSON variables in the variables editor, and still flags real mistakes', async () => {
+    const setEditor = (selector: string, value: string) => tab.evaluate(([sel, v]) => {
+      (document.querySelector(sel) as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(v);
+    }, [selector, value] as const);
+    // What the variables editor's lint marks, with its messages (CodeMirror's lint addon keeps them on the marks).
+    const diagnostics = () => tab.evaluate(() => {
+      const cm = (document.querySelector('.graphiql-editor-tool .CodeMirror') as unknown as {
+        CodeMirror: { getAllMarks(): { __annotation?: { message: string } }[] };
+      }).CodeMirror;
+      return cm.getAllMarks().flatMap((m) => (m.__annotation ? [m.__annotation.message] : []));
+    });
+    await setEditor('.graphiql-query-editor .CodeMirror',
+      'query Lint($table: String!, $key: JSON!) {\n  entityHistory(table: $table, key: $key, first: 1) { nodes { id } }\n}\n');
+    await tab.locator('.graphiql-tab-active', { hasText: 'Lint' }).waitFor();
+    // A wrong String beside an object key: the lint has run when the String is flagged, and only it is.
+    await setEditor('.graphiql-editor-tool .CodeMirror', '{"table": 5, "key": {"id": 1001}}');
+    await expect.poll(diagnostics, { timeout: 15_000 }).toEqual(['Expected value of type "String".']);
+    // null for JSON! is still a mistake; an array is a JSON value like any other.
+    await setEditor('.graphiql-editor-tool .CodeMirror', '{"table": "customers", "key": null}');
+    await expect.poll(diagnostics, { timeout: 15_000 }).toEqual(['Type "JSON!" is non-nullable and cannot be null.']);
+    await setEditor('.graphiql-editor-tool .CodeMirror', '{"table": "customers", "key": {"id": [1001, "x"]}}');
+    await expect.poll(diagnostics, { timeout: 15_000 }).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('keeps a dialog within the CSP (its injected style carries the nonce), and the CSP does block strangers', async () => {
     await tab.locator('[aria-label="Open settings dialog"]').click();
     await tab.getByRole('dialog').waitFor();

@@ -101,12 +101,21 @@ describe('auditql CLI (built)', () => {
     expect(r.stderr).not.toMatch(/wrong-s3cret|at .*\.js:\d+/);
   });
 
-  it('prints its usage for --help after any command, and refuses arguments a command would ignore', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['ingest', '--from', 'file', '-h']]) {
-      const r = await auditql(args);
+  it('prints the global page for --help, each command\'s own page for COMMAND --help, and refuses arguments a command would ignore', async () => {
+    for (const [args, page] of [
+      [['--help'], /^auditql — who changed what/],
+      [['help'], /^auditql — who changed what/],
+      [['serve', '--help'], /^auditql serve — /],
+      [['ingest', '--from', 'kafka', '-h'], /^auditql ingest — [\s\S]*AUDITQL_KAFKA_SASL_MECHANISM/],
+      [['help', 'install-source'], /^auditql install-source — [\s\S]*--uninstall/],
+    ] as const) {
+      const r = await auditql([...args]);
       expect([args, r.code]).toEqual([args, 0]);
-      expect(r.stdout).toMatch(/^auditql — who changed what/);
+      expect(r.stdout).toMatch(page);
     }
+    const unknown = await auditql(['frobnicate', '--help']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
     const extra = await auditql(['serve', '--port', '5000']);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toMatch(/auditql serve takes no arguments .*environment variables/);

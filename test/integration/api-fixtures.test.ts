@@ -5,14 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
-import { contextOf, fixtureCases, type FixtureCase } from '../helpers/fixtures.js';
-import { keyProviderFor } from '../helpers/das-crypto.js';
-import { FORMATS, loadDecoder } from '../../src/decoders/registry.js';
-import { logFramerOf, type DecodeContext } from '../../src/decoders/decoder.js';
-import { IngestPipeline } from '../../src/ingest/pipeline.js';
-import { fileSource } from '../../src/sources/file/file-source.js';
-import { WarehouseSink } from '../../src/warehouse/sink.js';
-import { settleAttribution } from '../../src/warehouse/attribution.js';
+import { fixtureCases, type FixtureCase } from '../helpers/fixtures.js';
+import { ingestFixtures } from '../helpers/ingest-fixtures.js';
+import { FORMATS } from '../../src/decoders/registry.js';
 import { keyText } from '../../src/model/row-key.js';
 import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
 import { ok } from '../graphql/helpers.js';
@@ -45,15 +40,7 @@ const scalarKey = (k: Record<string, unknown>) =>
 
 beforeAll(async () => {
   w = await freshWarehouse();
-  for (const c of cases) {
-    const decoder = await loadDecoder(c.format);
-    const keyProvider = keyProviderFor(c.expected.context as { keyProviderFixture?: string } | undefined);
-    const ctx: DecodeContext = contextOf(c.expected, keyProvider ? { keyProvider } : {});
-    await new IngestPipeline({
-      sourceName: source(c), source: fileSource({ paths: [c.input], logFramer: logFramerOf(decoder, ctx) }), decoderFor: () => decoder, ctx,
-      sink: new WarehouseSink(w.pool, settleAttribution), batchSize: 50,
-    }).run();
-  }
+  await ingestFixtures(w.pool, cases, source);
   api = await startApiServer({ warehouse: w, auth: { mode: 'none' }, port: 0, host: '127.0.0.1' });
 }, 300_000);
 afterAll(async () => {

@@ -64,7 +64,9 @@ export async function startCommand(env: EnvConfig, log: Logger): Promise<number>
   // Validate every configured source before anything starts.
   for (const args of env.ingest) parseIngestArgs(args);
   const serving = await startServing(env, log, { devAdminKey: env.demo });
-  onShutdown(startMaintenance(serving.connected.warehouse.pool, { retentionDays: env.retentionDays, log, ledger: retentionSigner() }));
+  onShutdown(startMaintenance(serving.connected.warehouse.pool, {
+    retentionDays: env.retentionDays, compressAfterDays: env.compressAfterDays, log, ledger: retentionSigner(),
+  }));
   if (env.demo) await startDemo(serving, log);
   startConfigured(env, log);
   const url = serving.api.url;

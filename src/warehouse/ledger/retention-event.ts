@@ -80,6 +80,8 @@ export function openRetention(note: string, trusted: readonly Verifier[]): Reten
  */
 export async function dropPartitionRecorded(pool: pg.Pool, table: 'changes' | 'activity', partition: string, from: Date, to: Date, s: RetentionSigner): Promise<RetentionEvent> {
   const t = LEAF_TABLES.find((x) => x.table === table)!;
+  // a partition of schema auditql by its name; a TimescaleDB chunk by its qualified name (src/warehouse/timescale.ts)
+  const relation = partition.includes('.') ? partition : `auditql.${partition}`;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -87,7 +89,7 @@ export async function dropPartitionRecorded(pool: pg.Pool, table: 'changes' | 'a
     const logged = await client.query<{ seq: string; leaf_hash: Buffer }>(
       `SELECT seq, leaf_hash FROM auditql.ledger_leaves WHERE kind = $1 AND part_at >= $2 AND part_at < $3 ORDER BY seq`, [t.kind, from, to]);
     const stored = await client.query<{ seq: string; leaf: Buffer }>(
-      `SELECT r.seq, ${leafHashSql(t, 'r')} AS leaf FROM auditql.${partition} r ORDER BY r.seq`);
+      `SELECT r.seq, ${leafHashSql(t, 'r')} AS leaf FROM ${relation} r ORDER BY r.seq`);
     const same = logged.rows.length === stored.rows.length &&
       logged.rows.every((l, i) => l.seq === stored.rows[i]!.seq && l.leaf_hash.equals(stored.rows[i]!.leaf));
     if (!same) {
@@ -108,7 +110,7 @@ export async function dropPartitionRecorded(pool: pg.Pool, table: 'changes' | 'a
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [t.kind, partition, from, to, event.count, event.seqMin, event.seqMax, event.root, event.treeSize, time, s.signer.keyId.toString('hex'), note],
     );
-    await client.query(`DROP TABLE auditql.${partition}`);
+    await client.query(`DROP TABLE ${relation}`);
     await client.query('COMMIT');
     return event;
   } catch (err) {

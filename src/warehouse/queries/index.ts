@@ -13,3 +13,4 @@ export * from './transaction-summary.js';
 export * from './transaction-members.js';
 export * from './entity-history.js';
 export * from './health.js';
+export * from './schema-change-page.js';
