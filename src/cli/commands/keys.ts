@@ -1,6 +1,6 @@
 /**
  * `auditql keys create --role ROLE --name NAME [--json]`, `keys list [--json]`, `keys revoke NAME`
- * (DESIGN.md "CLI contract"; docs/security.md "API keys"). A created key is printed once and never again:
+ * (docs/configuration.md "Commands"; docs/security.md "API keys"). A created key is printed once and never again:
  * only its scrypt hash is stored.
  */
 import type { EnvConfig } from '../../config/env.js';
