@@ -50,7 +50,7 @@ describe('ingest --format mapped through the built CLI', () => {
     const summary = await ingest(['--mapping', `${FIX}endpoint-procstart.mapping.json`, '--source', 'edr', `${FIX}endpoint-procstart.jsonl`]);
     expect(summary).toEqual({
       read: 7, stored: 2, duplicates: 0, deadLettered: 3, skipped: 2,
-      formats: { mapped: 2 }, skippedBy: { 'FILTERED:agent-heartbeat': 1, 'FILTERED:systemd-service': 1 },
+      formats: { mapped: 2 }, skippedBy: { 'FILTERED:agent-heartbeat': 1, 'FILTERED:systemd-service': 1 }, keySources: {},
     });
     const rows = await w.pool.query(
       `select format, class, command, command_text, object_name, db_user, remote_host, server, pid, occurred_at, extra
