@@ -18,6 +18,7 @@ import { TransactionFields } from './resolvers/transaction-fields.js';
 import { AttributionQueries } from './resolvers/attribution-queries.js';
 import { ActivityProof, ChangeProof, LedgerQueries } from './ledger/ledger-resolvers.js';
 import { CheckpointSubscription } from './ledger/checkpoint-subscription.js';
+import { enforcePolicy } from './policy/enforce-policy.js';
 
 export const API_RESOLVERS = [
   ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields, AttributionQueries,
@@ -34,7 +35,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     // No class-validator: arguments are checked where they are used, with stable error codes.
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-  });
+  }).then(enforcePolicy); // roles, scopes and masking, for HTTP and subscriptions alike
   return built;
 }
 

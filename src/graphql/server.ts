@@ -177,7 +177,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const watch = sessionWatch(authenticator, { revocationCheckMs: (o.auth.mode === 'verify' ? o.auth.revocationCheckMs : undefined) ?? 5000, log });
   const contextFor = (p: Principal | undefined) =>
     createApiContext({
-      warehouse: o.warehouse, maxPageSize, log, auth: p ? authContextOf(p) : undefined,
+      warehouse: o.warehouse, maxPageSize, log, auth: p ? authContextOf(p) : undefined, ...(o.policy ? { policy: o.policy } : {}),
       ...(telemetry ? { onLoaderBatch: telemetry.api.loaderBatchSize } : {}),
     });
   const context = () => contextFor(undefined);
