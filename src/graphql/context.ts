@@ -19,6 +19,8 @@ export interface ApiContext {
   readonly auth: AuthContext;
   /** Roles, scopes and masking; what the caller's `auth.role` sees (src/graphql/policy/). */
   readonly policy: Policy;
+  /** The caller's address, for the access audit. */
+  readonly clientAddress?: string | null;
 }
 
 export function createApiContext(o: {
@@ -28,11 +30,12 @@ export function createApiContext(o: {
   auth?: AuthContext;
   /** Default: the built-in roles. */
   policy?: Policy;
+  clientAddress?: string | null;
   /** Told the number of keys of each DataLoader batch (metrics). */
   onLoaderBatch?: (loader: string, keys: number) => void;
 }): ApiContext {
   return {
     warehouse: o.warehouse, loaders: createLoaders(o.warehouse.db, o.onLoaderBatch), maxPageSize: o.maxPageSize, log: o.log, auth: o.auth ?? ANONYMOUS,
-    policy: o.policy ?? BUILTIN_POLICY,
+    policy: o.policy ?? BUILTIN_POLICY, clientAddress: o.clientAddress ?? null,
   };
 }

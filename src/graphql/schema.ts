@@ -19,10 +19,11 @@ import { AttributionQueries } from './resolvers/attribution-queries.js';
 import { ActivityProof, ChangeProof, LedgerQueries } from './ledger/ledger-resolvers.js';
 import { CheckpointSubscription } from './ledger/checkpoint-subscription.js';
 import { enforcePolicy } from './policy/enforce-policy.js';
+import { ApiAccessQueries } from './access/api-access-queries.js';
 
 export const API_RESOLVERS = [
   ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields, AttributionQueries,
-  ChangeProof, ActivityProof, LedgerQueries,
+  ChangeProof, ActivityProof, LedgerQueries, ApiAccessQueries,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
