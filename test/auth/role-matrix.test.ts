@@ -85,13 +85,15 @@ interface Seeded {
   readonly after: JsonRow | null;
   readonly fields: readonly { field: string; old: Json; new: Json; oldAbsent: boolean }[];
   readonly txId: string;
+  /** Format facts; `newkey` is Debezium's key header on a primary-key update (row values). */
+  readonly extra?: JsonRow;
 }
 
 const ALICE = { id: 1001, name: 'Alice', email: E1, ssn: SSN, card_number: CARD };
 const insertFields = (row: JsonRow) => Object.entries(row).map(([field, v]) => ({ field, old: null, new: v, oldAbsent: true }));
 const CHANGES: readonly Seeded[] = [
   { table: 'customers', key: { id: 1001 }, before: null, after: ALICE, fields: insertFields(ALICE), txId: 'tx1' },
-  { table: 'customers', key: { id: 1001 }, before: ALICE, after: { ...ALICE, email: E2 }, fields: [{ field: 'email', old: E1, new: E2, oldAbsent: false }], txId: 'tx2' },
+  { table: 'customers', key: { id: 1001 }, before: ALICE, after: { ...ALICE, email: E2 }, fields: [{ field: 'email', old: E1, new: E2, oldAbsent: false }], txId: 'tx2', extra: { lsn: '0/16B3748', newkey: { id: 1001, card_number: CARD } } },
   { table: 'cards', key: { card_number: CARD2 }, before: null, after: { card_number: CARD2, holder: 'Alice' }, fields: insertFields({ card_number: CARD2, holder: 'Alice' }), txId: 'tx3' },
   { table: 'orders', key: { id: 7 }, before: null, after: { id: 7, total: 12 }, fields: insertFields({ id: 7, total: 12 }), txId: 'tx4' },
   // the sentinel: the last row of the feed, in every role's scope
@@ -112,6 +114,7 @@ function expectedChange(role: Role, c: Seeded) {
   return {
     table: c.table,
     key: maskedRow(role, c.key),
+    extra: c.extra === undefined ? {} : { ...c.extra, ...(c.extra['newkey'] ? { newkey: maskedRow(role, c.extra['newkey'] as JsonRow) } : {}) },
     before: maskedRow(role, c.before),
     after: maskedRow(role, c.after),
     fieldChanges: c.fields
@@ -137,18 +140,18 @@ function expectedActivity(role: Role, a: (typeof ACTIVITY)[number]) {
 }
 
 // ---- the operations: every Query field ----
-const C = 'id cursor table key before after fieldChanges { field oldValue newValue }';
+const C = 'id cursor table key before after extra fieldChanges { field oldValue newValue }';
 const A = 'id cursor objectName commandText parameters errorMessage';
 const CONN = `edges { cursor node { ${C} } } pageInfo { hasNextPage endCursor }`;
 const ACONN = `edges { cursor node { ${A} } } pageInfo { hasNextPage endCursor }`;
 const AT = '"2030-01-01T00:00:00Z"';
 
-interface ChangeOut { id: string; cursor: string; table: string; key: unknown; before: unknown; after: unknown; fieldChanges: { field: string }[] }
+interface ChangeOut { id: string; cursor: string; table: string; key: unknown; before: unknown; after: unknown; extra: unknown; fieldChanges: { field: string }[] }
 interface ActivityOut { id: string; objectName: string; commandText: string | null; parameters: unknown; errorMessage: string | null }
 type Conn<N> = { edges: { cursor: string; node: N }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 
 const shape = (n: ChangeOut) => ({
-  table: n.table, key: n.key, before: n.before, after: n.after,
+  table: n.table, key: n.key, extra: n.extra, before: n.before, after: n.after,
   fieldChanges: [...n.fieldChanges].sort((a, b) => a.field.localeCompare(b.field)),
 });
 const ashape = (n: ActivityOut) => ({ objectName: n.objectName, commandText: n.commandText, parameters: n.parameters, errorMessage: n.errorMessage });
@@ -161,7 +164,9 @@ let activityIds: string[];
 beforeAll(async () => {
   w = await freshWarehouse();
   const events = [
-    ...CHANGES.slice(0, 2).map((c) => mkChange({ table: c.table, key: c.key, before: c.before, after: c.after, operation: c.before ? 'UPDATE' : 'INSERT', txId: c.txId })),
+    ...CHANGES.slice(0, 2).map((c) => mkChange({
+      table: c.table, key: c.key, before: c.before, after: c.after, operation: c.before ? 'UPDATE' : 'INSERT', txId: c.txId, extra: c.extra ?? {},
+    })),
     mkActivity({ ...ACTIVITY[0]!, class: 'WRITE', command: 'UPDATE' }),
     ...CHANGES.slice(2, 4).map((c) => mkChange({ table: c.table, key: c.key, before: c.before, after: c.after, operation: 'INSERT', txId: c.txId })),
     mkActivity(ACTIVITY[1]!),
@@ -291,6 +296,12 @@ describe.each(ROLES)('role %s', (role) => {
     expect(proof.errors?.map((e) => e.extensions?.['code']) ?? []).not.toContain('AUDITQL_FORBIDDEN');
   });
 
+  it('apiAccess: the access audit, for admin and auditor only', async () => {
+    const r = await q<{ apiAccess: { nodes: { id: string }[] } }>('{ apiAccess(first: 100) { nodes { id principal role operationName variables decision } } }');
+    if (role === 'admin' || role === 'auditor') expect(r.errors).toBeUndefined();
+    else forbidden(r);
+  });
+
   it('changeAdded and activityAdded: the same rows and values, replayed from the start', async () => {
     const raw: string[] = [];
     class Recording extends WebSocket {
@@ -356,7 +367,7 @@ describe('one server, several roles on the same subscription (shared execution)'
       const [warm] = (await store(w, [mkChange({ table: 'orders', key: { id: 9 }, after: { id: 9, total: 2 }, operation: 'INSERT' })])).seqs.change;
       for (const s of subs) await until('the first live change', () => s.errors.length > 0 || received(s, warm!));
       const secret: Seeded = CHANGES[1]!;
-      const [id] = (await store(w, [mkChange({ table: 'customers', key: secret.key, before: secret.before, after: secret.after, operation: 'UPDATE' })])).seqs.change;
+      const [id] = (await store(w, [mkChange({ table: 'customers', key: secret.key, before: secret.before, after: secret.after, operation: 'UPDATE', extra: secret.extra ?? {} })])).seqs.change;
       for (const s of subs) await until('the live secret change', () => s.errors.length > 0 || received(s, id!));
       roles.forEach((role, i) => {
         const got = subs[i]!.results.map((r) => r.data!.changeAdded).filter((n) => n.id === id);

@@ -5,7 +5,7 @@
  * - root fields the role may not use (`roles.<name>.fields`) refuse with AUDITQL_FORBIDDEN;
  * - `Change`, `Activity` and their connections drop rows outside the role's table scope, and subscription
  *   streams skip them;
- * - row values (`before`, `after`, `key`, `fieldChanges`) are masked, statements shown as the role's
+ * - row values (`before`, `after`, `key`, `fieldChanges`, key headers in `extra`) are masked, statements shown as the role's
  *   `statements` policy says (`entityAt` masks through scopedEntityState, scoped-values.ts);
  * - figures over the whole warehouse (transaction counts, attribution coverage, ledger proofs and
  *   checkpoints) refuse for a role with a table scope, rather than count rows it may not see.
@@ -20,7 +20,9 @@ import type { ApiContext } from '../context.js';
 import type { ChangeNode } from '../nodes.js';
 import type { FieldChangeValue } from '../history/field-changes.js';
 import { viewOf } from './view-of.js';
-import { scopedColumns, scopedConnection, scopedFieldChanges, sees, type ScopedKind } from './scoped-values.js';
+import {
+  scopedActivityExtra, scopedChangeExtra, scopedColumns, scopedConnection, scopedFieldChanges, sees, type ScopedKind,
+} from './scoped-values.js';
 
 const { defaultFieldResolver, getNamedType, isNonNullType, isObjectType } = graphqlJs;
 
@@ -46,6 +48,8 @@ const VALUE_FIELDS: Readonly<Record<string, Rewrite>> = {
   'Change.changedFields': columns,
   'Change.unknownBefore': columns,
   'Change.unknownAfter': columns,
+  'Change.extra': (v, view, c) => scopedChangeExtra(view, c as ChangeNode, v),
+  'Activity.extra': (v, view) => scopedActivityExtra(view, v),
   'Change.fieldChanges': (v, view, c) => scopedFieldChanges(view, c as ChangeNode, v as FieldChangeValue[]),
   'Activity.commandText': (v, view) => view.statement(v as string | null),
   'Activity.errorMessage': (v, view) => view.errorMessage(v as string | null),

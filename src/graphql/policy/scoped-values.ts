@@ -64,3 +64,25 @@ export function scopedEntityState<S extends EntityStateLike>(view: RoleView, s: 
   if (!view.seesTable(s.asOf)) return { ...s, row: null, existence: 'NO_HISTORY', complete: false, unknownColumns: [], asOf: null };
   return { ...s, row: view.maskRow(s.asOf, s.row), unknownColumns: scopedColumns(view, s.asOf, s.unknownColumns) };
 }
+
+/** Keys that carry row values inside `Change.extra` (Debezium's key headers on a primary-key update). */
+const KEY_EXTRAS = ['newkey', 'oldkey'] as const;
+
+/** `Change.extra` with the key values it may hold masked like `key` (a key that is not an object: redacted). */
+export function scopedChangeExtra(view: RoleView, t: TableRef, extra: unknown): unknown {
+  if (view.transparent || typeof extra !== 'object' || extra === null || !KEY_EXTRAS.some((k) => k in extra)) return extra;
+  const out: Record<string, unknown> = { ...(extra as Record<string, unknown>) };
+  for (const k of KEY_EXTRAS) {
+    if (!(k in out)) continue;
+    const v = out[k];
+    out[k] = typeof v === 'object' && v !== null && !Array.isArray(v) ? view.maskRow(t, v as JsonRow) : { $masked: 'redact' };
+  }
+  return out;
+}
+
+/** `Activity.extra` without the engine's native audit fields (they can repeat the statement) unless statements are raw. */
+export function scopedActivityExtra(view: RoleView, extra: unknown): unknown {
+  if (view.statements === 'raw' || typeof extra !== 'object' || extra === null || !('engineNativeAuditFields' in extra)) return extra;
+  const { engineNativeAuditFields: _dropped, ...rest } = extra as Record<string, unknown>;
+  return rest;
+}
