@@ -7,6 +7,8 @@ import type { WarehouseDb } from '../warehouse/db.js';
 import type { Logger } from '../log.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { ANONYMOUS, type AuthContext } from './auth.js';
+import { BUILTIN_POLICY } from '../policy/load-policy.js';
+import type { Policy } from '../policy/policy.js';
 
 export interface ApiContext {
   readonly warehouse: WarehouseDb;
@@ -15,6 +17,10 @@ export interface ApiContext {
   readonly log: Logger;
   /** Who asks (HTTP: from the request's credentials; subscriptions: the connection's). */
   readonly auth: AuthContext;
+  /** Roles, scopes and masking; what the caller's `auth.role` sees (src/graphql/policy/). */
+  readonly policy: Policy;
+  /** The caller's address, for the access audit. */
+  readonly clientAddress?: string | null;
 }
 
 export function createApiContext(o: {
@@ -22,8 +28,14 @@ export function createApiContext(o: {
   maxPageSize: number;
   log: Logger;
   auth?: AuthContext;
+  /** Default: the built-in roles. */
+  policy?: Policy;
+  clientAddress?: string | null;
   /** Told the number of keys of each DataLoader batch (metrics). */
   onLoaderBatch?: (loader: string, keys: number) => void;
 }): ApiContext {
-  return { warehouse: o.warehouse, loaders: createLoaders(o.warehouse.db, o.onLoaderBatch), maxPageSize: o.maxPageSize, log: o.log, auth: o.auth ?? ANONYMOUS };
+  return {
+    warehouse: o.warehouse, loaders: createLoaders(o.warehouse.db, o.onLoaderBatch), maxPageSize: o.maxPageSize, log: o.log, auth: o.auth ?? ANONYMOUS,
+    policy: o.policy ?? BUILTIN_POLICY, clientAddress: o.clientAddress ?? null,
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * Opaque cursors (docs/cursors.md "Cursors"). A cursor is base64url of `<kind>1:<seq>:<partUs>`:
- * `c` for a change, `a` for an activity event, `u` for an actor update (its evidence row; `partUs` is its
+ * `c` for a change, `a` for an activity event, `x` for an access record, `u` for an actor update (its evidence row; `partUs` is its
  * change's), `s` for a schema change (`partUs`: when it occurred, the epoch if unknown); `seq` is the warehouse feed sequence (so a subscription can resume above it) and `partUs` the
  * row's partition time in microseconds (so a newest-first page resumes with an index range, not a lookup). Clients must treat cursors as opaque; anything that does not decode
  * is `AUDITQL_BAD_CURSOR`.
@@ -8,10 +8,13 @@
 import { AuditqlError, ErrorCode } from '../errors.js';
 import type { Keyset } from '../warehouse/queries/keyset.js';
 
-export type CursorKind = 'change' | 'activity' | 'actor update' | 'schema change';
+export type CursorKind = 'change' | 'activity' | 'actor update' | 'schema change' | 'access record';
 
-const PREFIX: Record<CursorKind, string> = { change: 'c1', activity: 'a1', 'actor update': 'u1', 'schema change': 's1' };
-const NAME: Record<CursorKind, string> = { change: 'a change', activity: 'an activity event', 'actor update': 'an actor update', 'schema change': 'a schema change' };
+const PREFIX: Record<CursorKind, string> = { change: 'c1', activity: 'a1', 'actor update': 'u1', 'schema change': 's1', 'access record': 'x1' };
+const NAME: Record<CursorKind, string> = {
+  change: 'a change', activity: 'an activity event', 'actor update': 'an actor update', 'schema change': 'a schema change',
+  'access record': 'an access record',
+};
 const INT = /^-?\d{1,19}$/;
 const SEQ = /^\d{1,19}$/;
 
@@ -35,6 +38,9 @@ export const encodeChangeCursor = (k: Keyset): string => encode('change', k);
 export const encodeActivityCursor = (k: Keyset): string => encode('activity', k);
 export const encodeActorUpdateCursor = (k: Keyset): string => encode('actor update', k);
 export const encodeSchemaChangeCursor = (k: Keyset): string => encode('schema change', k);
+/** An access record (`Query.apiAccess`): `x`, its seq, partUs 0 (the table is not partitioned). */
+export const encodeAccessCursor = (seq: string): string => encode('access record', { seq, partUs: '0' });
+export const decodeAccessCursor = (cursor: string): string => decode(['access record'], cursor).seq;
 /** The change a cursor names; subscriptions resume from `seq` (rows with a greater seq follow it). */
 export const decodeChangeCursor = (cursor: string): Keyset => decode(['change'], cursor);
 export const decodeActivityCursor = (cursor: string): Keyset => decode(['activity'], cursor);

@@ -21,6 +21,7 @@ const { GraphQLError } = graphqlJs;
 /** Codes whose messages are written for clients: they pass unmasked. */
 export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   ErrorCode.BAD_CURSOR, ErrorCode.BAD_KEY, ErrorCode.BAD_INPUT, ErrorCode.PAGE_TOO_LARGE, ErrorCode.QUERY_TOO_COMPLEX, ErrorCode.UNAUTHENTICATED,
+  ErrorCode.FORBIDDEN,
 ]);
 
 const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|timeout exceeded when trying to connect/i;

@@ -6,7 +6,7 @@ import { AuditqlError, ErrorCode } from '../errors.js';
 import type { Keyset } from '../warehouse/queries/keyset.js';
 import { decodeActivityCursor, decodeChangeCursor, decodeSchemaChangeCursor, type CursorKind } from './cursor.js';
 
-const DECODE: Record<Exclude<CursorKind, 'actor update'>, (cursor: string) => Keyset> = {
+const DECODE: Record<Exclude<CursorKind, 'actor update' | 'access record'>, (cursor: string) => Keyset> = {
   change: decodeChangeCursor, activity: decodeActivityCursor, 'schema change': decodeSchemaChangeCursor,
 };
 
@@ -21,7 +21,7 @@ export interface PageArgs {
   readonly after: Keyset | null;
 }
 
-export function pageArgs(kind: Exclude<CursorKind, 'actor update'>, first: number | null | undefined, after: string | null | undefined, maxPageSize: number): PageArgs {
+export function pageArgs(kind: Exclude<CursorKind, 'actor update' | 'access record'>, first: number | null | undefined, after: string | null | undefined, maxPageSize: number): PageArgs {
   const n = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(n) || n < 0) throw new AuditqlError(ErrorCode.BAD_INPUT, '`first` must be zero or more');
   if (n > maxPageSize) {

@@ -19,10 +19,12 @@ import { AttributionQueries } from './resolvers/attribution-queries.js';
 import { SchemaChangeQueries } from './resolvers/schema-change-queries.js';
 import { ActivityProof, ChangeProof, LedgerQueries } from './ledger/ledger-resolvers.js';
 import { CheckpointSubscription } from './ledger/checkpoint-subscription.js';
+import { enforcePolicy } from './policy/enforce-policy.js';
+import { ApiAccessQueries } from './access/api-access-queries.js';
 
 export const API_RESOLVERS = [
   ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields, AttributionQueries,
-  ChangeProof, ActivityProof, LedgerQueries, SchemaChangeQueries,
+  ChangeProof, ActivityProof, LedgerQueries, SchemaChangeQueries, ApiAccessQueries,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -35,7 +37,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     // No class-validator: arguments are checked where they are used, with stable error codes.
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-  });
+  }).then(enforcePolicy); // roles, scopes and masking, for HTTP and subscriptions alike
   return built;
 }
 

@@ -48,6 +48,8 @@ import { corsMiddleware, allowsRequest, originPolicy } from './auth/origin-polic
 import { httpAuthentication, principalOf } from './auth/http-auth.js';
 import { sessionWatch } from './auth/session-watch.js';
 import type { Policy } from '../policy/policy.js';
+import { createAccessRecorder } from './access/access-recorder.js';
+import { accessPlugin, refusalRecorder } from './access/access-plugin.js';
 
 export type { ServerAttachment } from './server-attachment.js';
 
@@ -102,6 +104,8 @@ export interface ApiServerOptions {
   readonly telemetry?: Telemetry;
   /** More `/readyz` checks besides the warehouse's (e.g. the sources `auditql start` ingests). */
   readonly readiness?: readonly ReadinessCheck[];
+  /** Record every HTTP operation in `auditql.api_access` (docs/security.md "Access audit"; default true). */
+  readonly accessAudit?: boolean;
 }
 
 export interface ApiServer {
@@ -175,9 +179,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     : o.auth.authenticator;
   const origins = originPolicy(o.allowedOrigins ?? []);
   const watch = sessionWatch(authenticator, { revocationCheckMs: (o.auth.mode === 'verify' ? o.auth.revocationCheckMs : undefined) ?? 5000, log });
-  const contextFor = (p: Principal | undefined) =>
+  const access = o.accessAudit === false ? null : createAccessRecorder({ db: o.warehouse.db, log });
+  const contextFor = (p: Principal | undefined, clientAddress?: string) =>
     createApiContext({
-      warehouse: o.warehouse, maxPageSize, log, auth: p ? authContextOf(p) : undefined,
+      warehouse: o.warehouse, maxPageSize, log, auth: p ? authContextOf(p) : undefined, ...(o.policy ? { policy: o.policy } : {}), clientAddress,
       ...(telemetry ? { onLoaderBatch: telemetry.api.loaderBatchSize } : {}),
     });
   const context = () => contextFor(undefined);
@@ -203,6 +208,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       ApolloServerPluginCacheControlDisabled(),
       requestChecksPlugin(limits),
       ...(telemetry ? [telemetry.api.plugin() as ApolloServerPlugin<ApiContext>] : []),
+      ...(access ? [accessPlugin(access)] : []),
       {
         async serverWillStart() {
           return {
@@ -245,9 +251,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     }));
     app.use(
       GRAPHQL_PATH,
-      httpAuthentication(authenticator, origins),
+      httpAuthentication(authenticator, origins, access ? refusalRecorder(access) : undefined),
       express.json({ limit: BODY_LIMIT }),
-      expressMiddleware(apollo, { context: async ({ res }) => contextFor(principalOf(res)) }),
+      expressMiddleware(apollo, { context: async ({ req, res }) => contextFor(principalOf(res), req.socket.remoteAddress) }),
     );
     // Anything else answers in JSON too: express's default pages would show stack traces outside production.
     app.use((_req: express.Request, res: express.Response) => {
@@ -274,7 +280,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       httpServer,
       schema,
       close() {
-        closing ??= apollo.stop();
+        // the access audit is written once no request is left to record
+        closing ??= apollo.stop().then(() => access?.close());
         return closing;
       },
     };

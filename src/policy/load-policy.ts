@@ -73,6 +73,9 @@ export function parsePolicy(doc: unknown, maskKey: Buffer | null): Policy {
   return Object.freeze({ roles, maskKey });
 }
 
+/** The built-in roles alone, with no `hash` key. */
+export const BUILTIN_POLICY: Policy = parsePolicy(null, null);
+
 export function loadPolicy(env: NodeJS.ProcessEnv = process.env): Policy {
   let maskKey: Buffer | null = null;
   if (env.AUDITQL_MASK_KEY_FILE) {

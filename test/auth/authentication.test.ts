@@ -23,7 +23,8 @@ import { postGraphql } from '../graphql/helpers.js';
 import { AUDIENCE, ISSUER, sign, startJwksServer, testKey, unsecured, type JwksServer, type TestKey } from './jwt-fixtures.js';
 
 const ROLES = new Set(['admin', 'auditor', 'analyst', 'siem']);
-const Q = '{ changes(first: 1) { nodes { id } } }';
+// a field every built-in role may use (siem may not list changes)
+const Q = '{ activity(first: 1) { nodes { id } } }';
 
 let w: TestWarehouse;
 let jwks: JwksServer;

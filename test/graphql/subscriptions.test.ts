@@ -213,7 +213,7 @@ describe('connection_init and the auth hook', () => {
     const calls: (Record<string, unknown> | undefined)[] = [];
     const auth: AuthHook = async (params) => {
       calls.push(params);
-      return params?.['token'] === 'let-me-in' ? { principal: 'siem', claims: { role: 'reader' } } : null;
+      return params?.['token'] === 'let-me-in' ? { principal: 'siem', claims: { role: 'reader' }, role: 'admin' } : null;
     };
     const w2 = await freshWarehouse();
     const api2 = await startApiServer({ warehouse: w2, auth: { mode: 'none' }, port: 0, host: '127.0.0.1', subscriptions: { auth } });

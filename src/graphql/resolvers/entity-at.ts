@@ -9,6 +9,8 @@ import { changeNode, type ChangeNode } from '../nodes.js';
 import { rebuildAfter } from '../history/row-at.js';
 import { EntityState } from '../types/entity-state.js';
 import { DateTimeScalar, JSONScalar } from '../types/scalars.js';
+import { viewOf } from '../policy/view-of.js';
+import { scopedEntityState } from '../policy/scoped-values.js';
 
 /** Earlier changes read per step, and at most in all, when filling columns the latest image lacks. */
 const STEP = 50;
@@ -58,8 +60,9 @@ class EntityAtArgs {
   schema?: string | null;
 }
 
-const stateOf = (ctx: ApiContext, { table, key, at, database, schema }: EntityAtArgs) =>
-  entityStateAt(ctx, { table, keyText: keyTextOf(key), database, schema }, at);
+/** The state as the caller's role sees it: out of scope is no history; columns masked. */
+const stateOf = async (ctx: ApiContext, { table, key, at, database, schema }: EntityAtArgs) =>
+  scopedEntityState(viewOf(ctx), await entityStateAt(ctx, { table, keyText: keyTextOf(key), database, schema }, at));
 
 @Resolver()
 export class EntityAtQueries {

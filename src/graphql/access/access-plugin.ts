@@ -1,0 +1,72 @@
+/**
+ * The access audit of HTTP GraphQL operations (docs/security.md "Access audit"): an Apollo plugin that,
+ * as each response is sent, queues one record — who (principal, role, credential kind, client address),
+ * what (operation type and name, SHA-256 of the document, variable names with values redacted), how much
+ * (rows: edges and nodes in the answer), the decision (refused when a field was forbidden) and how long.
+ * Refusals before GraphQL (no or bad credentials) are recorded by `refusalRecorder`.
+ */
+import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { AuthRefusal } from '../../auth/principal.js';
+import { ErrorCode } from '../../errors.js';
+import type { ApiContext } from '../context.js';
+import type { AccessRecorder } from './access-recorder.js';
+
+const REDACTED = Object.freeze({ $masked: 'redact' });
+
+const redactVariables = (v: Record<string, unknown> | undefined | null) =>
+  v ? Object.fromEntries(Object.keys(v).map((k) => [k, REDACTED])) : null;
+
+/** Rows in an answer: the length of every `edges` list (or `nodes`, when there are no edges beside it). */
+function rowsIn(data: unknown): number {
+  if (Array.isArray(data)) return data.reduce((n: number, x) => n + rowsIn(x), 0);
+  if (typeof data !== 'object' || data === null) return 0;
+  const o = data as Record<string, unknown>;
+  let n = 0;
+  for (const [k, v] of Object.entries(o)) {
+    if (k === 'edges' && Array.isArray(v)) n += v.length;
+    else if (k === 'nodes' && Array.isArray(v) && !Array.isArray(o['edges'])) n += v.length;
+    n += rowsIn(v);
+  }
+  return n;
+}
+
+export function accessPlugin(recorder: AccessRecorder): ApolloServerPlugin<ApiContext> {
+  return {
+    async requestDidStart({ request }) {
+      const started = performance.now();
+      return {
+        async willSendResponse({ contextValue: ctx, operation, response }) {
+          const body = response.body.kind === 'single' ? response.body.singleResult : null;
+          const forbidden = body?.errors?.some((e) => e.extensions?.['code'] === ErrorCode.FORBIDDEN) ?? false;
+          recorder.record({
+            at: new Date(),
+            principal: ctx.auth.principal,
+            role: ctx.auth.role ?? null,
+            authKind: ctx.auth.kind ?? null,
+            clientAddress: ctx.clientAddress ?? null,
+            transport: 'http',
+            event: 'operation',
+            operationType: operation?.operation ?? null,
+            operationName: request.operationName ?? operation?.name?.value ?? null,
+            documentHash: request.query ? createHash('sha256').update(request.query).digest('hex') : null,
+            variables: redactVariables(request.variables),
+            rowsReturned: body?.data ? rowsIn(body.data) : 0,
+            decision: forbidden ? 'refused' : 'allowed',
+            reason: forbidden ? 'forbidden_field' : (body?.errors?.[0]?.extensions?.['code'] as string | undefined) ?? null,
+            durationMs: performance.now() - started,
+          });
+        },
+      };
+    },
+  };
+}
+
+/** The `httpAuthentication` refusal hook: a refused request is recorded with its reason. */
+export const refusalRecorder = (recorder: AccessRecorder) => (req: Request, r: AuthRefusal): void =>
+  recorder.record({
+    at: new Date(), principal: null, role: null, authKind: null, clientAddress: req.socket.remoteAddress ?? null, transport: 'http',
+    event: 'refusal', operationType: null, operationName: null, documentHash: null, variables: null, rowsReturned: null,
+    decision: 'refused', reason: r.reason, durationMs: null,
+  });

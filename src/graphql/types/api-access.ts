@@ -1,0 +1,78 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { DateTimeScalar, JSONScalar } from './scalars.js';
+import { PageInfo } from './page-info.js';
+
+@ObjectType({ simpleResolvers: true, description: 'One API operation or refusal, as the access audit recorded it (docs/security.md "Access audit").' })
+export class ApiAccess {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'Opaque; works as `after` in `apiAccess`.' })
+  cursor!: string;
+
+  @Field(() => DateTimeScalar)
+  at!: Date;
+
+  @Field(() => String, { nullable: true, description: 'Who (JWT subject or API key name); null when refused before identifying anyone.' })
+  principal!: string | null;
+
+  @Field(() => String, { nullable: true })
+  role!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'jwt, api-key or none.' })
+  authKind!: string | null;
+
+  @Field(() => String, { nullable: true })
+  clientAddress!: string | null;
+
+  @Field(() => String, { description: 'http (WebSocket subscriptions are not recorded yet).' })
+  transport!: string;
+
+  @Field(() => String, { description: 'operation, or refusal (credentials refused before GraphQL ran).' })
+  event!: string;
+
+  @Field(() => String, { nullable: true, description: 'query, mutation or subscription.' })
+  operationType!: string | null;
+
+  @Field(() => String, { nullable: true })
+  operationName!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Hex SHA-256 of the document text.' })
+  documentHash!: string | null;
+
+  @Field(() => JSONScalar, { nullable: true, description: 'The variables sent, each value replaced by {"$masked": "redact"}.' })
+  variables!: unknown;
+
+  @Field(() => Int, { nullable: true, description: 'Rows returned: edges (or nodes) in the answer.' })
+  rowsReturned!: number | null;
+
+  @Field(() => String, { description: 'allowed or refused.' })
+  decision!: string;
+
+  @Field(() => String, { nullable: true, description: 'Why refused (a refusal reason of docs/security.md, or forbidden_field), or the first error code.' })
+  reason!: string | null;
+
+  @Field(() => Float, { nullable: true })
+  durationMs!: number | null;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class ApiAccessEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => ApiAccess)
+  node!: ApiAccess;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class ApiAccessConnection {
+  @Field(() => [ApiAccessEdge])
+  edges!: ApiAccessEdge[];
+
+  @Field(() => [ApiAccess])
+  nodes!: ApiAccess[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
