@@ -181,6 +181,51 @@ describe('kinesis source', () => {
     await b.done;
   });
 
+  it('two built CLI processes share a stream; kill -9 of one mid-stream and a replacement: every record stored exactly once', async () => {
+    const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+    const stream = 'app-audit-shared';
+    await k.createStream(stream, 2);
+    const N = 3000;
+    const event = (i: number) => JSON.stringify({
+      action: 'auth.login', actor: { email: `user${i}@example.com` }, client: { ip: '203.0.113.7', user_agent: 'shop-web/4.2' },
+      session_id: `s-${i}`, request_id: `r-${i}`, occurred_at: new Date(Date.UTC(2024, 0, 12, 9, 30, 0, i)).toISOString(),
+    });
+    for (let i = 0; i < N; i += 500) await k.put(stream, Array.from({ length: Math.min(500, N - i) }, (_, j) => ({ key: `k${i + j}`, data: event(i + j) })));
+    const start = () => {
+      const child = spawn(process.execPath, [`${ROOT}bin/auditql.js`, 'ingest', '--from', 'kinesis', '--stream', stream, '--endpoint', k.endpoint,
+        '--region', 'us-east-1', '--lease-ms', '1500', '--batch-size', '100', '--format', 'mapped', '--mapping', `${ROOT}test/fixtures/mapped/app-audit.mapping.json`,
+        '--source', 'kinesis-shared'], { env: { ...process.env, DATABASE_URL: w.url }, cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      return { child, exit };
+    };
+    const stored = async () => Number((await w.pool.query(`select count(*) as n from auditql.activity where source = 'kinesis-shared'`)).rows[0].n);
+    const a = start();
+    const b = start();
+    try {
+      // both hold a shard (one lease each) and have stored something, then one dies without a chance to clean up
+      await probeUntil('both processes hold a lease and rows are stored', async () => ({
+        owners: Number((await w.pool.query(`select count(distinct owner) as n from auditql.shard_leases where source = 'kinesis-shared' and shard not like '%/member:%' and expires_at > now()`)).rows[0].n),
+        n: await stored(),
+      }), (x) => x.owners === 2 && x.n > 0, 60_000);
+      a.child.kill('SIGKILL');
+      await a.exit;
+      const c = start();
+      try {
+        await probeUntil('every record stored', stored, (n) => n >= N, 90_000);
+        // each record is there once: as many rows as records, each at its own position
+        const dup = await w.pool.query(`select count(*)::int as n, count(distinct position)::int as positions from auditql.activity where source = 'kinesis-shared'`);
+        expect(dup.rows[0]).toEqual({ n: N, positions: N });
+      } finally {
+        c.child.kill('SIGTERM');
+        expect(await c.exit).toBe(0);
+      }
+    } finally {
+      if (a.child.exitCode === null) a.child.kill('SIGKILL');
+      b.child.kill('SIGTERM');
+      expect(await b.exit).toBe(0);
+    }
+  }, 150_000);
+
   it('through the built CLI: --from kinesis --endpoint, JSON events mapped, stopped by SIGTERM with its summary', async () => {
     const ROOT = fileURLToPath(new URL('../../', import.meta.url));
     const stream = 'app-audit';
