@@ -6,6 +6,14 @@
  */
 import type { Checkpoint, SourceRecord } from './records.js';
 
+/** How far a stream of a source is behind its end, in the source's own unit (metrics, docs/operations.md). */
+export interface SourceLag {
+  /** The checkpoint stream: `topic/partition`, `file:<path>` … */
+  readonly stream: string;
+  readonly unit: 'records' | 'bytes';
+  readonly value: number;
+}
+
 export interface Source {
   /** For logs and messages: e.g. `file orders.json`, `kafka dbserver1.*`. */
   readonly description: string;
@@ -20,6 +28,8 @@ export interface Source {
    * from `records()` without yielding more.
    */
   fail?(reason: unknown): void;
+  /** How far behind each stream is now, where the transport can tell (Kafka: records; files: bytes). */
+  lag?(): readonly SourceLag[];
 }
 
 /**

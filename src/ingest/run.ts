@@ -81,6 +81,7 @@ export function startIngest(o: IngestRunOptions): IngestRun {
     await pipeline.stop();
     await done.catch(() => {});
   });
+  if (o.source.lag) o.observer?.watchLag?.(() => o.source.lag!());
   o.observer?.started();
   // A run that ends (a finite file, a stop) seals what it stored, so it is covered by a checkpoint at once.
   const done = pipeline.run().then(async (summary) => { await sink.ledger.seal(); return summary; }).finally(unhook);

@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { isTransient } from '../retry-policy.js';
 import type { ReadinessCheck } from '../health/readiness.js';
 import type { IngestObserver, ObservedUnit } from './ingest-observer.js';
+import type { SourceLag } from '../contracts/source.js';
 
 const UNSTORABLE = 'AUDITQL_UNSTORABLE_RECORD';
 
@@ -31,6 +32,8 @@ export class IngestMetrics {
   private readonly lastBatch: Gauge<'source'>;
   private readonly up: Gauge<'source'>;
   private readonly states = new Map<string, { state: SourceState; outage: boolean }>();
+  /** Per source, how to read its lag now (Source.lag), read on each scrape. */
+  private readonly lags = new Map<string, () => readonly SourceLag[]>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -51,6 +54,20 @@ export class IngestMetrics {
     this.outages = new Counter({ name: 'auditql_ingest_warehouse_outages_total', help: 'Warehouse outages (a run of transient write failures) waited out or still going.', labelNames: ['source'], registers });
     this.inOutage = new Gauge({ name: 'auditql_ingest_warehouse_outage', help: '1 while the source waits out a warehouse outage.', labelNames: ['source'], registers });
     this.lastBatch = new Gauge({ name: 'auditql_ingest_last_batch_timestamp_seconds', help: 'Unix time the last batch committed.', labelNames: ['source'], registers });
+    // Read on each scrape from the sources themselves (Source.lag): no timer, nothing stale.
+    const lags = this.lags;
+    for (const [unit, help] of [
+      ['records', 'How far each stream is behind its end, in records (Kafka: high watermark minus the committed offset).'],
+      ['bytes', 'How far each stream is behind its end, in bytes (files: bytes not read yet).'],
+    ] as const) {
+      new Gauge({
+        name: `auditql_ingest_source_lag_${unit}`, help, labelNames: ['source', 'stream'], registers,
+        collect() {
+          this.reset();
+          for (const [source, lag] of lags) for (const l of lag()) if (l.unit === unit) this.set({ source, stream: l.stream }, l.value);
+        },
+      });
+    }
     this.up = new Gauge({ name: 'auditql_ingest_source_up', help: '1 while the source runs; 0 once it ended or failed.', labelNames: ['source'], registers });
   }
 
@@ -61,6 +78,7 @@ export class IngestMetrics {
     this.up.set({ source }, 0);
     this.inOutage.set({ source }, 0);
     return {
+      watchLag: (lag) => void this.lags.set(source, lag),
       started: () => {
         st.state = 'running';
         this.up.set({ source }, 1);

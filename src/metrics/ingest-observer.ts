@@ -2,6 +2,7 @@
  * What the ingest pipeline tells an observer (metrics: src/metrics/ingest-metrics.ts). Small on purpose:
  * the pipeline calls it, never waits for it, and knows nothing of Prometheus.
  */
+import type { SourceLag } from '../contracts/source.js';
 
 /** A record as the pipeline decoded it (src/ingest/unit.ts `Unit` fits). */
 export interface ObservedUnit {
@@ -22,6 +23,8 @@ export interface ObservedOutcome {
 }
 
 export interface IngestObserver {
+  /** How to read the source's lag now (Source.lag); called once, before `started`. */
+  watchLag?(lag: () => readonly SourceLag[]): void;
   /** The run started reading its source. */
   started(): void;
   /** A record was read and decoded; `skipped` is the reason when it decoded to no events. */

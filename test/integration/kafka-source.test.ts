@@ -498,6 +498,8 @@ describe('Kafka source (kafkajs consumer, real pipeline, real PostgreSQL)', () =
       const run = await consume(w, kafka, { source: 'live-poison' });
       const last = String(Math.max(...dumps.map((e) => e.offset)) + 1);
       await until('committed past the poison record', () => kafka.committedOf('auditql-test', 'maxwell/0') === last);
+      // consumer lag, as of the commit: the high watermark minus the committed offset
+      expect(run.source.lag()).toContainEqual({ stream: 'maxwell/0', unit: 'records', value: 0 });
       await run.source.stop();
       const summary = (await run.done) as { read: number; stored: number; deadLettered: number };
       expect(summary).toMatchObject({ read: dumps.length, deadLettered: 1 });

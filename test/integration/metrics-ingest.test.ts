@@ -107,6 +107,49 @@ describe('ingest metrics', () => {
     expect(sampleValue(m, 'auditql_warehouse_up')).toBe(1);
   });
 
+  it("report each stream's lag as the source says it, on every scrape", async () => {
+    const decoder = await loadDecoder('maxwell');
+    const gated = gatedSource([maxwellRow(11, 'x'), maxwellRow(12, 'y')], 1);
+    let behind = 42;
+    const source: Source = { ...gated, lag: () => [{ stream: 'topic/0', unit: 'records', value: behind }, { stream: 'file:/x', unit: 'bytes', value: 7 }] };
+    const run = startIngest({
+      pool: w.pool, sourceName: 'lagging', source, decoderFor: () => decoder, ctx: decodeContext(), live: false,
+      flushMs: 10, log: silentLogger, observer: telemetry.ingest.observer('lagging'),
+    });
+    const m = await scrape(server.url);
+    expect(sampleValue(m, 'auditql_ingest_source_lag_records', { source: 'lagging', stream: 'topic/0' })).toBe(42);
+    expect(sampleValue(m, 'auditql_ingest_source_lag_bytes', { source: 'lagging', stream: 'file:/x' })).toBe(7);
+    behind = 0;
+    expect(sampleValue(await scrape(server.url), 'auditql_ingest_source_lag_records', { source: 'lagging', stream: 'topic/0' })).toBe(0);
+    gated.release();
+    await run.done;
+  });
+
+  it("a file's lag is the bytes not read yet, 0 once read", async () => {
+    const { fileSource } = await import('../../src/sources/file/file-source.js');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'aq-lag-'));
+    try {
+      const file = join(dir, 'big.jsonl');
+      const lines = Array.from({ length: 30_000 }, (_, i) => maxwellRow(i, 'n'.repeat(100)));
+      writeFileSync(file, lines.join('\n') + '\n');
+      const size = Buffer.byteLength(lines.join('\n') + '\n');
+      const src = fileSource({ paths: [file], logFramer: null });
+      const it = src.records()[Symbol.asyncIterator]();
+      await it.next();
+      const first = src.lag!()[0]!;
+      expect(first.unit).toBe('bytes');
+      expect(first.value).toBeGreaterThan(0);
+      expect(first.value).toBeLessThan(size);
+      while (!(await it.next()).done) { /* drain */ }
+      expect(src.lag!()).toEqual([{ stream: `file:${file}`, unit: 'bytes', value: 0 }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('count a redelivery as duplicates, and dead letters only for new rows', async () => {
     const before = await scrape(server.url);
     const decoder = await loadDecoder('maxwell');

@@ -1,8 +1,7 @@
 /** The file transport as a Source: files read one after another, progress reported for big ones. */
 import { statSync } from 'node:fs';
 import { resolve, basename } from 'node:path';
-import type { LogFramer } from '../../contracts/source.js';
-import type { Source } from '../../contracts/source.js';
+import type { LogFramer, Source, SourceLag } from '../../contracts/source.js';
 import type { SourceRecord } from '../../contracts/records.js';
 import { readFileRecords } from './read-records.js';
 
@@ -17,24 +16,28 @@ export interface FileSourceOptions {
 }
 
 export function fileSource(o: FileSourceOptions): Source {
+  /** Bytes not read yet, per file (a file's entry goes to 0 once read to its end): the source's lag. */
+  const left = new Map<string, number>();
   return {
     description: `file ${o.paths.map((p) => basename(p)).join(', ')}`,
+    lag: (): readonly SourceLag[] => [...left].map(([abs, value]) => ({ stream: `file:${abs}`, unit: 'bytes' as const, value })),
     async *records(): AsyncGenerator<SourceRecord> {
+      for (const path of o.paths) left.set(resolve(path), statSync(resolve(path)).size);
       for (const path of o.paths) {
         const abs = resolve(path);
         const size = statSync(abs).size;
         const started = Date.now();
         let last = started;
         let n = 0;
-        const report = size > 8 << 20 && o.progress
-          ? (bytes: number) => {
-              const now = Date.now();
-              if (now - last < 2000) return;
-              last = now;
-              const rate = Math.round(n / ((now - started) / 1000));
-              o.progress!(`${basename(path)}: ${Math.floor((bytes / size) * 100)}% — ${n} records, ${rate}/s`);
-            }
-          : undefined;
+        const report = (bytes: number) => {
+          left.set(abs, Math.max(0, size - bytes));
+          if (!(size > 8 << 20 && o.progress)) return;
+          const now = Date.now();
+          if (now - last < 2000) return;
+          last = now;
+          const rate = Math.round(n / ((now - started) / 1000));
+          o.progress(`${basename(path)}: ${Math.floor((bytes / size) * 100)}% — ${n} records, ${rate}/s`);
+        };
         for await (const record of readFileRecords(abs, o.logFramer, {
           onProgress: report,
           ...(o.maxRecordBytes !== undefined ? { maxRecordBytes: o.maxRecordBytes } : {}),
@@ -42,6 +45,7 @@ export function fileSource(o: FileSourceOptions): Source {
           n++;
           yield { ...record, checkpoint: { stream: `file:${abs}`, position: String(n) } };
         }
+        left.set(abs, 0);
       }
     },
   };

@@ -64,6 +64,7 @@ export async function* readFileRecords(
   }
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
     bytes += chunk.length;
+    options.onProgress?.(bytes); // bytes read from the file (the chunk's records follow)
     if (mode === null) {
       const b = firstNonSpace(chunk);
       if (b === undefined) continue;
@@ -78,7 +79,6 @@ export async function* readFileRecords(
     }
     if (scanner) for (const item of scanner.push(chunk)) yield jsonRecord(item);
     else yield* logRecords(lines!.push(chunk));
-    options.onProgress?.(bytes);
   }
   if (scanner) for (const item of scanner.end()) yield jsonRecord(item);
   if (lines) {

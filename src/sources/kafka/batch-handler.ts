@@ -33,6 +33,8 @@ export interface BatchHandlerDeps {
   /** How often a waiting handler heartbeats, in ms. */
   readonly tickMs: number;
   readonly log: Logger;
+  /** After a commit: the partition's high watermark minus the committed offset (consumer lag, records). */
+  readonly onLag?: (stream: string, records: number) => void;
 }
 
 export function createBatchHandler(d: BatchHandlerDeps): EachBatchHandler {
@@ -70,5 +72,7 @@ export function createBatchHandler(d: BatchHandlerDeps): EachBatchHandler {
     const commit = (BigInt(all ? batch.lastOffset() : last) + 1n).toString();
     await p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: commit }] }] });
     d.log.debug(`kafka: ${stream}: committed ${commit}`);
+    const lag = BigInt(batch.highWatermark) - BigInt(commit);
+    d.onLag?.(stream, Number(lag > 0n ? lag : 0n));
   };
 }

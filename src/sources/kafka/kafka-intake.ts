@@ -44,8 +44,12 @@ export class KafkaIntake {
       pauser: this.pauser,
       tickMs: o.tickMs ?? 1000,
       log: o.log,
+      onLag: (stream, records) => void this.lags.set(stream, records),
     });
   }
+
+  /** Consumer lag per partition, as of each partition's last commit. */
+  readonly lags = new Map<string, number>();
 
   /** kafkajs `consumer.group_join` (start and every rebalance): must be called synchronously from the event. */
   onGroupJoin(assignment: IMemberAssignment): void {

@@ -17,7 +17,7 @@
 import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig } from 'kafkajs';
 import type { Logger } from '../../log.js';
 import type { Checkpoint } from '../../contracts/records.js';
-import type { Source } from '../../contracts/source.js';
+import type { Source, SourceLag } from '../../contracts/source.js';
 import type { SourceRecord } from '../../contracts/records.js';
 import type { KafkaEnv } from './kafka-env.js';
 import { KafkaIntake } from './kafka-intake.js';
@@ -77,6 +77,10 @@ export class KafkaSource implements Source {
   async *records(): AsyncGenerator<SourceRecord> {
     await this.serially(() => this.start());
     yield* this.intake.records();
+  }
+
+  lag(): readonly SourceLag[] {
+    return [...this.intake.lags].map(([stream, value]) => ({ stream, unit: 'records' as const, value }));
   }
 
   async acknowledge(checkpoints: readonly Checkpoint[]): Promise<void> {
