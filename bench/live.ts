@@ -25,6 +25,7 @@
  * BENCH_API_PROCESSES (default 1): API workers, each its own server and change feed over the same
  * warehouse (sharing the feed through PostgreSQL, as replicas do); subscribers go round-robin over them and
  * latency is printed per worker.
+ * BENCH_LEDGER=off runs the capture without the ledger's leaf append, to measure its cost on the live path.
  * The last line is machine-readable.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -34,6 +35,7 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { startApiServer } from '../src/graphql/server.js';
 import { startPostgresCapture } from '../src/cli/commands/ingest-postgres.js';
+import { SinkLedger } from '../src/warehouse/ledger/sink-ledger.js';
 import { decodeContext } from '../src/decoders/context.js';
 import type { ChangeFeed } from '../src/feed/change-feed.js';
 import type { FeedStats } from '../src/feed/feed-stats.js';
@@ -78,6 +80,9 @@ async function apiWorker(warehouseUrl: string): Promise<void> {
 
 async function captureWorker(warehouseUrl: string, sourceUrl: string, flushMs: number): Promise<void> {
   const port = parentPort!;
+  // BENCH_LEDGER=off: the sink appends no ledger leaves — only to measure the ledger's cost on the live path
+  // (docs/ledger.md); AUDITQL_SIGNING_KEY as usual decides whether checkpoints are sealed.
+  if (process.env.BENCH_LEDGER === 'off') SinkLedger.prototype.append = async () => {};
   const pool = new pg.Pool({ connectionString: warehouseUrl, max: 4, application_name: 'auditql-bench-ingest' });
   const capture = await startPostgresCapture({
     pool, sourceName: 'bench', sourceUrl, publication: 'bench_pub', slot: 'bench_slot', createSlot: true,
@@ -409,6 +414,7 @@ async function main(): Promise<void> {
         ...bursts.map((r) => `burst_ratio_${r.n}=${r.ratio.toFixed(2)}`),
         ...(bursts.length > 0 ? [`fanout_msgs_per_s=${Math.round(fanout)}`] : []),
         `api_processes=${apis.length}`,
+        `ledger=${process.env.BENCH_LEDGER === 'off' ? 'off' : 'on'}`,
       ].join(' ') + '\n',
     );
   } finally {
