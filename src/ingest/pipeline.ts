@@ -40,7 +40,6 @@ export interface PipelineOptions {
 class PendingBatch {
   units: Unit[] = [];
   checkpoints = new Map<string, Checkpoint>();
-  startedAt = 0;
 }
 
 /** Count one decoded unit into the summary (read, skipped, formats, key sources; stored counts come from the sink). */
@@ -134,7 +133,6 @@ export class IngestPipeline {
     this.o.observer?.record(u, skipped);
     // Only after the await: a timer flush may have swapped the current batch meanwhile.
     const b = this.current;
-    if (b.units.length === 0) b.startedAt = Date.now();
     b.units.push(u);
     if (record.checkpoint) b.checkpoints.set(record.checkpoint.stream, record.checkpoint);
   }

@@ -20,8 +20,8 @@ import { writeStaged } from './staged-write.js';
 import { SinkLedger } from './ledger/sink-ledger.js';
 import type { Sealer } from './ledger/sealer.js';
 
-/** The lock every sink takes before it inserts event rows or allocates feed sequence numbers, held until commit. */
-export const FEED_LOCK = 7_411_000;
+export { FEED_LOCK } from './feed-lock.js';
+import { FEED_LOCK } from './feed-lock.js';
 /** NOTIFY channel that wakes API processes when rows were committed; payload = the highest seq. */
 export const FEED_CHANNEL = 'auditql_feed';
 

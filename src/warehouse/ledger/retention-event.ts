@@ -13,6 +13,7 @@
  * Verification accepts as missing exactly the leaves of that table with part_at in the range, and only
  * when they are that many with that root.
  */
+import { FEED_LOCK } from '../feed-lock.js';
 import type pg from 'pg';
 import { LEAF_TABLES, leafHashSql } from './canonical.js';
 import { readState } from './append.js';
@@ -21,7 +22,6 @@ import { signNote, verifyNote, type Signer, type Verifier } from './signed-note.
 import { AuditqlError, ErrorCode } from '../../errors.js';
 
 const FORMAT = 'auditql-retention/1';
-const FEED_LOCK = 7_411_000; // the sink's lock (sink.ts FEED_LOCK): no append runs while a partition is dropped
 
 export interface RetentionEvent {
   readonly kind: number;

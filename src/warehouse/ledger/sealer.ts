@@ -6,6 +6,7 @@
  * announced on CHECKPOINT_CHANNEL (Subscription.checkpointAdded) and, when configured, written to a
  * directory so it leaves the warehouse.
  */
+import { FEED_LOCK } from '../feed-lock.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -14,7 +15,6 @@ import { signCheckpoint } from './checkpoint.js';
 import type { Signer } from './signed-note.js';
 
 export const CHECKPOINT_CHANNEL = 'auditql_checkpoint';
-const FEED_LOCK = 7_411_000;
 
 export interface SealerOptions {
   readonly signer: Signer;
