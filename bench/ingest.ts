@@ -1,16 +1,26 @@
 /**
- * `npm run bench:ingest` — the ingest benchmark (BENCHMARKS.md "bench:ingest"). Generates N (default 1,000,000) realistic Debezium
+ * `npm run bench:ingest` — the ingest benchmark (BENCHMARKS.md "bench:ingest", bench/README.md). Generates N (default 1,000,000) realistic Debezium
  * PostgreSQL change events (4 tables, ~10 columns, inserts/updates/deletes, schemaless JSON lines with the
- * Kafka-style `source` block), ingests them through the real file source → decoder → sink into the warehouse
- * named by DATABASE_URL (or a fresh embedded PostgreSQL), then, in the same run, times a raw COPY of the same
- * stored rows into the same table. The first ingest runs with the ledger as shipped (every row a leaf,
- * signed checkpoints every AUDITQL_CHECKPOINT_ROWS rows with a key generated for the run); a second ingest of
- * the same file under another source runs with the leaf append switched off, for the ledger's cost in the
- * same run (docs/ledger.md); then `verify` recomputes the whole log and its rate is printed.
- * Last line: `events_per_s=<n> copy_rows_per_s=<n> ratio=<ours/copy> … ledger_overhead=<1 - off/on time> verify_rows_per_s=<n>`.
- *   BENCH_EVENTS=200000 npm run bench:ingest    (smaller run)
+ * Kafka-style `source` block), then, in one run:
+ * 1. decode-only (bench/decode-only.ts): the file through the real file source, decoder, storability check,
+ *    pipeline and the direct write's COPY text encoding, into a sink that discards the text — Node's CPU per
+ *    event (`process.cpuUsage()`, GC included) without the warehouse: `node_us_per_event`;
+ * 2. ingests the file through the real file source → decoder → sink into the warehouse named by
+ *    DATABASE_URL (or a fresh embedded PostgreSQL), with the ledger as shipped (every row a leaf, signed
+ *    checkpoints every 10,000 rows with a key generated for the run); a second ingest of the same file
+ *    under another source runs with the leaf append switched off, for the ledger's cost (docs/ledger.md);
+ * 3. times a raw COPY of the same stored rows into the same table (same partitions and indexes): `ratio`;
+ * 4. times a raw COPY of the same rows into one unindexed, unpartitioned table of the same columns
+ *    (`ceiling`: what storing the data at all costs on this machine): `ceiling_ratio` = ours / ceiling;
+ * 5. `verify` recomputes the whole log and its rate is printed.
+ * Last line: `events_per_s=<n> copy_rows_per_s=<n> ratio=<ours/copy> ceiling_rows_per_s=<n> ceiling_ratio=<ours/ceiling>
+ * node_us_per_event=<µs> peak_rss_mib=<ingest> decode_peak_rss_mib=<decode-only> ledger_overhead=<1 - off/on time> verify_rows_per_s=<n>`.
+ *   BENCH_EVENTS=200000 npm run bench:ingest    (smaller run; BENCH_BATCH sets the batch size, default 5000)
+ *   BENCH_MODE=decode-only                      (step 1 only, no warehouse; last line `node_us_per_event=… decode_events_per_s=… decode_peak_rss_mib=…`)
+ *   BENCH_FILE=/tmp/dbz.jsonl                   (reuse that file if it exists, else write it there and keep it)
+ * Profile the hot path: `BENCH_MODE=decode-only BENCH_EVENTS=50000 node --cpu-prof dist/bench/ingest.js`.
  */
-import { createReadStream, createWriteStream, mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, chmodSync, rmSync, statSync } from 'node:fs';
 import { logFramerOf } from '../src/decoders/decoder.js';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -30,16 +40,52 @@ import { fileSource } from '../src/sources/file/file-source.js';
 import { loadDecoder } from '../src/decoders/registry.js';
 import { decodeContext } from '../src/decoders/context.js';
 import { writeDebeziumWorkload } from './debezium-workload.js';
+import { decodeOnly } from './decode-only.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 5000);
+const MODE = process.env.BENCH_MODE ?? 'full';
+const MiB = (n: number) => (n / 2 ** 20).toFixed(0);
 
 const COLUMNS = `seq, source, position, part_at, format, operation, database_name, schema_name, table_name, key, key_text, key_source, before, after,
   before_complete, unknown_before, unknown_after, changed_fields, tx_id, tx_order, committed_at, committed_at_source, server, connection, source_user, extra`;
 
+/** The workload file: BENCH_FILE when it exists, else written (to BENCH_FILE, or into `dir`). */
+async function workload(dir: string): Promise<string> {
+  const kept = process.env.BENCH_FILE;
+  if (kept && existsSync(kept)) {
+    console.log(`reusing ${kept} (${MiB(statSync(kept).size)} MiB)`);
+    return kept;
+  }
+  const file = kept ?? join(dir, 'debezium.jsonl');
+  const t0 = performance.now();
+  const bytes = await writeDebeziumWorkload(file, N);
+  console.log(`generated ${N} Debezium events (${MiB(bytes)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return file;
+}
+
+/** Step 1: Node's CPU per event without the warehouse. */
+async function decodeOnlyStep(file: string) {
+  const d = await decodeOnly(file, BATCH);
+  console.log(`decode-only: ${d.events} events in ${d.wallS.toFixed(1)} s wall, ${(d.cpuUs / 1e6).toFixed(1)} s CPU → ${d.usPerEvent.toFixed(1)} µs/event, ` +
+    `${Math.round(d.events / d.wallS)} events/s on one thread; ${MiB(d.copyBytes)} MiB of COPY text; peak RSS ${MiB(d.peakRss)} MiB`);
+  return d;
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'auditql-bench-'));
   chmodSync(dir, 0o755);
+  if (MODE === 'decode-only') {
+    try {
+      const file = await workload(dir);
+      const d = await decodeOnlyStep(file);
+      console.log(`node_us_per_event=${d.usPerEvent.toFixed(1)} decode_events_per_s=${Math.round(d.events / d.wallS)} decode_peak_rss_mib=${MiB(d.peakRss)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
+  if (MODE !== 'full') throw new Error(`BENCH_MODE=${MODE}: expected full or decode-only`);
   let stopEmbedded = async () => {};
   let url = process.env.DATABASE_URL;
   if (!url) {
@@ -51,10 +97,8 @@ async function main() {
   const w = openWarehouse(url, { max: 4 });
   try {
     await migrate(w.pool);
-    const file = join(dir, 'debezium.jsonl');
-    const t0 = performance.now();
-    const bytes = await writeDebeziumWorkload(file, N);
-    console.log(`generated ${N} Debezium events (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const file = await workload(dir);
+    const decoded = await decodeOnlyStep(file);
 
     const decoder = await loadDecoder('debezium');
     const ctx = decodeContext();
@@ -85,7 +129,7 @@ async function main() {
       if (summary.stored !== N) throw new Error(`expected ${N} stored, got ${JSON.stringify(summary)}`);
       const perS = summary.stored / seconds;
       console.log(`auditql ingest (${label}): ${summary.stored} stored of ${summary.read} read in ${seconds.toFixed(1)} s → ${Math.round(perS)} events/s; ` +
-        `peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB${ledger ? `; leaf append ${(appendMs / 1000).toFixed(1)} s (${((appendMs / 1000 / seconds) * 100).toFixed(1)}% of the run)` : ''}`);
+        `peak RSS ${MiB(peakRss)} MiB${ledger ? `; leaf append ${(appendMs / 1000).toFixed(1)} s (${((appendMs / 1000 / seconds) * 100).toFixed(1)}% of the run)` : ''}`);
       return { source, seconds, perS, peakRss };
     };
     const on = await ingest('ledger on', true);
@@ -108,9 +152,18 @@ async function main() {
     const t2 = performance.now();
     await streamPipeline(createReadStream(dump, { highWaterMark: 1 << 20 }), c.query(copyFrom(`COPY auditql.changes (${COLUMNS}) FROM STDIN`)));
     const copyS = (performance.now() - t2) / 1000;
-    await c.end();
     const copyPerS = N / copyS;
     console.log(`raw COPY of the same ${N} rows into auditql.changes: ${copyS.toFixed(1)} s → ${Math.round(copyPerS)} rows/s`);
+    // Ceiling: the same rows into one plain table of the same columns — no index, no partition, no trigger.
+    await c.query(`DROP TABLE IF EXISTS public.bench_ceiling`);
+    await c.query(`CREATE TABLE public.bench_ceiling (LIKE auditql.changes INCLUDING DEFAULTS)`);
+    const t3 = performance.now();
+    await streamPipeline(createReadStream(dump, { highWaterMark: 1 << 20 }), c.query(copyFrom(`COPY public.bench_ceiling (${COLUMNS}) FROM STDIN`)));
+    const ceilingS = (performance.now() - t3) / 1000;
+    await c.query(`DROP TABLE public.bench_ceiling`);
+    await c.end();
+    const ceilingPerS = N / ceilingS;
+    console.log(`ceiling: raw COPY of the same ${N} rows into one unindexed, unpartitioned table: ${ceilingS.toFixed(1)} s → ${Math.round(ceilingPerS)} rows/s`);
     // verify: recompute the log from the rows (the off run's and the COPY baseline's rows are not leaves: verify reports them as added out of band)
     const tv = performance.now();
     const report = await verifyLedger(w.pool, { trusted: [signer], maxReported: 1 });
@@ -118,8 +171,9 @@ async function main() {
     const verifyPerS = report.rowsChecked / verifyS;
     console.log(`verify: ${report.rowsChecked} rows, ${report.checkpointsVerified} checkpoints in ${verifyS.toFixed(1)} s → ${Math.round(verifyPerS)} rows/s (divergences ${report.divergenceCount}, expected: the ${2 * N} rows of the off run and the COPY baseline, which are not leaves)`);
     console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-    console.log(`events_per_s=${Math.round(eventsPerS)} copy_rows_per_s=${Math.round(copyPerS)} ratio=${(eventsPerS / copyPerS).toFixed(2)} peak_rss_mib=${(peakRss / 2 ** 20).toFixed(0)} ` +
-      `ledger_overhead=${ledgerOverhead.toFixed(3)} verify_rows_per_s=${Math.round(verifyPerS)}`);
+    console.log(`events_per_s=${Math.round(eventsPerS)} copy_rows_per_s=${Math.round(copyPerS)} ratio=${(eventsPerS / copyPerS).toFixed(2)} ` +
+      `ceiling_rows_per_s=${Math.round(ceilingPerS)} ceiling_ratio=${(eventsPerS / ceilingPerS).toFixed(2)} node_us_per_event=${decoded.usPerEvent.toFixed(1)} ` +
+      `peak_rss_mib=${MiB(peakRss)} decode_peak_rss_mib=${MiB(decoded.peakRss)} ledger_overhead=${ledgerOverhead.toFixed(3)} verify_rows_per_s=${Math.round(verifyPerS)}`);
   } finally {
     await w.close();
     await stopEmbedded();

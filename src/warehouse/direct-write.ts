@@ -91,12 +91,17 @@ export async function writeDirect(client: pg.PoolClient, source: string, kind: E
   const keep = await newRows(client, source, kind, events);
   if (keep.length === 0) return [];
   const seqs = (await client.query<{ seq: string }>(ALLOCATE_SQL, [keep.length])).rows.map((r) => r.seq);
-  const columns = KIND_TABLES[kind].columns as readonly ColumnSpec<AuditEvent>[];
-  await bulkWrite(client, SQL[kind].copy, keep.length, (j) => {
-    const e = events[keep[j]!]!;
-    const cells: Cell[] = [seqs[j]!, source, e.position];
-    for (const c of columns) cells.push(c.get(e));
-    return cells;
-  });
+  await bulkWrite(client, SQL[kind].copy, keep.length, (j) => directCells(kind, seqs[j]!, source, events[keep[j]!]!));
   return seqs;
+}
+
+/**
+ * One direct-write row's cells in the COPY's column order: seq, source, position, then the kind's columns
+ * (columns.ts). Exported for bench:ingest's decode-only mode, which encodes rows exactly as the sink does.
+ */
+export function directCells(kind: EventKind, seq: string, source: string, e: AuditEvent): Cell[] {
+  const columns = KIND_TABLES[kind].columns as readonly ColumnSpec<AuditEvent>[];
+  const cells: Cell[] = [seq, source, e.position];
+  for (const c of columns) cells.push(c.get(e));
+  return cells;
 }
