@@ -23,9 +23,25 @@ describe('parseJsonLossless', () => {
     ['a string that looks like a value beside an unsafe number', '{"a":"x:12345678901234567890","b":12345678901234567890}',
       { a: 'x:12345678901234567890', b: '12345678901234567890' }],
     ['an escaped quote before digits', '{"a":"q\\": 12345678901234567890"}', { a: 'q": 12345678901234567890' }],
+    ['an escaped backslash closing a string before an unsafe number', '{"a":"q\\\\","b":12345678901234567890}', { a: 'q\\', b: '12345678901234567890' }],
+    ['16 digits: 2^53 - 1 is safe, 2^53 is not', '[9007199254740991,-9007199254740991,9007199254740992]', [9007199254740991, -9007199254740991, '9007199254740992']],
+    ['exponents, exact and not', '[1e5,1.5E+3,1e400,1.2345678901234567890e2]', [1e5, 1500, '1e400', '1.2345678901234567890e2']],
+    ['an unsafe number alone', '12345678901234567890', '12345678901234567890'],
+    ['unsafe numbers in nested arrays and objects', '{"a":[[1,12345678901234567890],{"b":[2,98765432109876543210.5]}]}',
+      { a: [[1, '12345678901234567890'], { b: [2, '98765432109876543210.5'] }] }],
   ])('%s', (_name, text, expected) => {
     expect(parseJsonLossless(text)).toEqual(expected);
     expect(parseJsonLossless(text)).toEqual(reference(text));
+  });
+
+  it.each([
+    ['a long number as an object key', '{"a":1,12345678901234567890:2}'],
+    ['a long number with a leading zero', '{"a":012345678901234567890}'],
+    ['two long numbers without a separator', '[12345678901234567890 12345678901234567890]'],
+    ['an unterminated string after an unsafe number', '[12345678901234567890,"abc'],
+  ])('rejects invalid JSON holding a long number: %s', (_name, text) => {
+    expect(() => parseJsonLossless(text)).toThrow(SyntaxError);
+    expect(() => reference(text)).toThrow();
   });
 
   it('agrees with lossless-json on 2,000 generated documents mixing numbers and digit strings', () => {
