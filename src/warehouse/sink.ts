@@ -36,7 +36,7 @@ export type AfterInsert = (client: pg.PoolClient, seqs: StoredSeqs) => Promise<v
  * One kind's rows: the direct write (direct-write.ts), and the staging write (staged-write.ts) if a writer
  * that ignored the stream lock inserted one of the batch's keys between the probe and the COPY. The savepoint
  * undoes the failed COPY's rows; the seqs it allocated stay unused (sequences are not transactional), and the
- * staging write allocates new, higher ones, so seqs still grow in batch and commit order.
+ * staging write allocates new, higher ones, so seqs still grow in batch order.
  */
 async function writeKind(client: pg.PoolClient, source: string, kind: EventKind, events: readonly AuditEvent[]): Promise<string[]> {
   await client.query('SAVEPOINT auditql_direct');
