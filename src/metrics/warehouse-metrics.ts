@@ -25,12 +25,22 @@ export function registerWarehouseMetrics(registry: Registry, warehouse: Pick<War
     async collect() { this.set((await read()) ? 1 : 0); },
   });
   new Gauge({
-    name: 'auditql_warehouse_feed_watermark', help: 'Highest feed seq visible to readers (subscriptions follow it).', registers,
+    name: 'auditql_warehouse_feed_watermark', help: 'Feed watermark: every row at or below it is settled (subscriptions follow it).', registers,
     async collect() { const g = await read(); if (g) this.set(Number(g.watermark)); },
   });
   new Gauge({
     name: 'auditql_warehouse_feed_sequence', help: 'Highest feed seq allocated by writers (committed or in flight).', registers,
-    async collect() { const g = await read(); if (g?.allocated) this.set(Number(g.allocated)); },
+    async collect() { const g = await read(); if (g) this.set(Number(g.allocated)); },
+  });
+  new Gauge({
+    name: 'auditql_warehouse_feed_watermark_lag_seqs',
+    help: 'Feed seqs allocated above the watermark: rows of writers in flight, or held back by an older one.', registers,
+    async collect() { const g = await read(); if (g) this.set(Math.max(0, Number(BigInt(g.allocated) - BigInt(g.watermark)))); },
+  });
+  new Gauge({
+    name: 'auditql_warehouse_feed_watermark_lag_seconds',
+    help: 'How long the oldest writing transaction still in flight has held the watermark back (0: none in flight).', registers,
+    async collect() { const g = await read(); if (g && g.oldestWriterSeconds !== null) this.set(g.oldestWriterSeconds); },
   });
   new Gauge({
     name: 'auditql_warehouse_partitions', help: 'Partitions (or TimescaleDB chunks) of a time-partitioned table.', labelNames: ['table'], registers,

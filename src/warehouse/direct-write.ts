@@ -9,15 +9,17 @@
  * 2. in-batch repeats of a key are dropped too, keeping the first occurrence (what ON CONFLICT DO NOTHING
  *    does in batch order);
  * 3. one round trip allocates a `seq` per remaining row (auditql.allocate_seqs, the only way the writer role
- *    can draw from auditql.feed_seq: it takes FEED_LOCK itself), assigned in batch order;
+ *    can draw from auditql.feed_seq: one block above the transaction's in-flight marker, with no other
+ *    block in between), assigned in batch order;
  * 4. COPY the remaining rows with their explicit seq (bulk-write.ts; an INSERT on a server without COPY IN).
  *
- * This is only exact because the caller holds FEED_LOCK from before the probe until commit, and every
- * writer of the event tables takes it first: `WarehouseSink.write` is the only code that inserts into
- * changes, activity, contexts, transaction_events and schema_changes (attribution, src/warehouse/attribution/,
- * inserts only into auditql.attributions, inside the sink's transaction after the lock). So rows committed
- * by earlier holders are visible to the probe (a transaction becomes visible before it releases its locks),
- * and no other sink can insert a probed key between the probe and the COPY. A writer that ignores the lock
+ * This is only exact because the caller holds the lock of every (source, stream) of the batch from before
+ * the probe until commit, and every writer of the event tables takes them first: `WarehouseSink.write` is
+ * the only code that inserts into changes, activity, contexts, transaction_events and schema_changes
+ * (attribution, src/warehouse/attribution/, inserts only into auditql.attributions). The unique key is per
+ * source and a source's stream owns its positions, so rows committed by earlier holders of the stream's lock
+ * are visible to the probe (a transaction becomes visible before it releases its locks), and no other sink
+ * can insert a probed key between the probe and the COPY. A writer that ignores the lock
  * (a manual INSERT, a bulk load) makes the COPY fail with a unique violation; the sink then rolls back to a
  * savepoint and writes the kind through the staging path, whose ON CONFLICT absorbs it.
  */
@@ -57,8 +59,7 @@ const SQL = Object.fromEntries(
 ) as Record<EventKind, DirectSql>;
 
 /**
- * Ascending, so assigning them in batch order keeps seq increasing in batch order even if a writer outside
- * the lock took numbers in between.
+ * Ascending, so assigning them in batch order keeps seq increasing in batch order.
  */
 const ALLOCATE_SQL = `SELECT s::text AS seq FROM auditql.allocate_seqs($1::int) s`;
 
@@ -85,7 +86,7 @@ async function newRows(client: pg.PoolClient, source: string, kind: EventKind, e
 
 /**
  * Store the events of one kind that are not stored yet; returns the new rows' seqs in batch order. The
- * caller holds FEED_LOCK; a unique violation (23505) means a writer ignored it (see above).
+ * caller holds the batch's stream locks; a unique violation (23505) means a writer ignored them (see above).
  */
 export async function writeDirect(client: pg.PoolClient, source: string, kind: EventKind, events: readonly AuditEvent[]): Promise<string[]> {
   const keep = await newRows(client, source, kind, events);

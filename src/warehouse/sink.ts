@@ -1,14 +1,16 @@
 /**
  * The warehouse sink: writes one batch in one transaction — events of every kind, dead letters, the
  * consumer checkpoint and (for Firehose) the delivery id — so a crash at any point neither loses nor
- * duplicates anything (docs/warehouse.md "Writing: one transaction per batch"). The transaction first takes the advisory lock FEED_LOCK and
- * holds it until commit. Under it, each kind's rows not stored yet are found with one index probe per row,
- * given their feed sequence in batch order, and COPYed straight into their table (direct-write.ts); events
- * already stored for the source, and repeats within the batch, are counted as duplicates. Because every
- * writer allocates `seq` under the lock, `seq` only grows in commit order and a cursor never skips a row
- * committed late; because every writer inserts under it, the probe's answer still holds at the COPY. If a
- * writer that ignored the lock races the COPY (unique violation), that kind falls back to the staging write
- * (staged-write.ts: COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING).
+ * duplicates anything (docs/warehouse.md "Writing: one transaction per batch"). Writers of different
+ * streams commit side by side. The transaction first locks the batch's own streams (per (source, stream),
+ * so a stream's batches take turns and the probe's answer still holds at the COPY), then draws its
+ * in-flight marker (`auditql.begin_feed_write()`), which holds the feed's watermark below its rows until it
+ * ends (src/warehouse/queries/feed.ts). Each kind's rows not stored yet are found with one index probe per
+ * row, given their feed sequence in batch order, and COPYed straight into their table (direct-write.ts);
+ * events already stored for the source, and repeats within the batch, are counted as duplicates. If a
+ * writer that ignored the stream lock races the COPY (unique violation), that kind falls back to the
+ * staging write (staged-write.ts: COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING).
+ * Attribution settles last, under ATTRIBUTION_LOCK; the ledger follows after COMMIT (ledger/append.ts).
  */
 import type pg from 'pg';
 import type { AuditEvent, EventKind } from '../model/events.js';
@@ -20,19 +22,21 @@ import { writeStaged } from './staged-write.js';
 import { SinkLedger } from './ledger/sink-ledger.js';
 import type { Sealer } from './ledger/sealer.js';
 
-export { FEED_LOCK } from './feed-lock.js';
-import { FEED_LOCK } from './feed-lock.js';
+import { ATTRIBUTION_LOCK } from './locks.js';
 /** NOTIFY channel that wakes API processes when rows were committed; payload = the highest seq. */
 export const FEED_CHANNEL = 'auditql_feed';
 
-/** Runs inside the batch transaction after the inserts (attribution settles new evidence here). */
+/**
+ * Runs inside the batch transaction after the inserts, holding ATTRIBUTION_LOCK (attribution settles new
+ * evidence here).
+ */
 export type AfterInsert = (client: pg.PoolClient, seqs: StoredSeqs) => Promise<void>;
 
 /**
  * One kind's rows: the direct write (direct-write.ts), and the staging write (staged-write.ts) if a writer
- * that ignored FEED_LOCK inserted one of the batch's keys between the probe and the COPY. The savepoint
+ * that ignored the stream lock inserted one of the batch's keys between the probe and the COPY. The savepoint
  * undoes the failed COPY's rows; the seqs it allocated stay unused (sequences are not transactional), and the
- * staging write allocates new, higher ones, so seqs still grow in batch and commit order.
+ * staging write allocates new, higher ones, so seqs still grow in batch order.
  */
 async function writeKind(client: pg.PoolClient, source: string, kind: EventKind, events: readonly AuditEvent[]): Promise<string[]> {
   await client.query('SAVEPOINT auditql_direct');
@@ -59,7 +63,7 @@ const DEAD_LETTER_SQL =
 
 export class WarehouseSink implements Sink {
   readonly partitions: PartitionManager;
-  /** Every stored row becomes a leaf of the ledger in the batch's transaction (docs/ledger.md). */
+  /** Every stored row becomes a leaf of the ledger, appended after the batch's commit (docs/ledger.md). */
   readonly ledger: SinkLedger;
 
   constructor(private readonly pool: pg.Pool, private readonly afterInsert?: AfterInsert, sealer: Sealer | null = null) {
@@ -77,71 +81,84 @@ export class WarehouseSink implements Sink {
     await this.ensurePartitions(byKind);
 
     const client = await this.pool.connect();
+    let result: BatchResult;
     try {
-      await client.query('BEGIN');
-      if (batch.delivery) {
-        const d = await client.query(
-          'INSERT INTO auditql.deliveries (source, request_id, records) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-          [batch.source, batch.delivery.requestId, batch.delivery.records],
-        );
-        if (d.rowCount === 0) {
-          await client.query('ROLLBACK');
-          return { stored: 0, duplicates: batch.events.length, deadLettered: 0, duplicateDelivery: true, seqs: { change: [], activity: [], context: [] } };
-        }
-      }
-      await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
-      const seqs: Record<'change' | 'activity' | 'context', string[]> = { change: [], activity: [], context: [] };
-      let stored = 0;
-      let maxSeq = '0';
-      for (const [kind, events] of byKind) {
-        const kindSeqs = await writeKind(client, batch.source, kind, events);
-        stored += kindSeqs.length;
-        for (const seq of kindSeqs) if (BigInt(seq) > BigInt(maxSeq)) maxSeq = seq;
-        if (kind === 'change' || kind === 'activity' || kind === 'context') seqs[kind].push(...kindSeqs);
-      }
-      let deadLettered = 0;
-      if (batch.deadLetters.length > 0) {
-        const d = batch.deadLetters;
-        // A dead letter must always be storable: text PostgreSQL cannot hold (U+0000) is replaced in its
-        // metadata; the record's own bytes are kept exactly (bytea).
-        const r = await client.query(DEAD_LETTER_SQL, [
-          storable(batch.source),
-          d.map((x) => storable(x.position)),
-          d.map((x) => x.format),
-          d.map((x) => x.code),
-          d.map((x) => storable(x.message)),
-          d.map((x) => x.value),
-          d.map((x) => x.key ?? null),
-          d.map((x) => (x.topic === undefined ? null : storable(x.topic))),
-          d.map((x) => x.partition ?? null),
-          d.map((x) => (x.offset === undefined ? null : storable(x.offset))),
-          d.map((x) => (x.headers ? storable(JSON.stringify(x.headers)) : null)),
-        ]);
-        deadLettered = r.rowCount ?? 0;
-      }
-      for (const cp of batch.checkpoints) {
-        await client.query(
-          `INSERT INTO auditql.checkpoints (source, stream, position, updated_at) VALUES ($1, $2, $3, now())
-           ON CONFLICT (source, stream) DO UPDATE SET position = excluded.position, updated_at = now()`,
-          [batch.source, cp.stream, cp.position],
-        );
-      }
-      if (this.afterInsert && (seqs.change.length || seqs.activity.length || seqs.context.length)) {
-        await this.afterInsert(client, seqs);
-      }
-      if (stored > 0) {
-        await this.ledger.append(client, byKind);
-        await client.query('SELECT pg_notify($1, $2)', [FEED_CHANNEL, maxSeq]);
-      }
-      await client.query('COMMIT');
-      if (stored > 0) this.ledger.committed();
-      return { stored, duplicates: batch.events.length - stored, deadLettered, duplicateDelivery: false, seqs };
+      result = await this.transact(client, batch, byKind);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
+      client.release();
       throw err;
+    }
+    try {
+      // After COMMIT, on the same connection: also after a batch that was all duplicates (a redelivery
+      // after a follower that failed), so what the watermark covers reaches the log.
+      if (!result.duplicateDelivery) await this.ledger.append(client, byKind);
     } finally {
       client.release();
     }
+    return result;
+  }
+
+  /** The batch's transaction, up to its COMMIT (see the file's header). */
+  private async transact(client: pg.PoolClient, batch: Batch, byKind: ReadonlyMap<EventKind, readonly AuditEvent[]>): Promise<BatchResult> {
+    await client.query('BEGIN');
+    if (batch.delivery) {
+      const d = await client.query(
+        'INSERT INTO auditql.deliveries (source, request_id, records) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [batch.source, batch.delivery.requestId, batch.delivery.records],
+      );
+      if (d.rowCount === 0) {
+        await client.query('ROLLBACK');
+        return { stored: 0, duplicates: batch.events.length, deadLettered: 0, duplicateDelivery: true, seqs: { change: [], activity: [], context: [] } };
+      }
+    }
+    await client.query('SELECT auditql.lock_streams($1, $2)', [batch.source, streamsOf(batch)]);
+    await client.query('SELECT auditql.begin_feed_write()');
+    const seqs: Record<'change' | 'activity' | 'context', string[]> = { change: [], activity: [], context: [] };
+    let stored = 0;
+    let maxSeq = '0';
+    for (const [kind, events] of byKind) {
+      const kindSeqs = await writeKind(client, batch.source, kind, events);
+      stored += kindSeqs.length;
+      for (const seq of kindSeqs) if (BigInt(seq) > BigInt(maxSeq)) maxSeq = seq;
+      if (kind === 'change' || kind === 'activity' || kind === 'context') seqs[kind].push(...kindSeqs);
+    }
+    let deadLettered = 0;
+    if (batch.deadLetters.length > 0) {
+      const d = batch.deadLetters;
+      // A dead letter must always be storable: text PostgreSQL cannot hold (U+0000) is replaced in its
+      // metadata; the record's own bytes are kept exactly (bytea).
+      const r = await client.query(DEAD_LETTER_SQL, [
+        storable(batch.source),
+        d.map((x) => storable(x.position)),
+        d.map((x) => x.format),
+        d.map((x) => x.code),
+        d.map((x) => storable(x.message)),
+        d.map((x) => x.value),
+        d.map((x) => x.key ?? null),
+        d.map((x) => (x.topic === undefined ? null : storable(x.topic))),
+        d.map((x) => x.partition ?? null),
+        d.map((x) => (x.offset === undefined ? null : storable(x.offset))),
+        d.map((x) => (x.headers ? storable(JSON.stringify(x.headers)) : null)),
+      ]);
+      deadLettered = r.rowCount ?? 0;
+    }
+    for (const cp of batch.checkpoints) {
+      await client.query(
+        `INSERT INTO auditql.checkpoints (source, stream, position, updated_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (source, stream) DO UPDATE SET position = excluded.position, updated_at = now()`,
+        [batch.source, cp.stream, cp.position],
+      );
+    }
+    if (stored > 0) await client.query('SELECT pg_notify($1, $2)', [FEED_CHANNEL, maxSeq]);
+    if (this.afterInsert && (seqs.change.length || seqs.activity.length || seqs.context.length)) {
+      // Last, so the lock is held for the settlement and the commit only: of two batches holding
+      // matching evidence, the one settling second sees the first (ATTRIBUTION_LOCK, docs/attribution.md).
+      await client.query('SELECT pg_advisory_xact_lock($1)', [ATTRIBUTION_LOCK]);
+      await this.afterInsert(client, seqs);
+    }
+    await client.query('COMMIT');
+    return { stored, duplicates: batch.events.length - stored, deadLettered, duplicateDelivery: false, seqs };
   }
 
   private async ensurePartitions(byKind: Map<EventKind, AuditEvent[]>): Promise<void> {
@@ -164,4 +181,12 @@ export async function readCheckpoints(pool: pg.Pool, source: string): Promise<Ma
   const r = await pool.query<{ stream: string; position: string }>(
     'select stream, position from auditql.checkpoints where source = $1', [source]);
   return new Map(r.rows.map((x) => [x.stream, x.position]));
+}
+
+/**
+ * The streams a batch writes: its checkpoints' streams, or the source alone ('') when it has none (a file,
+ * Firehose). Locked per (source, stream) by `auditql.lock_streams`.
+ */
+function streamsOf(batch: Batch): string[] {
+  return batch.checkpoints.length > 0 ? batch.checkpoints.map((c) => c.stream) : [''];
 }

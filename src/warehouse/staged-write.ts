@@ -1,8 +1,9 @@
 /**
  * The staging write of one event kind: the sink's fallback (sink.ts). COPY into a per-session temporary
- * staging table without indexes or WAL, then one INSERT … SELECT that allocates feed sequence numbers in
- * batch order and lets the unique key absorb rows that already exist, also rows a concurrent writer
- * inserted without taking FEED_LOCK (ON CONFLICT waits for it and skips). Every row is written twice, which
+ * staging table without indexes or WAL, then one INSERT … SELECT that gives the rows feed sequence numbers
+ * in batch order (one block from auditql.allocate_seqs, as the direct write takes) and lets the unique key
+ * absorb rows that already exist, also rows a concurrent writer inserted without taking the stream lock
+ * (ON CONFLICT waits for it and skips; a skipped row leaves its seq unused). Every row is written twice, which
  * is why the direct write (direct-write.ts) is the normal path. The staging table empties itself at commit.
  */
 import type pg from 'pg';
@@ -20,8 +21,9 @@ function stageDdl(kind: EventKind, columns: readonly ColumnSpec<never>[]): strin
 function insertSql(kind: EventKind, table: string, conflict: string, columns: readonly ColumnSpec<never>[]): string {
   const names = columns.map((c) => c.column).join(', ');
   return (
+    `WITH a AS (SELECT q.seq, (row_number() OVER (ORDER BY q.seq) - 1)::int8 AS n FROM auditql.allocate_seqs($2::int) q(seq)) ` +
     `INSERT INTO ${table} (seq, source, position, ${names}) ` +
-    `SELECT auditql.next_seq(), $1, position, ${names} FROM (SELECT * FROM ${stageTable(kind)} ORDER BY n) s ` +
+    `SELECT a.seq, $1, s.position, ${columns.map((c) => `s.${c.column}`).join(', ')} FROM ${stageTable(kind)} s JOIN a ON a.n = s.n ORDER BY s.n ` +
     `ON CONFLICT ${conflict} DO NOTHING RETURNING seq`
   );
 }
@@ -44,7 +46,7 @@ const SQL = Object.fromEntries(
 export async function writeStaged(client: pg.PoolClient, source: string, kind: EventKind, events: readonly AuditEvent[]): Promise<string[]> {
   // Created in the batch transaction, so a batch that fails later takes the table with it: remembering
   // "this connection has it" would break the connection's next fallback. IF NOT EXISTS costs one catalog
-  // probe, and this path only runs when the direct write met a writer that ignored FEED_LOCK.
+  // probe, and this path only runs when the direct write met a writer that ignored the stream lock.
   await client.query(SQL[kind].stage);
   const columns = KIND_TABLES[kind].columns as readonly ColumnSpec<AuditEvent>[];
   await bulkWrite(client, SQL[kind].copy, events.length, (i) => {
@@ -53,6 +55,6 @@ export async function writeStaged(client: pg.PoolClient, source: string, kind: E
     for (const c of columns) cells.push(c.get(e));
     return cells;
   });
-  const r = await client.query<{ seq: string }>(SQL[kind].insert, [source]);
-  return r.rows.map((x) => String(x.seq));
+  const r = await client.query<{ seq: string }>(SQL[kind].insert, [source, events.length]);
+  return r.rows.map((x) => String(x.seq)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
 }

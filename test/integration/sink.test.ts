@@ -74,7 +74,7 @@ describe('WarehouseSink', () => {
     let stop = false;
     const reader = (async () => {
       while (!stop) {
-        const r = await w.pool.query(`select seq::text, position from auditql.changes where seq > $1 order by seq`, [cursor]);
+        const r = await w.pool.query(`select c.seq::text as seq, c.position from auditql.changes c where c.seq > $1 order by c.seq`, [cursor]);
         for (const row of r.rows) { seen.push(row.position); cursor = row.seq; }
         await new Promise((res) => setTimeout(res, 5));
       }

@@ -2,8 +2,10 @@
  * What one settlement looks at, worked out once per batch so every rule's statement is cheap to plan and to
  * run on a warehouse with months of daily partitions:
  *
- * - The new rows, by feed sequence range. The sink allocates a batch's rows of one table in one statement
- *   under the feed lock, so the table holds no other row between their smallest and largest seq: they are
+ * - The new rows, by feed sequence range. The sink allocates a batch's rows of one table as one block
+ *   (auditql.allocate_seqs: no other block is drawn in between; only in-flight markers and attribution
+ *   rows, which are in no event table, may be), so the table holds no other row between their smallest and
+ *   largest seq: they are
  *   read with one index range probe per partition, only in the partitions of their own times (or the epoch
  *   one, time unknown). (A caller passing arbitrary seqs settles their whole range: harmless, settling is
  *   idempotent.) The seq list itself never reaches a partitioned table's filter, where PostgreSQL would

@@ -1,12 +1,13 @@
 /**
- * Attribution settlement (docs/attribution.md). The warehouse sink calls it inside
- * each batch's transaction, after the inserts and under the feed advisory lock, with the feed sequences it
- * just stored. Evidence arrives in either order — activity streams lag, or run ahead — so each rule looks
+ * Attribution settlement (docs/attribution.md). The warehouse sink calls it at the end of
+ * each batch's transaction, after the inserts and holding ATTRIBUTION_LOCK (src/warehouse/locks.ts) until
+ * commit, with the feed sequences it just stored. Evidence arrives in either order — activity streams lag, or run ahead — so each rule looks
  * both ways: new changes for stored context and activity, new context and activity for stored changes.
  * Every rule is one set-based statement (no per-row round trips; src/warehouse/attribution/scope.ts keeps
  * them cheap on many partitions) and idempotent, so a change's actor is
- * settled, and later upgraded, whenever the missing side arrives. The sink's lock serializes settlements:
- * whichever side commits second sees the first.
+ * settled, and later upgraded, whenever the missing side arrives. ATTRIBUTION_LOCK serializes
+ * settlements, and under READ COMMITTED each statement after it sees every batch committed before: of two
+ * batches (of any streams) holding matching evidence, whichever settles second sees the first.
  *
  * Nothing is ever guessed: a change without evidence gets no row, and evidence that disagrees is all kept
  * (the API flags the conflict).

@@ -1,17 +1,22 @@
 /**
- * Appending a batch's rows to the log, inside the sink's transaction and under FEED_LOCK (sink.ts): the
- * rows with a seq above the log's last one and at most the highest seq this session allocated become leaves
- * in seq order — one INSERT … SELECT that reads them back as stored and hashes them in PostgreSQL with the
- * canonical expression (canonical.ts) — then the compact range advances in Node and the state row is
- * rewritten. Reading back is what makes the leaf a hash of the stored columns, not of the input: jsonb
- * normalizes what it is given, so the sink's COPY text is not what a verifier can read later.
+ * Appending to the log (docs/ledger.md "Appending"). Leaves go in seq order, and writers commit side by
+ * side, so a sink's transaction does not append its own rows: after its COMMIT it runs the follower
+ * (`followLedger`), a short transaction under LEDGER_LOCK that appends every row with a seq above the log's
+ * last one and at most the feed's watermark (`auditql.feed_head()`, src/warehouse/queries/feed.ts): rows
+ * at or below it are all committed, so none can arrive later below a leaf already appended. A writer whose
+ * rows are above the watermark because an older writer is still in flight is covered by whichever follower
+ * runs after that one commits: the last committer always covers everyone; sealing and retention run the
+ * follower first too.
  *
- * Changes and activity are read only from the partitions the batch wrote to (their part_at bounds), so an
- * append costs index probes in those partitions, not in every partition kept.
+ * One INSERT … SELECT reads the rows back as stored and hashes them in PostgreSQL with the canonical
+ * expression (canonical.ts), then the compact range advances in Node and the state row is rewritten.
+ * Reading back is what makes the leaf a hash of the stored columns, not of the input: jsonb normalizes what
+ * it is given, so the sink's COPY text is not what a verifier can read later.
  */
 import type pg from 'pg';
 import { LEAF_TABLES, leafHashSql } from './canonical.js';
 import { CompactRange, type CompletedNode } from './merkle.js';
+import { LEDGER_LOCK } from '../locks.js';
 
 /** Perfect subtrees of at least 2^NODE_LEVEL leaves are stored (auditql.ledger_nodes) for proofs. */
 export const NODE_LEVEL = 8;
@@ -24,9 +29,6 @@ export interface LedgerState {
   readonly sealedSize: number;
   readonly sealedAt: Date | null;
 }
-
-/** The part_at bounds [from, to] a batch wrote to, per partitioned table; absent: the batch wrote none. */
-export type PartBounds = Partial<Record<'changes' | 'activity', readonly [string, string]>>;
 
 interface StateRow { tree_size: string; last_seq: string; frontier: Buffer[]; sealed_size: string; sealed_at: Date | null }
 
@@ -44,14 +46,11 @@ export async function readState(client: pg.ClientBase, forUpdate = false): Promi
   };
 }
 
-/** $1 last seq, $2 highest seq, $3 first leaf index, $4..$7 part_at bounds of changes and activity. */
+/** $1 last seq, $2 highest seq, $3 first leaf index. */
 const APPEND_SQL = (() => {
-  let p = 4;
-  const parts = LEAF_TABLES.map((t) => {
-    const partCond = t.partitioned ? ` AND r.part_at BETWEEN $${p++}::timestamptz AND $${p++}::timestamptz` : '';
-    return `SELECT r.seq, ${t.kind}::int2 AS kind, ${t.partitioned ? 'r.part_at' : 'NULL::timestamptz'} AS part_at, ${leafHashSql(t, 'r')} AS leaf ` +
-      `FROM auditql.${t.table} r WHERE r.seq > $1::int8 AND r.seq <= $2::int8${partCond}`;
-  });
+  const parts = LEAF_TABLES.map((t) =>
+    `SELECT r.seq, ${t.kind}::int2 AS kind, ${t.partitioned ? 'r.part_at' : 'NULL::timestamptz'} AS part_at, ${leafHashSql(t, 'r')} AS leaf ` +
+      `FROM auditql.${t.table} r WHERE r.seq > $1::int8 AND r.seq <= $2::int8`);
   return `INSERT INTO auditql.ledger_leaves (leaf_index, seq, kind, part_at, leaf_hash) ` +
     `SELECT $3::int8 + row_number() OVER (ORDER BY u.seq) - 1, u.seq, u.kind, u.part_at, u.leaf FROM (${parts.join(' UNION ALL ')}) u ` +
     `RETURNING leaf_index, leaf_hash`;
@@ -60,23 +59,20 @@ const APPEND_SQL = (() => {
 const UPDATE_STATE_SQL = `UPDATE auditql.ledger_state SET tree_size = $1, last_seq = $2, frontier = $3`;
 const NODES_SQL = `INSERT INTO auditql.ledger_nodes (level, idx, hash) SELECT * FROM unnest($1::int2[], $2::int8[], $3::bytea[])`;
 
+/** Take LEDGER_LOCK in the caller's transaction: appends, seals and signed retention take turns. */
+export async function lockLedger(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [LEDGER_LOCK]);
+}
+
 /**
- * Append every row the current transaction stored (seq in (last, currval]) and return the new state.
- * `bounds` null: no bounds (the first append after the ledger was installed takes in all earlier rows).
+ * In the caller's transaction, holding LEDGER_LOCK: append every row with seq in (last, watermark] and
+ * return the new state.
  */
-export async function appendLeaves(client: pg.ClientBase, bounds: PartBounds | null): Promise<LedgerState> {
+export async function appendLeaves(client: pg.ClientBase): Promise<LedgerState> {
   const state = await readState(client);
-  const head = (await client.query<{ s: string }>(`SELECT currval('auditql.feed_seq')::text AS s`)).rows[0]!.s;
+  const head = (await client.query<{ s: string }>(`SELECT auditql.feed_head()::text AS s`)).rows[0]!.s;
   if (BigInt(head) <= BigInt(state.lastSeq)) return state;
-  const unbounded = bounds === null || state.size === 0;
-  const b = (t: 'changes' | 'activity'): [string | null, string | null] => {
-    if (unbounded) return ['-infinity', 'infinity'];
-    const x = bounds[t];
-    return x ? [x[0], x[1]] : [null, null];
-  };
-  const r = await client.query<{ leaf_index: string; leaf_hash: Buffer }>(APPEND_SQL, [
-    state.lastSeq, head, state.size, ...b('changes'), ...b('activity'),
-  ]);
+  const r = await client.query<{ leaf_index: string; leaf_hash: Buffer }>(APPEND_SQL, [state.lastSeq, head, state.size]);
   const leaves = r.rows.map((x) => [Number(x.leaf_index), x.leaf_hash] as const).sort((a, b) => a[0] - b[0]);
   const range = state.range;
   const nodes: CompletedNode[] = [];
@@ -89,13 +85,19 @@ export async function appendLeaves(client: pg.ClientBase, bounds: PartBounds | n
   return { ...state, size: range.size, lastSeq: head, range };
 }
 
-/** Part_at bounds of the cells a batch's COPY wrote (ISO text, so text order is time order). */
-export function boundsOf(times: Iterable<string>): readonly [string, string] | undefined {
-  let lo: string | undefined;
-  let hi: string | undefined;
-  for (const t of times) {
-    if (lo === undefined || t < lo) lo = t;
-    if (hi === undefined || t > hi) hi = t;
+/**
+ * The follower: one short transaction on `client` (not inside another) that appends what the watermark
+ * covers; `then` runs in it after the append (the sink seals a due checkpoint there).
+ */
+export async function followLedger<T>(client: pg.ClientBase, then: (state: LedgerState) => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    await lockLedger(client);
+    const out = await then(await appendLeaves(client));
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
   }
-  return lo === undefined ? undefined : [lo, hi!];
 }

@@ -1,6 +1,6 @@
 /**
  * Signed retention events (docs/ledger.md "Retention"): dropping a daily partition records, in the same
- * transaction and under FEED_LOCK, which leaves it held — its table, its part_at range, how many leaves,
+ * transaction and under LEDGER_LOCK, which leaves it held — its table, its part_at range, how many leaves,
  * their seq range and the Merkle root of their leaf hashes in seq order — as a signed note:
  *   <origin>
  *   auditql-retention/1
@@ -13,10 +13,9 @@
  * Verification accepts as missing exactly the leaves of that table with part_at in the range, and only
  * when they are that many with that root.
  */
-import { FEED_LOCK } from '../feed-lock.js';
 import type pg from 'pg';
 import { LEAF_TABLES, leafHashSql } from './canonical.js';
-import { readState } from './append.js';
+import { appendLeaves, lockLedger } from './append.js';
 import { CompactRange } from './merkle.js';
 import { signNote, verifyNote, type Signer, type Verifier } from './signed-note.js';
 import { AuditqlError, ErrorCode } from '../../errors.js';
@@ -74,6 +73,26 @@ export function openRetention(note: string, trusted: readonly Verifier[]): Reten
 }
 
 /**
+ * Bring the log up to every row `relation` holds: the caller holds LEDGER_LOCK and an ACCESS EXCLUSIVE lock
+ * on the partition, so no writer can add rows to it any more, but a row it holds may still lie above the
+ * watermark while an older writer elsewhere is in flight. Wait for that writer to end (a shared lock on its
+ * in-flight marker is granted when it commits or aborts), then append again.
+ */
+async function settlePartition(client: pg.ClientBase, relation: string) {
+  for (;;) {
+    const state = await appendLeaves(client);
+    const top = (await client.query<{ top: string | null }>(`SELECT max(seq)::text AS top FROM ${relation}`)).rows[0]!.top;
+    if (top === null || BigInt(top) <= BigInt(state.lastSeq)) return state;
+    const oldest = (await client.query<{ m: string | null }>('SELECT min(marker)::text AS m FROM auditql.feed_writers()')).rows[0]!.m;
+    // none left: it ended between the two reads, and the next append covers it
+    if (oldest !== null) await client.query('SELECT pg_advisory_xact_lock_shared($1::int8 + $2::int8)', [MARKER_TAG, oldest]);
+  }
+}
+
+/** The in-flight markers' key offset (migrations/040_concurrent_writers.sql). */
+const MARKER_TAG = '4611686018427387904';
+
+/**
  * Drop one daily partition of `table` ([from, to) in UTC) and record its signed retention event, in one
  * transaction. Refuses, dropping nothing, when the partition's rows no longer hash to their logged leaves:
  * tampered evidence is not destroyed by retention.
@@ -85,7 +104,10 @@ export async function dropPartitionRecorded(pool: pg.Pool, table: 'changes' | 'a
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
+    // LEDGER_LOCK before the partition: the ledger follower takes them in that order too.
+    await lockLedger(client);
+    await client.query(`LOCK TABLE ${relation} IN ACCESS EXCLUSIVE MODE`);
+    const state = await settlePartition(client, relation);
     const logged = await client.query<{ seq: string; leaf_hash: Buffer }>(
       `SELECT seq, leaf_hash FROM auditql.ledger_leaves WHERE kind = $1 AND part_at >= $2 AND part_at < $3 ORDER BY seq`, [t.kind, from, to]);
     const stored = await client.query<{ seq: string; leaf: Buffer }>(
@@ -97,7 +119,6 @@ export async function dropPartitionRecorded(pool: pg.Pool, table: 'changes' | 'a
     }
     const tree = new CompactRange();
     for (const l of logged.rows) tree.append(l.leaf_hash);
-    const state = await readState(client);
     const event: RetentionEvent = {
       kind: t.kind, table, partition, fromMicros: from.getTime() * 1000, toMicros: to.getTime() * 1000,
       count: logged.rows.length, seqMin: logged.rows[0]?.seq ?? null, seqMax: logged.rows.at(-1)?.seq ?? null,

@@ -1,16 +1,15 @@
 /**
  * Sealing signed checkpoints (docs/ledger.md "Checkpoints"): when `everyRows` leaves are not yet covered
- * the sink seals one in the batch's own transaction (sealIfDue); otherwise a timer seals one `everyMs`
+ * the sink's ledger follower seals one in its transaction, after its append (sealIfDue); otherwise a timer seals one `everyMs`
  * after the first uncovered batch committed; `sealNow` seals what is left (a finite ingest, before it
  * exits). Nothing is sealed when nothing was written since the last checkpoint. Each checkpoint is
  * announced on CHECKPOINT_CHANNEL (Subscription.checkpointAdded) and, when configured, written to a
  * directory so it leaves the warehouse.
  */
-import { FEED_LOCK } from '../feed-lock.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { readState, type LedgerState } from './append.js';
+import { appendLeaves, lockLedger, type LedgerState } from './append.js';
 import { signCheckpoint } from './checkpoint.js';
 import type { Signer } from './signed-note.js';
 
@@ -30,7 +29,7 @@ export interface SealedCheckpoint {
   readonly note: string;
 }
 
-/** Seal the log as it stands in `state` (the caller's transaction, holding FEED_LOCK). */
+/** Seal the log as it stands in `state` (the caller's transaction, holding LEDGER_LOCK). */
 export async function sealState(client: pg.ClientBase, state: LedgerState, o: Pick<SealerOptions, 'signer' | 'origin'>): Promise<SealedCheckpoint | null> {
   if (state.size <= state.sealedSize) return null;
   const time = new Date();
@@ -52,13 +51,13 @@ export class Sealer {
 
   constructor(private readonly pool: pg.Pool, private readonly o: SealerOptions) {}
 
-  /** In the sink's transaction, after the append: seal when `everyRows` leaves are uncovered. */
+  /** In the ledger follower's transaction, after the append: seal when `everyRows` leaves are uncovered. */
   async sealIfDue(client: pg.ClientBase, state: LedgerState): Promise<SealedCheckpoint | null> {
     if (state.size - state.sealedSize < this.o.everyRows) return null;
     return sealState(client, state, this.o);
   }
 
-  /** After the sink's commit: arm the timer when something is uncovered. */
+  /** After the follower's commit: arm the timer when something is uncovered. */
   committed(sealed: SealedCheckpoint | null, uncovered: boolean): void {
     if (sealed) void this.export(sealed);
     if (!uncovered || this.timer) return;
@@ -69,15 +68,18 @@ export class Sealer {
     this.timer.unref();
   }
 
-  /** Seal whatever is not covered yet, in its own transaction; null when everything was. */
+  /**
+   * Append what the watermark covers and seal whatever is not covered yet, in its own transaction; null
+   * when everything was.
+   */
   async sealNow(): Promise<SealedCheckpoint | null> {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     await this.pending.catch(() => {});
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
-      const sealed = await sealState(client, await readState(client), this.o);
+      await lockLedger(client);
+      const sealed = await sealState(client, await appendLeaves(client), this.o);
       await client.query('COMMIT');
       if (sealed) await this.export(sealed);
       return sealed;

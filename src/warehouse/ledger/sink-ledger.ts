@@ -1,41 +1,31 @@
 /**
- * The sink's one attachment to the ledger (sink.ts): `append` in the batch transaction after everything is
- * inserted (leaves, then a checkpoint when `everyRows` are uncovered), `committed` after COMMIT (the
- * sealing timer), `seal` at the end of a run.
+ * The sink's one attachment to the ledger (sink.ts): `append` after the batch's COMMIT, on the sink's
+ * connection (the follower, append.ts: leaves up to the watermark, then a checkpoint when `everyRows` are
+ * uncovered), which also arms the sealing timer; `seal` at the end of a run.
  */
 import type pg from 'pg';
 import type { AuditEvent, EventKind } from '../../model/events.js';
-import { KIND_TABLES, type ColumnSpec } from '../columns.js';
-import { appendLeaves, boundsOf, type PartBounds } from './append.js';
+import { followLedger } from './append.js';
 import type { SealedCheckpoint, Sealer } from './sealer.js';
 
-const partAt = (kind: 'change' | 'activity') =>
-  (KIND_TABLES[kind].columns as readonly ColumnSpec<AuditEvent>[]).find((c) => c.column === 'part_at')!.get;
-const PART_AT = { change: partAt('change'), activity: partAt('activity') };
-
 export class SinkLedger {
-  private sealed: SealedCheckpoint | null = null;
-  private uncovered = false;
-
   constructor(private readonly sealer: Sealer | null) {}
 
-  async append(client: pg.ClientBase, byKind: ReadonlyMap<EventKind, readonly AuditEvent[]>): Promise<void> {
-    const b: { -readonly [K in keyof PartBounds]: PartBounds[K] } = {};
-    const changes = byKind.get('change');
-    if (changes) b.changes = boundsOf(changes.map((e) => PART_AT.change(e) as string));
-    const activity = byKind.get('activity');
-    if (activity) b.activity = boundsOf(activity.map((e) => PART_AT.activity(e) as string));
-    const state = await appendLeaves(client, b);
-    this.sealed = this.sealer ? await this.sealer.sealIfDue(client, state) : null;
-    this.uncovered = state.size > (this.sealed?.size ?? state.sealedSize);
+  /**
+   * Run the follower on `client`, outside any transaction. `batch` is what the triggering batch stored: the
+   * follower covers every writer's committed rows, not only those, so it only tells wrappers (benchmarks)
+   * what ran it.
+   */
+  async append(client: pg.ClientBase, batch: ReadonlyMap<EventKind, readonly AuditEvent[]>): Promise<void> {
+    if (batch.size === 0) return;
+    const { sealed, uncovered } = await followLedger(client, async (state) => {
+      const s = this.sealer ? await this.sealer.sealIfDue(client, state) : null;
+      return { sealed: s, uncovered: state.size > (s?.size ?? state.sealedSize) };
+    });
+    this.sealer?.committed(sealed, uncovered);
   }
 
-  committed(): void {
-    this.sealer?.committed(this.sealed, this.uncovered);
-    this.sealed = null;
-  }
-
-  /** Seal what is not covered yet (no-op without a signing key). */
+  /** Append what the watermark covers and seal what is not covered yet (the seal is a no-op without a signing key). */
   async seal(): Promise<SealedCheckpoint | null> {
     return this.sealer ? this.sealer.sealNow() : null;
   }

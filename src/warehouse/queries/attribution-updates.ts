@@ -3,10 +3,10 @@
  * docs/subscriptions.md "Actor updates"). Activity streams lag behind change streams, so a change is often
  * delivered before anyone knows who made it; each later piece of evidence is one update, in feed order.
  *
- * Attribution rows take their `seq` from `auditql.feed_seq` under the sink's lock, in the transaction of the
- * batch that settled them (src/warehouse/attribution/settle.ts), so they share the feed's guarantees
- * (src/warehouse/queries/feed.ts): visible in seq order, never below a seq already seen, and `feedHead`
- * counts them. Evidence settled with its own change (`settled_with_change`) is part of the change when it
+ * Attribution rows take their `seq` from `auditql.feed_seq` (auditql.next_seq, above the batch's in-flight
+ * marker), in the transaction of the batch that settled them (src/warehouse/attribution/settle.ts), so they
+ * share the feed's guarantees (src/warehouse/queries/feed.ts): settled at or below the watermark `feedHead`,
+ * never below a seq already seen. Evidence settled with its own change (`settled_with_change`) is part of the change when it
  * is delivered, and is not an update.
  */
 import { sql, type Kysely } from 'kysely';

@@ -2,13 +2,15 @@
  * The change feed's reads (docs/cursors.md; docs/subscriptions.md). Subscriptions read
  * the warehouse only through these, always in `seq` order.
  *
- * Why `seq` is safe to follow: the sink allocates every change and activity `seq` under one
- * transaction-scoped advisory lock (src/warehouse/sink.ts `FEED_LOCK`), and PostgreSQL makes a
- * transaction visible before it releases its locks. So when a snapshot sees a row with seq S, every row with
- * a smaller seq that will ever exist is already visible in it: rows appear in seq order, never below a
- * seq already seen. `feedHead` reads the highest seq visible now; everything at or below it is settled, so
- * `seq > after and seq <= upto` (with `upto` a head read earlier) returns the same rows whenever it runs —
- * replay pages and live reads are the same query and meet without a gap or a duplicate.
+ * Why `seq` is safe to follow with writers committing side by side: `feedHead` is the watermark
+ * `auditql.feed_head()` (migrations/040_concurrent_writers.sql, docs/warehouse.md "Ordering: `seq`"). Every
+ * writing transaction holds an in-flight marker below all of its rows until it ends, and the watermark is
+ * min(highest seq handed out, lowest marker in flight − 1). So every row at or below it is committed —
+ * visible to the reader's next statement, as PostgreSQL makes a commit visible before it releases locks —
+ * or will never exist (an aborted batch leaves a gap, never a late row). Everything at or below a head is
+ * settled, so `seq > after and seq <= upto` (with `upto` a head read earlier) returns the same rows whenever
+ * it runs — replay pages and live reads are the same query and meet without a gap or a duplicate. A
+ * long-open writer holds the watermark back: the feed waits, it is never reordered.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Warehouse } from '../tables.js';
@@ -34,15 +36,12 @@ export const inSlice = (alias: string, s: FeedSlice): RawBuilder<boolean> => {
 };
 
 /**
- * The highest feed seq visible now ("0" in an empty warehouse): of changes, activity and attribution
- * evidence (which actor updates follow, attribution-updates.ts). An index probe per partition
- * (`changes_seq`, `activity_seq`) and one on the attributions' key, one statement, one snapshot.
+ * The feed's watermark ("0" in an empty warehouse): every row of changes, activity and attribution evidence
+ * (which actor updates follow, attribution-updates.ts) with seq at or below it is settled. One function call:
+ * the sequence, then the markers in pg_locks.
  */
 export async function feedHead(db: Kysely<Warehouse>): Promise<string> {
-  const r = await sql<{ head: string }>`select greatest(
-      coalesce((select max(seq) from auditql.changes), 0),
-      coalesce((select max(seq) from auditql.activity), 0),
-      coalesce((select max(seq) from auditql.attributions), 0))::int8 as head`.execute(db);
+  const r = await sql<{ head: string }>`select auditql.feed_head()::text as head`.execute(db);
   return r.rows[0]?.head ?? '0';
 }
 

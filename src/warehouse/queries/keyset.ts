@@ -1,5 +1,5 @@
 /**
- * Where a row sits in the feed, for keyset paging: its feed sequence (`seq`, unique, grows in commit order)
+ * Where a row sits in the feed, for keyset paging: its feed sequence (`seq`, unique, the feed order)
  * and its partition time (`part_at`, in whole microseconds since the epoch so no precision is lost on the
  * way through a cursor). Newest-first pages walk `(part_at, seq)` downward; feed-order pages walk `seq` up.
  */
