@@ -175,7 +175,7 @@ const forward: CommandHelp = {
   usage: [
     'forward --name NAME --to splunk-hec|http|file [--url URL] [--dir DIR] [--token-file FILE]\n' +
       '        [--format ocsf|ecs|json] [--filter KEY=VALUE]... [--batch-size N] [--flush-ms MS]\n' +
-      '        [--index INDEX] [--sourcetype TYPE] [--body lines|array]',
+      '        [--index INDEX] [--sourcetype TYPE] [--body lines|array] [--role ROLE]',
   ],
   summary: 'push events to a SIEM from a durable cursor, at least once',
   details: `Options:
@@ -191,6 +191,7 @@ const forward: CommandHelp = {
   --index INDEX         splunk-hec: the index
   --sourcetype TYPE     splunk-hec: the sourcetype
   --body lines|array    http: JSON lines (default) or one JSON array
+  --role ROLE           the policy role events are masked as (default siem; AUDITQL_POLICY)
 
 ${WAREHOUSE_ENV}
   AUDITQL_FORWARD_TOKEN the destination's token when --token-file is not given

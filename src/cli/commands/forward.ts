@@ -15,6 +15,9 @@ import { rotatedFile } from '../../siem/forward/rotated-file.js';
 import type { Destination } from '../../siem/forward/destination.js';
 import { SIEM_FORMATS, type SiemFormat } from '../../siem/siem-format.js';
 import { parseFilter } from '../../siem/forward/forward-filter.js';
+import { loadPolicy } from '../../policy/load-policy.js';
+import type { Policy } from '../../policy/policy.js';
+import { roleView, type RoleView } from '../../policy/role-view.js';
 
 const DESTINATIONS = ['splunk-hec', 'http', 'file'] as const;
 type DestinationKind = (typeof DESTINATIONS)[number];
@@ -32,6 +35,8 @@ export interface ForwardArgs {
   readonly index: string | null;
   readonly sourcetype: string | null;
   readonly body: 'lines' | 'array';
+  /** The policy role the events are masked as (default `siem`). */
+  readonly role: string;
 }
 
 const bad = (m: string) => new AuditqlError(ErrorCode.BAD_CONFIG, m);
@@ -48,7 +53,7 @@ export function parseForwardArgs(argv: readonly string[]): ForwardArgs {
     else v[flag.slice(2)] = value;
     i++;
   }
-  const known = new Set(['name', 'to', 'url', 'dir', 'token-file', 'format', 'batch-size', 'flush-ms', 'index', 'sourcetype', 'body']);
+  const known = new Set(['name', 'to', 'url', 'dir', 'token-file', 'format', 'batch-size', 'flush-ms', 'index', 'sourcetype', 'body', 'role']);
   for (const k of Object.keys(v)) if (!known.has(k)) throw bad(`auditql forward: unknown option --${k}`);
   if (!v.name || !/^[A-Za-z0-9_.-]{1,100}$/.test(v.name)) throw bad('auditql forward: --name NAME is required (letters, digits, _ . -)');
   if (!DESTINATIONS.includes(v.to as DestinationKind)) throw bad(`auditql forward: --to must be one of ${DESTINATIONS.join(', ')}`);
@@ -66,7 +71,7 @@ export function parseForwardArgs(argv: readonly string[]): ForwardArgs {
   return Object.freeze({
     name: v.name, to: v.to as DestinationKind, url: v.url ?? null, dir: v.dir ?? null, tokenFile: v['token-file'] ?? null, format, filters,
     batchSize: int('batch-size', 500), flushMs: int('flush-ms', 1000), index: v.index ?? null, sourcetype: v.sourcetype ?? null,
-    body: (v.body ?? 'lines') as 'lines' | 'array',
+    body: (v.body ?? 'lines') as 'lines' | 'array', role: v.role ?? 'siem',
   });
 }
 
@@ -94,13 +99,21 @@ function destinationOf(a: ForwardArgs): Destination {
   }
 }
 
+/** The role's view under the policy (AUDITQL_POLICY and the built-in roles); a role it does not define fails fast. */
+export function forwarderView(a: ForwardArgs, policy: Policy): RoleView {
+  const view = roleView(policy, a.role);
+  if (!view) throw bad(`auditql forward --name ${a.name}: --role ${JSON.stringify(a.role)} is not a role of the policy (${[...policy.roles.keys()].join(', ')})`);
+  return view;
+}
+
 export async function forwardCommand(env: EnvConfig, argv: readonly string[], log: Logger): Promise<number> {
   const a = parseForwardArgs(argv);
+  const view = forwarderView(a, loadPolicy());
   const destination = destinationOf(a);
   installSignalHandlers();
   const c = await connectWarehouse(env, { log: log.info, poolMax: 2, applicationName: `auditql forward ${a.name}` });
   const f = new Forwarder({
-    name: a.name, db: c.warehouse.db, destination, destinationKind: a.to, format: a.format, filter: parseFilter(a.filters), log,
+    name: a.name, db: c.warehouse.db, destination, destinationKind: a.to, format: a.format, filter: parseFilter(a.filters), view, log,
     batchSize: a.batchSize, flushMs: a.flushMs,
     onAcked: (seq, n) => log.debug(`forwarder ${a.name}: ${n} events acknowledged, cursor ${seq}`),
   });
