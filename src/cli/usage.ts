@@ -173,14 +173,15 @@ Installing again replaces the functions and triggers. See docs/attribution.md.`,
 
 const forward: CommandHelp = {
   usage: [
-    'forward --name NAME --to splunk-hec|http|file [--url URL] [--dir DIR] [--token-file FILE]\n' +
+    'forward --name NAME --to splunk-hec|http|kafka|file [--url URL] [--dir DIR] [--token-file FILE]\n' +
       '        [--format ocsf|ecs|json] [--filter KEY=VALUE]... [--batch-size N] [--flush-ms MS]\n' +
-      '        [--index INDEX] [--sourcetype TYPE] [--body lines|array] [--role ROLE]',
+      '        [--index INDEX] [--sourcetype TYPE] [--body lines|array] [--role ROLE]\n' +
+      '        [--topic TOPIC] [--brokers HOST:PORT,...]',
   ],
   summary: 'push events to a SIEM from a durable cursor, at least once',
   details: `Options:
   --name NAME           the forwarder: its cursor is kept under this name (letters, digits, _ . -)
-  --to D                splunk-hec, http or file
+  --to D                splunk-hec, http, kafka or file
   --url URL             splunk-hec, http: the full endpoint URL
   --dir DIR             file: where the rotated files go
   --token-file FILE     the destination's token (or AUDITQL_FORWARD_TOKEN; never on the command line)
@@ -192,6 +193,8 @@ const forward: CommandHelp = {
   --sourcetype TYPE     splunk-hec: the sourcetype
   --body lines|array    http: JSON lines (default) or one JSON array
   --role ROLE           the policy role events are masked as (default siem; AUDITQL_POLICY)
+  --topic TOPIC         kafka: the topic
+  --brokers LIST        kafka: HOST:PORT,... (or AUDITQL_KAFKA_BROKERS; TLS/SASL from AUDITQL_KAFKA_*)
 
 ${WAREHOUSE_ENV}
   AUDITQL_FORWARD_TOKEN the destination's token when --token-file is not given

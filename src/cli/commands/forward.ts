@@ -1,5 +1,5 @@
 /**
- * `auditql forward --name NAME --to splunk-hec|http|file …` (docs/siem.md "Delivery"): one forwarder
+ * `auditql forward --name NAME --to splunk-hec|http|kafka|file …` (docs/siem.md "Delivery"): one forwarder
  * until SIGTERM/SIGINT. The token comes from `--token-file` or AUDITQL_FORWARD_TOKEN, never the command line.
  */
 import { readFileSync } from 'node:fs';
@@ -12,6 +12,9 @@ import { Forwarder } from '../../siem/forward/forwarder.js';
 import { splunkHec } from '../../siem/forward/splunk-hec.js';
 import { httpWebhook } from '../../siem/forward/http-webhook.js';
 import { rotatedFile } from '../../siem/forward/rotated-file.js';
+import { kafkaTopic, type KafkaProducer } from '../../siem/forward/kafka-topic.js';
+import { kafkaProducer } from '../../siem/forward/kafka-producer.js';
+import { loadKafkaEnv, parseBrokers } from '../../sources/kafka/kafka-env.js';
 import type { Destination } from '../../siem/forward/destination.js';
 import { SIEM_FORMATS, type SiemFormat } from '../../siem/siem-format.js';
 import { parseFilter } from '../../siem/forward/forward-filter.js';
@@ -19,7 +22,7 @@ import { loadPolicy } from '../../policy/load-policy.js';
 import type { Policy } from '../../policy/policy.js';
 import { roleView, type RoleView } from '../../policy/role-view.js';
 
-const DESTINATIONS = ['splunk-hec', 'http', 'file'] as const;
+const DESTINATIONS = ['splunk-hec', 'http', 'kafka', 'file'] as const;
 type DestinationKind = (typeof DESTINATIONS)[number];
 
 export interface ForwardArgs {
@@ -37,6 +40,9 @@ export interface ForwardArgs {
   readonly body: 'lines' | 'array';
   /** The policy role the events are masked as (default `siem`). */
   readonly role: string;
+  /** kafka: the topic, and the brokers (else AUDITQL_KAFKA_BROKERS). */
+  readonly topic: string | null;
+  readonly brokers: readonly string[];
 }
 
 const bad = (m: string) => new AuditqlError(ErrorCode.BAD_CONFIG, m);
@@ -53,13 +59,16 @@ export function parseForwardArgs(argv: readonly string[]): ForwardArgs {
     else v[flag.slice(2)] = value;
     i++;
   }
-  const known = new Set(['name', 'to', 'url', 'dir', 'token-file', 'format', 'batch-size', 'flush-ms', 'index', 'sourcetype', 'body', 'role']);
+  const known = new Set(['name', 'to', 'url', 'dir', 'token-file', 'format', 'batch-size', 'flush-ms', 'index', 'sourcetype', 'body', 'role', 'topic', 'brokers']);
   for (const k of Object.keys(v)) if (!known.has(k)) throw bad(`auditql forward: unknown option --${k}`);
   if (!v.name || !/^[A-Za-z0-9_.-]{1,100}$/.test(v.name)) throw bad('auditql forward: --name NAME is required (letters, digits, _ . -)');
   if (!DESTINATIONS.includes(v.to as DestinationKind)) throw bad(`auditql forward: --to must be one of ${DESTINATIONS.join(', ')}`);
   const format = (v.format ?? 'ocsf') as SiemFormat;
   if (!SIEM_FORMATS.includes(format)) throw bad(`auditql forward: --format must be one of ${SIEM_FORMATS.join(', ')}`);
-  if (v.to !== 'file' && !v.url) throw bad(`auditql forward: --to ${v.to} needs --url (the full endpoint URL)`);
+  if ((v.to === 'splunk-hec' || v.to === 'http') && !v.url) throw bad(`auditql forward: --to ${v.to} needs --url (the full endpoint URL)`);
+  if (v.to === 'kafka' && !v.topic) throw bad('auditql forward: --to kafka needs --topic TOPIC');
+  if (v.topic !== undefined && !/^[A-Za-z0-9._-]{1,249}$/.test(v.topic)) throw bad("auditql forward: --topic must be 1-249 letters, digits and '._-'");
+  const brokers = v.brokers ? parseBrokers([v.brokers], '--brokers') : [];
   if (v.to === 'file' && !v.dir) throw bad('auditql forward: --to file needs --dir DIR');
   const int = (k: string, d: number) => {
     const n = v[k] === undefined ? d : Number(v[k]);
@@ -71,7 +80,7 @@ export function parseForwardArgs(argv: readonly string[]): ForwardArgs {
   return Object.freeze({
     name: v.name, to: v.to as DestinationKind, url: v.url ?? null, dir: v.dir ?? null, tokenFile: v['token-file'] ?? null, format, filters,
     batchSize: int('batch-size', 500), flushMs: int('flush-ms', 1000), index: v.index ?? null, sourcetype: v.sourcetype ?? null,
-    body: (v.body ?? 'lines') as 'lines' | 'array', role: v.role ?? 'siem',
+    body: (v.body ?? 'lines') as 'lines' | 'array', role: v.role ?? 'siem', topic: v.topic ?? null, brokers,
   });
 }
 
@@ -86,9 +95,19 @@ function tokenOf(a: ForwardArgs): string | null {
   return process.env.AUDITQL_FORWARD_TOKEN?.trim() || null;
 }
 
-function destinationOf(a: ForwardArgs): Destination {
+/** Builds the kafkajs producer for `--to kafka`; injected so a test can give its own. */
+export type ProducerFactory = (brokers: readonly string[], log: Logger) => KafkaProducer;
+
+const kafkajsProducer: ProducerFactory = (brokers, log) => kafkaProducer(brokers, loadKafkaEnv(), log);
+
+export function destinationOf(a: ForwardArgs, log: Logger, producerOf: ProducerFactory = kafkajsProducer): Destination {
   const token = tokenOf(a);
   switch (a.to) {
+    case 'kafka': {
+      const brokers = a.brokers.length > 0 ? a.brokers : loadKafkaEnv().brokers;
+      if (brokers.length === 0) throw bad('auditql forward: --to kafka needs --brokers HOST:PORT[,HOST:PORT...] (or AUDITQL_KAFKA_BROKERS)');
+      return kafkaTopic({ producer: producerOf(brokers, log), topic: a.topic!, format: a.format });
+    }
     case 'splunk-hec':
       if (!token) throw bad('auditql forward: --to splunk-hec needs a token: --token-file FILE or AUDITQL_FORWARD_TOKEN');
       return splunkHec({ url: a.url!, token, index: a.index, sourcetype: a.sourcetype ?? `auditql:${a.format}`, source: `auditql:${a.name}` });
@@ -109,7 +128,7 @@ export function forwarderView(a: ForwardArgs, policy: Policy): RoleView {
 export async function forwardCommand(env: EnvConfig, argv: readonly string[], log: Logger): Promise<number> {
   const a = parseForwardArgs(argv);
   const view = forwarderView(a, loadPolicy());
-  const destination = destinationOf(a);
+  const destination = destinationOf(a, log);
   installSignalHandlers();
   const c = await connectWarehouse(env, { log: log.info, poolMax: 2, applicationName: `auditql forward ${a.name}` });
   const f = new Forwarder({
