@@ -37,6 +37,7 @@ const start: CommandHelp = {
   details: `${WAREHOUSE_ENV}
 ${SERVE_ENV}
   AUDITQL_INGEST        sources to run, each an \`auditql ingest\` argument list, separated by ';'
+  AUDITQL_FORWARD       forwarders to run, each an \`auditql forward\` argument list, separated by ';'
   AUDITQL_DEMO          run the demo shop source and workload (default: only without DATABASE_URL)
   AUDITQL_RETENTION_DAYS  drop partitions older than this, checked twice a day (default: keep all)
   AUDITQL_COMPRESS_AFTER_DAYS  TimescaleDB only: compress chunks older than this (default: never)

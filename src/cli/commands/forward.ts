@@ -3,7 +3,9 @@
  * until SIGTERM/SIGINT. The token comes from `--token-file` or AUDITQL_FORWARD_TOKEN, never the command line.
  */
 import { readFileSync } from 'node:fs';
+import type { Kysely } from 'kysely';
 import type { EnvConfig } from '../../config/env.js';
+import type { Warehouse } from '../../warehouse/tables.js';
 import type { Logger } from '../../log.js';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
@@ -125,17 +127,32 @@ export function forwarderView(a: ForwardArgs, policy: Policy): RoleView {
   return view;
 }
 
-export async function forwardCommand(env: EnvConfig, argv: readonly string[], log: Logger): Promise<number> {
-  const a = parseForwardArgs(argv);
-  const view = forwarderView(a, loadPolicy());
-  const destination = destinationOf(a, log);
-  installSignalHandlers();
-  const c = await connectWarehouse(env, { log: log.info, poolMax: 2, applicationName: `auditql forward ${a.name}` });
-  const f = new Forwarder({
-    name: a.name, db: c.warehouse.db, destination, destinationKind: a.to, format: a.format, filter: parseFilter(a.filters), view, log,
+export interface ForwarderRun {
+  readonly args: ForwardArgs;
+  readonly view: RoleView;
+  readonly destination: Destination;
+}
+
+/** Parse, resolve the role and build the destination: everything that can be refused before anything starts. */
+export function prepareForwarder(argv: readonly string[], policy: Policy, log: Logger): ForwarderRun {
+  const args = parseForwardArgs(argv);
+  return { args, view: forwarderView(args, policy), destination: destinationOf(args, log) };
+}
+
+export function forwarderOf(run: ForwarderRun, db: Kysely<Warehouse>, log: Logger): Forwarder {
+  const a = run.args;
+  return new Forwarder({
+    name: a.name, db, destination: run.destination, destinationKind: a.to, format: a.format, filter: parseFilter(a.filters), view: run.view, log,
     batchSize: a.batchSize, flushMs: a.flushMs,
     onAcked: (seq, n) => log.debug(`forwarder ${a.name}: ${n} events acknowledged, cursor ${seq}`),
   });
+}
+
+export async function forwardCommand(env: EnvConfig, argv: readonly string[], log: Logger): Promise<number> {
+  const run = prepareForwarder(argv, loadPolicy(), log);
+  installSignalHandlers();
+  const c = await connectWarehouse(env, { log: log.info, poolMax: 2, applicationName: `auditql forward ${run.args.name}` });
+  const f = forwarderOf(run, c.warehouse.db, log);
   onShutdown(() => c.close());
   onShutdown(() => f.stop());
   await f.start();
