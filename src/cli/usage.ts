@@ -199,6 +199,7 @@ const forward: CommandHelp = {
 
 ${WAREHOUSE_ENV}
   AUDITQL_FORWARD_TOKEN the destination's token when --token-file is not given
+  AUDITQL_METRICS_PORT  serve this process's metrics (auditql_forwarder_*) and probes on HOST:PORT
 
 Runs until SIGTERM/SIGINT. See docs/siem.md.`,
 };

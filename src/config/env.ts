@@ -34,7 +34,7 @@ export interface EnvConfig {
    * (AUDITQL_OUTAGE_LIMIT_S; `forever` → Infinity); null → the command's default (src/retry-policy.ts).
    */
   readonly outageLimitS: number | null;
-  /** `auditql ingest` serves /metrics, /healthz and /readyz on HOST at this port (AUDITQL_METRICS_PORT); null: not at all. */
+  /** `auditql ingest` and `auditql forward` serve /metrics, /healthz and /readyz on HOST at this port (AUDITQL_METRICS_PORT); null: not at all. */
   readonly metricsPort: number | null;
 }
 

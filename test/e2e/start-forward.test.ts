@@ -2,7 +2,8 @@
  * Forwarders inside `auditql start` (AUDITQL_FORWARD; docs/siem.md "Inside auditql start"), the built CLI
  * as a user runs it, against real HTTP receivers started here: one delivers everything written while the
  * process runs; another whose destination answers 503 keeps retrying without holding up the API or the
- * first; SIGTERM stops both and the process exits 0. A bad AUDITQL_FORWARD refuses to start, naming it.
+ * first; both show their lag in `Query.forwarders` and on /metrics; SIGTERM stops both and the process
+ * exits 0. A bad AUDITQL_FORWARD refuses to start, naming it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -99,6 +100,23 @@ it('runs the configured forwarders beside the API: one delivers, one retries a d
     { name: 'dead', acked_events: '0', last_error_code: 'HTTP_503', role: 'auditor' },
     { name: 'hook', acked_events: '3', last_error_code: null, role: 'siem' },
   ]);
+
+  // lag: Query.forwarders and the process's /metrics
+  const f = await postGraphql<{ forwarders: Record<string, unknown>[] }>(url,
+    '{ forwarders { name destination format role cursor ackedEvents lagEvents lagSeconds lastAckedAt lastErrorCode } }');
+  expect(f.errors).toBeUndefined();
+  const [deadRow, hookRow] = f.data!.forwarders;
+  expect(hookRow).toMatchObject({ name: 'hook', destination: 'http', format: 'json', role: 'siem', ackedEvents: 3, lagEvents: 0, lagSeconds: 0, lastErrorCode: null });
+  expect(typeof hookRow!.lastAckedAt).toBe('string');
+  expect(deadRow).toMatchObject({ name: 'dead', cursor: '0', ackedEvents: 0, lagEvents: 3, lastErrorCode: 'HTTP_503', lastAckedAt: null });
+  expect(deadRow!.lagSeconds as number).toBeGreaterThan(0);
+  const metrics = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+  expect(metrics).toMatch(/^auditql_forwarder_lag_events\{forwarder="dead"\} 3$/m);
+  expect(metrics).toMatch(/^auditql_forwarder_lag_events\{forwarder="hook"\} 0$/m);
+  expect(metrics).toMatch(/^auditql_forwarder_lag_seconds\{forwarder="dead"\} [1-9.]/m);
+  expect(metrics).toMatch(/^auditql_forwarder_events_sent_total\{forwarder="hook"\} 3$/m);
+  expect(metrics).toMatch(/^auditql_forwarder_destination_errors_total\{forwarder="dead",code="HTTP_503"\} [1-9]/m);
+  expect(metrics).toMatch(/^auditql_forwarder_retries_total\{forwarder="dead"\} [1-9]/m);
 
   s.child.kill('SIGTERM');
   expect(await s.exited).toBe(0);

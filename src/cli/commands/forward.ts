@@ -21,6 +21,8 @@ import type { Destination } from '../../siem/forward/destination.js';
 import { SIEM_FORMATS, type SiemFormat } from '../../siem/siem-format.js';
 import { parseFilter } from '../../siem/forward/forward-filter.js';
 import { loadPolicy } from '../../policy/load-policy.js';
+import { processTelemetry } from '../../metrics/telemetry.js';
+import { ingestMetricsEndpoint } from './metrics-endpoint.js';
 import type { Policy } from '../../policy/policy.js';
 import { roleView, type RoleView } from '../../policy/role-view.js';
 
@@ -142,6 +144,7 @@ export function prepareForwarder(argv: readonly string[], policy: Policy, log: L
 export function forwarderOf(run: ForwarderRun, db: Kysely<Warehouse>, log: Logger): Forwarder {
   const a = run.args;
   return new Forwarder({
+    observer: processTelemetry().forward.observer(a.name, db),
     name: a.name, db, destination: run.destination, destinationKind: a.to, format: a.format, filter: parseFilter(a.filters), view: run.view, log,
     batchSize: a.batchSize, flushMs: a.flushMs,
     onAcked: (seq, n) => log.debug(`forwarder ${a.name}: ${n} events acknowledged, cursor ${seq}`),
@@ -151,6 +154,8 @@ export function forwarderOf(run: ForwarderRun, db: Kysely<Warehouse>, log: Logge
 export async function forwardCommand(env: EnvConfig, argv: readonly string[], log: Logger): Promise<number> {
   const run = prepareForwarder(argv, loadPolicy(), log);
   installSignalHandlers();
+  const metrics = await ingestMetricsEndpoint(env, log);
+  if (metrics) onShutdown(() => metrics.close());
   const c = await connectWarehouse(env, { log: log.info, poolMax: 2, applicationName: `auditql forward ${run.args.name}` });
   const f = forwarderOf(run, c.warehouse.db, log);
   onShutdown(() => c.close());

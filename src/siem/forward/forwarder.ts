@@ -19,6 +19,14 @@ import { deliveryErrorCode, type Destination, type OutgoingEvent } from './desti
 import type { RoleView } from '../../policy/role-view.js';
 import { maskedInput } from '../masked-input.js';
 
+/** Told what a forwarder does, for its metrics (src/metrics/forwarder-metrics.ts). */
+export interface ForwarderObserver {
+  /** The destination acknowledged a batch of `events` (> 0). */
+  acked(events: number): void;
+  /** A step failed and will be retried: with the destination's code when the send failed, else WAREHOUSE. */
+  failed(code: string, destination: boolean): void;
+}
+
 export interface ForwarderOptions {
   readonly name: string;
   readonly db: Kysely<Warehouse>;
@@ -35,6 +43,7 @@ export interface ForwarderOptions {
   readonly flushMs?: number;
   /** Told after each acknowledged batch: the cursor it reached and how many events it held. */
   readonly onAcked?: (seq: string, events: number) => void;
+  readonly observer?: ForwarderObserver;
 }
 
 export class Forwarder {
@@ -82,6 +91,7 @@ export class Forwarder {
         const wait = backoff(attempt);
         this.o.log.warn(`forwarder ${this.o.name}: ${what} failed (${message}); retrying in ${wait} ms`);
         const code = destination ? deliveryErrorCode(err) : 'WAREHOUSE';
+        this.o.observer?.failed(code, destination);
         await forwarderFailed(this.o.db, this.o.name, `${what}: ${message}`, code).catch(() => {});
         await this.sleep(wait);
       }
@@ -110,7 +120,10 @@ export class Forwarder {
         if (batch.length > 0 && (await this.retrying(`sending ${batch.length} events`, () => o.destination.send(batch, this.abort.signal), true)) === null) return;
         if ((await this.retrying('advancing its cursor', () => advanceForwarder(o.db, o.name, page.upto, batch.length))) === null) return;
         this.cursor = page.upto;
-        if (batch.length) o.onAcked?.(page.upto, batch.length);
+        if (batch.length) {
+          o.observer?.acked(batch.length);
+          o.onAcked?.(page.upto, batch.length);
+        }
       }
       await this.sleep(o.flushMs ?? 1000);
     }
