@@ -37,6 +37,7 @@ const start: CommandHelp = {
   details: `${WAREHOUSE_ENV}
 ${SERVE_ENV}
   AUDITQL_INGEST        sources to run, each an \`auditql ingest\` argument list, separated by ';'
+  AUDITQL_FORWARD       forwarders to run, each an \`auditql forward\` argument list, separated by ';'
   AUDITQL_DEMO          run the demo shop source and workload (default: only without DATABASE_URL)
   AUDITQL_RETENTION_DAYS  drop partitions older than this, checked twice a day (default: keep all)
   AUDITQL_COMPRESS_AFTER_DAYS  TimescaleDB only: compress chunks older than this (default: never)
@@ -173,14 +174,15 @@ Installing again replaces the functions and triggers. See docs/attribution.md.`,
 
 const forward: CommandHelp = {
   usage: [
-    'forward --name NAME --to splunk-hec|http|file [--url URL] [--dir DIR] [--token-file FILE]\n' +
+    'forward --name NAME --to splunk-hec|http|kafka|file [--url URL] [--dir DIR] [--token-file FILE]\n' +
       '        [--format ocsf|ecs|json] [--filter KEY=VALUE]... [--batch-size N] [--flush-ms MS]\n' +
-      '        [--index INDEX] [--sourcetype TYPE] [--body lines|array]',
+      '        [--index INDEX] [--sourcetype TYPE] [--body lines|array] [--role ROLE]\n' +
+      '        [--topic TOPIC] [--brokers HOST:PORT,...]',
   ],
   summary: 'push events to a SIEM from a durable cursor, at least once',
   details: `Options:
   --name NAME           the forwarder: its cursor is kept under this name (letters, digits, _ . -)
-  --to D                splunk-hec, http or file
+  --to D                splunk-hec, http, kafka or file
   --url URL             splunk-hec, http: the full endpoint URL
   --dir DIR             file: where the rotated files go
   --token-file FILE     the destination's token (or AUDITQL_FORWARD_TOKEN; never on the command line)
@@ -191,9 +193,13 @@ const forward: CommandHelp = {
   --index INDEX         splunk-hec: the index
   --sourcetype TYPE     splunk-hec: the sourcetype
   --body lines|array    http: JSON lines (default) or one JSON array
+  --role ROLE           the policy role events are masked as (default siem; AUDITQL_POLICY)
+  --topic TOPIC         kafka: the topic
+  --brokers LIST        kafka: HOST:PORT,... (or AUDITQL_KAFKA_BROKERS; TLS/SASL from AUDITQL_KAFKA_*)
 
 ${WAREHOUSE_ENV}
   AUDITQL_FORWARD_TOKEN the destination's token when --token-file is not given
+  AUDITQL_METRICS_PORT  serve this process's metrics (auditql_forwarder_*) and probes on HOST:PORT
 
 Runs until SIGTERM/SIGINT. See docs/siem.md.`,
 };

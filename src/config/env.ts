@@ -25,11 +25,16 @@ export interface EnvConfig {
    */
   readonly ingest: readonly (readonly string[])[];
   /**
+   * `auditql start` runs these forwarders (AUDITQL_FORWARD): `auditql forward` argument lists separated by
+   * `;`, e.g. `--name splunk --to splunk-hec --url https://splunk:8088/services/collector/event --token-file /run/secrets/hec`.
+   */
+  readonly forward: readonly (readonly string[])[];
+  /**
    * How long ingest waits out an outage of the warehouse or a source before giving up, in seconds
    * (AUDITQL_OUTAGE_LIMIT_S; `forever` → Infinity); null → the command's default (src/retry-policy.ts).
    */
   readonly outageLimitS: number | null;
-  /** `auditql ingest` serves /metrics, /healthz and /readyz on HOST at this port (AUDITQL_METRICS_PORT); null: not at all. */
+  /** `auditql ingest` and `auditql forward` serve /metrics, /healthz and /readyz on HOST at this port (AUDITQL_METRICS_PORT); null: not at all. */
   readonly metricsPort: number | null;
 }
 
@@ -62,6 +67,10 @@ function outageLimit(env: NodeJS.ProcessEnv): number | null {
   return n;
 }
 
+/** `ARGS; ARGS; …`: argument lists split on whitespace (AUDITQL_INGEST, AUDITQL_FORWARD). */
+const argLists = (raw: string | undefined): string[][] =>
+  (raw ?? '').split(';').map((spec) => spec.trim().split(/\s+/).filter(Boolean)).filter((args) => args.length > 0);
+
 export function loadEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const databaseUrl = env.DATABASE_URL ? env.DATABASE_URL : null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -81,10 +90,8 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     retentionDays: env.AUDITQL_RETENTION_DAYS ? int(env, 'AUDITQL_RETENTION_DAYS', 0, 1, 100_000) : null,
     compressAfterDays: env.AUDITQL_COMPRESS_AFTER_DAYS ? int(env, 'AUDITQL_COMPRESS_AFTER_DAYS', 0, 1, 100_000) : null,
     demo: bool(env, 'AUDITQL_DEMO', databaseUrl === null),
-    ingest: (env.AUDITQL_INGEST ?? '')
-      .split(';')
-      .map((spec) => spec.trim().split(/\s+/).filter(Boolean))
-      .filter((args) => args.length > 0),
+    ingest: argLists(env.AUDITQL_INGEST),
+    forward: argLists(env.AUDITQL_FORWARD),
     outageLimitS: outageLimit(env),
     metricsPort: env.AUDITQL_METRICS_PORT ? int(env, 'AUDITQL_METRICS_PORT', 0, 0, 65535) : null,
   });

@@ -21,10 +21,11 @@ import { ActivityProof, ChangeProof, LedgerQueries } from './ledger/ledger-resol
 import { CheckpointSubscription } from './ledger/checkpoint-subscription.js';
 import { enforcePolicy } from './policy/enforce-policy.js';
 import { ApiAccessQueries } from './access/api-access-queries.js';
+import { ForwarderQueries } from './resolvers/forwarder-queries.js';
 
 export const API_RESOLVERS = [
   ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields, AttributionQueries,
-  ChangeProof, ActivityProof, LedgerQueries, SchemaChangeQueries, ApiAccessQueries,
+  ChangeProof, ActivityProof, LedgerQueries, SchemaChangeQueries, ApiAccessQueries, ForwarderQueries,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

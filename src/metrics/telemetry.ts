@@ -1,5 +1,5 @@
 /**
- * A process's metrics (docs/operations.md "Metrics"): one registry, the ingest and API metrics registered
+ * A process's metrics (docs/operations.md "Metrics"): one registry, the ingest, API and forwarder metrics registered
  * in it, and the warehouse gauges once a warehouse is known. The CLI builds one per process
  * (`processTelemetry`); tests and embedders build their own with `createTelemetry`, so nothing collides.
  */
@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { WarehouseDb } from '../warehouse/db.js';
 import { ApiMetrics } from './api-metrics.js';
 import { IngestMetrics } from './ingest-metrics.js';
+import { ForwarderMetrics } from './forwarder-metrics.js';
 import { createMetricsRegistry } from './registry.js';
 import { registerWarehouseMetrics } from './warehouse-metrics.js';
 
@@ -14,6 +15,7 @@ export interface Telemetry {
   readonly registry: Registry;
   readonly ingest: IngestMetrics;
   readonly api: ApiMetrics;
+  readonly forward: ForwarderMetrics;
   /** Register the warehouse gauges (the first warehouse given; later calls do nothing). */
   watchWarehouse(warehouse: Pick<WarehouseDb, 'db'>): void;
   /** The exposition text and its content type. */
@@ -27,6 +29,7 @@ export function createTelemetry(o: { readonly processMetrics?: boolean } = {}): 
     registry,
     ingest: new IngestMetrics(registry),
     api: new ApiMetrics(registry),
+    forward: new ForwarderMetrics(registry),
     watchWarehouse(warehouse) {
       if (watching) return;
       watching = true;

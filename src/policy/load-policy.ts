@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { AuditqlError, ErrorCode } from '../errors.js';
-import { BUILTIN_ROLES, MASK_METHODS, STATEMENT_POLICIES, type MaskRule, type Policy, type RolePolicy } from './policy.js';
+import { ALL_BUT_ACCESS, BUILTIN_ROLES, MASK_METHODS, STATEMENT_POLICIES, type MaskRule, type Policy, type RolePolicy } from './policy.js';
 
 const bad = (key: string, message: string) => new AuditqlError(ErrorCode.BAD_CONFIG, `AUDITQL_POLICY: ${key}: ${message}`);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,7 +52,7 @@ function rolePolicy(name: string, v: unknown, base: RolePolicy | undefined): Rol
     mask: Object.freeze(v.mask === undefined ? (base?.mask ?? []) : maskRules(v.mask, `${key}.mask`)),
     statements: (v.statements as RolePolicy['statements'] | undefined) ?? base?.statements ?? 'digest',
     privacyByDefault: (v.privacyByDefault as boolean | undefined) ?? base?.privacyByDefault ?? false,
-    fields: Object.freeze(v.fields === undefined ? (base?.fields ?? ['Query.*', 'Subscription.*', '!Query.apiAccess', '!Subscription.apiAccessAdded']) : globs(v.fields, `${key}.fields`, 2)),
+    fields: Object.freeze(v.fields === undefined ? (base?.fields ?? ALL_BUT_ACCESS) : globs(v.fields, `${key}.fields`, 2)),
   });
 }
 

@@ -37,8 +37,9 @@ export interface Policy {
 export const PII_PATTERNS = ['email', 'phone', 'ssn', 'card', 'password', 'token', 'secret', 'iban', 'address'] as const;
 
 const PII_RULE: MaskRule = Object.freeze({ columns: Object.freeze(PII_PATTERNS.map((p) => `**.*${p}*`)), with: 'redact' });
-const API_ACCESS_FIELDS = ['Query.apiAccess', 'Subscription.apiAccessAdded'];
-const ALL_BUT_ACCESS = Object.freeze(['Query.*', 'Subscription.*', ...API_ACCESS_FIELDS.map((f) => `!${f}`)]);
+/** Operators' fields: the access audit and the forwarders' state (admin and auditor only, unless a policy says). */
+const API_ACCESS_FIELDS = ['Query.apiAccess', 'Subscription.apiAccessAdded', 'Query.forwarders'];
+export const ALL_BUT_ACCESS: readonly string[] = Object.freeze(['Query.*', 'Subscription.*', ...API_ACCESS_FIELDS.map((f) => `!${f}`)]);
 
 const role = (r: RolePolicy): RolePolicy => Object.freeze(r);
 

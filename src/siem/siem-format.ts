@@ -13,7 +13,7 @@ export const toEcs = (i: SiemInput): SiemEvent => (i.kind === 'change' ? changeT
 
 /** auditql's own shape: the node as the API returns it, with the actor and field changes of a change. */
 function toJson(i: SiemInput): SiemEvent {
-  const { partUs: _p, seq: _s, ...node } = i.node as typeof i.node & { partUs?: string };
+  const { partUs: _p, seq: _s, keyText: _k, ...node } = i.node as typeof i.node & { partUs?: string; keyText?: string };
   const body = i.kind === 'change' ? { kind: 'change', ...node, actor: i.actor, fieldChanges: i.fieldChanges } : { kind: 'activity', ...node };
   return JSON.parse(JSON.stringify(body)) as SiemEvent;
 }

@@ -58,6 +58,28 @@ describe('Activity.ocsf and Activity.ecs', () => {
   });
 });
 
+describe('masked by the caller\'s role', () => {
+  it('analyst: ocsf and ecs carry the masked row images and the statement digest, never the values', async () => {
+    await store(t.w, [mkActivity({ dbUser: 'masking', commandText: "select * from accounts where email = 'lit@x.example'", parameters: ['param@x.example'] })]);
+    const analyst = await startTestApi({ warehouse: t.w, auth: { mode: 'none', role: 'analyst' } });
+    try {
+      const r = await postGraphql<{ entityHistory: { nodes: { ocsf: Obj; ecs: Obj }[] }; activityByUser: { nodes: { ocsf: Obj; ecs: Obj }[] } }>(analyst.url,
+        '{ entityHistory(table: "accounts", key: {id: 7}) { nodes { ocsf ecs } } activityByUser(user: "masking") { nodes { ocsf ecs } } }');
+      expect(r.errors).toBeUndefined();
+      for (const v of ['a@x', 'b@x', 'lit@x.example', 'param@x.example']) expect(r.text).not.toContain(`"${v}"`);
+      expect(r.text).not.toContain('lit@x.example');
+      const change = r.data!.entityHistory.nodes[0]!;
+      expect(change.ocsf.unmapped.auditql.after).toEqual({ id: 7, email: { $masked: 'redact' }, note: null });
+      expect(change.ecs.auditql.after.email).toEqual({ $masked: 'redact' });
+      const a = r.data!.activityByUser.nodes[0]!;
+      expect(a.ocsf.query_info.query_string).toBe('select * from accounts where email = ?');
+      expect(a.ocsf.unmapped.auditql.parameters).toBeUndefined();
+    } finally {
+      await analyst.api.close();
+    }
+  });
+});
+
 describe('changeAdded { ocsf }', () => {
   it('delivers ready-to-index OCSF events to a subscriber', async () => {
     const { client } = connect(t.url);

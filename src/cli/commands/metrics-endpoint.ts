@@ -1,5 +1,5 @@
 /**
- * `auditql ingest` with AUDITQL_METRICS_PORT: this process's metrics and probes on HOST:port
+ * `auditql ingest` and `auditql forward` with AUDITQL_METRICS_PORT: this process's metrics and probes on HOST:port
  * (docs/operations.md). Readiness: every source this process ingests runs and, with DATABASE_URL, the
  * warehouse answers with current migrations (through its own one-connection pool, so probes never queue
  * behind batch writes).

@@ -4,6 +4,7 @@
  *   workload (several database users, some transactions with application context) is captured through
  *   logical replication — history, attribution and live subscriptions at once.
  * - AUDITQL_INGEST: the configured sources, each an `auditql ingest` argument list, separated by `;`.
+ * - AUDITQL_FORWARD: forwarders, each an `auditql forward` argument list, separated by `;` (start-forwarders.ts).
  */
 import type { EnvConfig } from '../../config/env.js';
 import type { Logger } from '../../log.js';
@@ -20,6 +21,8 @@ import { startPostgresCapture } from './ingest-postgres.js';
 import { parseIngestArgs } from './ingest-options.js';
 import { ingestLiveCommand } from './ingest-live.js';
 import { processTelemetry } from '../../metrics/telemetry.js';
+import { loadPolicy } from '../../policy/load-policy.js';
+import { prepareForwarders, startForwarders } from './start-forwarders.js';
 
 async function startDemo(s: Serving, log: Logger): Promise<void> {
   const embedded = s.connected.embedded;
@@ -61,14 +64,16 @@ function startConfigured(env: EnvConfig, log: Logger): void {
 
 export async function startCommand(env: EnvConfig, log: Logger): Promise<number> {
   installSignalHandlers();
-  // Validate every configured source before anything starts.
+  // Validate every configured source and forwarder before anything starts.
   for (const args of env.ingest) parseIngestArgs(args);
+  const forwarders = prepareForwarders(env.forward, loadPolicy(), log);
   const serving = await startServing(env, log, { devAdminKey: env.demo });
   onShutdown(startMaintenance(serving.connected.warehouse.pool, {
     retentionDays: env.retentionDays, compressAfterDays: env.compressAfterDays, log, ledger: retentionSigner(),
   }));
   if (env.demo) await startDemo(serving, log);
   startConfigured(env, log);
+  startForwarders(forwarders, serving.connected.warehouse.url, log);
   const url = serving.api.url;
   log.info(`GraphQL API and GraphiQL: ${url}   (open it in a browser; subscriptions: ws${url.slice(4)})`);
   log.info(`a few example queries (all preloaded in GraphiQL, variables included):\n\n${formatExamples(examples().slice(0, 2))}`);

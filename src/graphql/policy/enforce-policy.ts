@@ -32,7 +32,7 @@ type Rewrite = (value: unknown, view: RoleView, source: unknown) => unknown;
 export const WAREHOUSE_WIDE_FIELDS: ReadonlySet<string> = new Set([
   'Transaction.changeCount', 'Transaction.activityCount', 'Transaction.eventCount', 'Transaction.context', 'Transaction.appUser',
   'Query.attributionCoverage', 'Query.consistencyProof', 'Query.latestCheckpoint', 'Subscription.checkpointAdded',
-  'Change.proof', 'Activity.proof',
+  'Change.proof', 'Activity.proof', 'Query.forwarders',
 ]);
 
 const SCOPED_KINDS: ReadonlySet<string> = new Set(['Change', 'Activity', 'ActorUpdate']);

@@ -1,5 +1,7 @@
 /** Field resolvers of `Activity`: `transaction`, `ocsf`, `ecs`. */
-import { FieldResolver, Resolver, Root } from 'type-graphql';
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { ApiContext } from '../context.js';
+import { callerSees } from '../policy/caller-sees.js';
 import { transactionNode, type ActivityNode, type TransactionNode } from '../nodes.js';
 import { Activity } from '../types/activity.js';
 import { Transaction } from '../types/transaction.js';
@@ -17,12 +19,12 @@ export class ActivityFields {
     description:
       'This event in OCSF (docs/siem.md "OCSF"): logins, failed logins and logoffs as Authentication (3002), every other statement as Datastore Activity (6005); `metadata.uid` = `cursor`. Built from the event as this caller sees it.',
   })
-  ocsf(@Root() a: ActivityNode): unknown {
-    return toOcsf({ kind: 'activity', node: a });
+  ocsf(@Root() a: ActivityNode, @Ctx() ctx: ApiContext): unknown {
+    return toOcsf(callerSees({ kind: 'activity', node: a }, ctx));
   }
 
   @FieldResolver(() => JSONScalar, { description: 'This event as an ECS document (docs/siem.md "ECS"), `event.id` = `cursor`.' })
-  ecs(@Root() a: ActivityNode): unknown {
-    return toEcs({ kind: 'activity', node: a });
+  ecs(@Root() a: ActivityNode, @Ctx() ctx: ApiContext): unknown {
+    return toEcs(callerSees({ kind: 'activity', node: a }, ctx));
   }
 }

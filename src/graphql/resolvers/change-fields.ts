@@ -10,6 +10,7 @@ import { Transaction } from '../types/transaction.js';
 import { JSONScalar } from '../types/scalars.js';
 import { toEcs, toOcsf } from '../../siem/siem-format.js';
 import type { ChangeInput } from '../../siem/siem-input.js';
+import { callerSees } from '../policy/caller-sees.js';
 
 @Resolver(() => Change)
 export class ChangeFields {
@@ -43,12 +44,12 @@ export class ChangeFields {
     description: 'This change as an OCSF Datastore Activity event (class_uid 6005; docs/siem.md "OCSF"), `metadata.uid` = `cursor`. Built from the change as this caller sees it.',
   })
   async ocsf(@Root() c: ChangeNode, @Ctx() ctx: ApiContext): Promise<unknown> {
-    return toOcsf(await this.siemInput(c, ctx));
+    return toOcsf(callerSees(await this.siemInput(c, ctx), ctx));
   }
 
   @FieldResolver(() => JSONScalar, { description: 'This change as an ECS document (docs/siem.md "ECS"), `event.id` = `cursor`.' })
   async ecs(@Root() c: ChangeNode, @Ctx() ctx: ApiContext): Promise<unknown> {
-    return toEcs(await this.siemInput(c, ctx));
+    return toEcs(callerSees(await this.siemInput(c, ctx), ctx));
   }
 
   /** The node, its actor and its field changes, through the same loaders the other fields use. */

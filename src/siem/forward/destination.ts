@@ -20,11 +20,31 @@ export interface Destination {
   close(): Promise<void>;
 }
 
-/** A destination's refusal, with whether trying again may succeed (a 503 may; a 401 needs an operator, but is retried too). */
+/** A destination's refusal (a 503 may pass on its own; a 401 needs an operator, but is retried too). */
 export class DeliveryError extends Error {
-  constructor(message: string, readonly status: number | null = null) {
+  /** The stable code (docs/siem.md "Failures"): `HTTP_<status>` when the destination answered, else `code`. */
+  readonly code: string;
+
+  constructor(message: string, readonly status: number | null = null, code = 'REFUSED') {
     super(message);
+    this.code = status === null ? code : `HTTP_${status}`;
   }
+}
+
+/**
+ * The stable code of a failed send (docs/siem.md "Failures"), a bounded set fit for a metric label and
+ * the API: a DeliveryError's code; `KAFKA_<type>` for a broker's protocol error and the kafkajs error's
+ * name otherwise; `FS_<errno code>` for a file; `NETWORK` for a connection that failed; `ERROR` for anything else.
+ */
+export function deliveryErrorCode(err: unknown): string {
+  if (err instanceof DeliveryError) return err.code;
+  const e = err as { name?: unknown; type?: unknown; code?: unknown; path?: unknown; cause?: unknown } | null;
+  if (typeof e?.name === 'string' && e.name.startsWith('KafkaJS')) {
+    return typeof e.type === 'string' && /^[A-Z_]{1,64}$/.test(e.type) ? `KAFKA_${e.type}` : e.name;
+  }
+  if (typeof e?.code === 'string' && /^E[A-Z]{1,20}$/.test(e.code)) return typeof e.path === 'string' ? `FS_${e.code}` : 'NETWORK';
+  if (err instanceof TypeError && e?.cause !== undefined) return 'NETWORK'; // fetch: "fetch failed", the socket error as its cause
+  return 'ERROR';
 }
 
 export async function expectOk(res: Response, what: string): Promise<string> {

@@ -15,7 +15,17 @@ import { backoff } from '../../retry-policy.js';
 import { readFeedEvents, type FeedFilter } from '../feed-events.js';
 import { eventTime } from '../siem-input.js';
 import { formatEvent, type SiemFormat } from '../siem-format.js';
-import type { Destination, OutgoingEvent } from './destination.js';
+import { deliveryErrorCode, type Destination, type OutgoingEvent } from './destination.js';
+import type { RoleView } from '../../policy/role-view.js';
+import { maskedInput } from '../masked-input.js';
+
+/** Told what a forwarder does, for its metrics (src/metrics/forwarder-metrics.ts). */
+export interface ForwarderObserver {
+  /** The destination acknowledged a batch of `events` (> 0). */
+  acked(events: number): void;
+  /** A step failed and will be retried: with the destination's code when the send failed, else WAREHOUSE. */
+  failed(code: string, destination: boolean): void;
+}
 
 export interface ForwarderOptions {
   readonly name: string;
@@ -24,6 +34,8 @@ export interface ForwarderOptions {
   readonly destinationKind: string;
   readonly format: SiemFormat;
   readonly filter: FeedFilter;
+  /** The role whose scope and masking every event goes through before it is formatted (`--role`). */
+  readonly view: RoleView;
   readonly log: Logger;
   /** Events per request (default 500). */
   readonly batchSize?: number;
@@ -31,6 +43,7 @@ export interface ForwarderOptions {
   readonly flushMs?: number;
   /** Told after each acknowledged batch: the cursor it reached and how many events it held. */
   readonly onAcked?: (seq: string, events: number) => void;
+  readonly observer?: ForwarderObserver;
 }
 
 export class Forwarder {
@@ -62,8 +75,11 @@ export class Forwarder {
     });
   }
 
-  /** Run `op` until it succeeds or the forwarder stops; each failure is logged, recorded and waited out. */
-  private async retrying<T>(what: string, op: () => Promise<T>): Promise<T | null> {
+  /**
+   * Run `op` until it succeeds or the forwarder stops; each failure is logged, recorded with its code
+   * (the destination's, or WAREHOUSE for the warehouse steps) and waited out.
+   */
+  private async retrying<T>(what: string, op: () => Promise<T>, destination = false): Promise<T | null> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         const r = await op();
@@ -74,7 +90,9 @@ export class Forwarder {
         const message = (err as Error).message;
         const wait = backoff(attempt);
         this.o.log.warn(`forwarder ${this.o.name}: ${what} failed (${message}); retrying in ${wait} ms`);
-        await forwarderFailed(this.o.db, this.o.name, `${what}: ${message}`).catch(() => {});
+        const code = destination ? deliveryErrorCode(err) : 'WAREHOUSE';
+        this.o.observer?.failed(code, destination);
+        await forwarderFailed(this.o.db, this.o.name, `${what}: ${message}`, code).catch(() => {});
         await this.sleep(wait);
       }
     }
@@ -83,10 +101,10 @@ export class Forwarder {
 
   private async run(): Promise<void> {
     const o = this.o;
-    const row = await this.retrying('opening its cursor', () => openForwarder(o.db, o.name, o.destinationKind, o.format));
+    const row = await this.retrying('opening its cursor', () => openForwarder(o.db, o.name, o.destinationKind, o.format, o.view.role));
     if (!row) return;
     this.cursor = row.ackedSeq;
-    o.log.info(`forwarder ${o.name}: ${o.destination.description}, ${o.format}, from seq ${this.cursor}`);
+    o.log.info(`forwarder ${o.name}: ${o.destination.description}, ${o.format}, role ${o.view.role}, from seq ${this.cursor}`);
     while (!this.stopped) {
       const head = await this.retrying('reading the feed head', () => feedHead(o.db));
       if (head === null) return;
@@ -94,11 +112,18 @@ export class Forwarder {
         const page = await this.retrying('reading the feed', () =>
           readFeedEvents(o.db, o.filter, { after: this.cursor, upto: head, limit: o.batchSize ?? 500 }));
         if (!page) return;
-        const batch: OutgoingEvent[] = page.events.map((input) => ({ input, body: formatEvent(o.format, input), timeMs: eventTime(input).getTime() }));
-        if (batch.length > 0 && (await this.retrying(`sending ${batch.length} events`, () => o.destination.send(batch, this.abort.signal))) === null) return;
+        const batch: OutgoingEvent[] = [];
+        for (const raw of page.events) {
+          const input = maskedInput(o.view, raw);
+          if (input) batch.push({ input, body: formatEvent(o.format, input), timeMs: eventTime(input).getTime() });
+        }
+        if (batch.length > 0 && (await this.retrying(`sending ${batch.length} events`, () => o.destination.send(batch, this.abort.signal), true)) === null) return;
         if ((await this.retrying('advancing its cursor', () => advanceForwarder(o.db, o.name, page.upto, batch.length))) === null) return;
         this.cursor = page.upto;
-        if (batch.length) o.onAcked?.(page.upto, batch.length);
+        if (batch.length) {
+          o.observer?.acked(batch.length);
+          o.onAcked?.(page.upto, batch.length);
+        }
       }
       await this.sleep(o.flushMs ?? 1000);
     }

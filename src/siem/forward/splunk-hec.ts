@@ -47,7 +47,7 @@ export function splunkHec(o: HecOptions): Destination {
       const res = await fetch(ackUrl, { method: 'POST', headers, body: JSON.stringify({ acks: [ackId] }), signal });
       const body = JSON.parse(await expectOk(res, 'Splunk HEC ack')) as { acks?: Record<string, boolean> };
       if (body.acks?.[String(ackId)] === true) return;
-      if (Date.now() > deadline) throw new DeliveryError(`Splunk HEC did not acknowledge ackId ${ackId} in time`);
+      if (Date.now() > deadline) throw new DeliveryError(`Splunk HEC did not acknowledge ackId ${ackId} in time`, null, 'ACK_TIMEOUT');
       await sleep(o.ackPollMs ?? 250, signal);
     }
     throw new DeliveryError('stopped while waiting for a Splunk HEC acknowledgement');
