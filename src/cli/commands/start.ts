@@ -47,8 +47,8 @@ async function startDemo(s: Serving, log: Logger): Promise<void> {
 function startConfigured(env: EnvConfig, log: Logger): void {
   for (const args of env.ingest) {
     const o = parseIngestArgs(args);
-    if (o.from === 'file') {
-      log.warn('AUDITQL_INGEST: --from file is for `auditql ingest`, not `start`; skipped');
+    if (o.from === 'file' && !o.follow) {
+      log.warn('AUDITQL_INGEST: --from file without --follow is for `auditql ingest`, not `start`; skipped');
       continue;
     }
     log.info(`ingesting --from ${o.from} as source ${JSON.stringify(o.source)}`);
