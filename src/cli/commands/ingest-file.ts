@@ -10,6 +10,7 @@ import type { Logger } from '../../log.js';
 import { loadDecoder } from '../../decoders/registry.js';
 import { fileSource } from '../../sources/file/file-source.js';
 import { reportSummary, startIngest } from '../../ingest/run.js';
+import { installSignalHandlers } from '../../lifecycle.js';
 import { FINITE_OUTAGE, LIVE_OUTAGE, outagePolicy, retrying } from '../../retry-policy.js';
 import { connectWarehouse } from '../../warehouse/connect.js';
 import { processTelemetry } from '../../metrics/telemetry.js';
@@ -23,6 +24,8 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
     if (!existsSync(f)) throw new AuditqlError(ErrorCode.BAD_CONFIG, `${f}: no such file`);
     if (!statSync(f).isFile()) throw new AuditqlError(ErrorCode.BAD_CONFIG, `${f}: not a regular file`);
   }
+  // Followed, the file never ends: SIGINT/SIGTERM stops it cleanly (exit 0 once what was read is stored).
+  if (o.follow) installSignalHandlers();
   const decoder = await loadDecoder(o.format);
   const ctx = withKeyProviders(o.ctx, [o.format]);
   const outage = outagePolicy(env.outageLimitS, o.follow ? LIVE_OUTAGE : FINITE_OUTAGE);
