@@ -82,7 +82,7 @@ See docs/warehouse.md "Partitions and retention".`,
 const ingest: CommandHelp = {
   usage: [
     'ingest --from file [--format debezium|maxwell|das|pgaudit|pgoutput|mapped|auto] [--source NAME]\n' +
-      '               [--mapping FILE] [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] FILE...',
+      '               [--mapping FILE] [--key DB_OR_SCHEMA.TABLE=COL[,COL]]... [--json] [--follow] FILE...',
     'ingest --from postgres --source-url URL --publication NAME --slot NAME [--create-slot]',
     'ingest --from kafka --brokers HOST:PORT,... --group ID --topic PATTERN=FORMAT ...',
     'ingest --from kinesis --stream NAME [--region R] [--endpoint URL] [--lease-ms N]',
@@ -98,6 +98,8 @@ const ingest: CommandHelp = {
                         such a table is keyed by its whole row (ingest warns, naming the --key to pass)
   --json                print one summary line on stdout when a finite input ends
   --log-line-prefix P   pgAudit stderr logs: the server's log_line_prefix
+  --server-log          pgAudit logs: also the server's own log_statement, connection and failed-login
+                        messages (a server without pgAudit; docs/formats/pgaudit.md)
   --maxwell-key K       Maxwell encrypt=data|all: the encryption key
   --das-resource-id ID  DAS: the cluster resource id (KMS encryption context aws:rds:dbc-id)
   --context-prefix P    logical-message prefix carrying application context (default auditql)
@@ -107,6 +109,7 @@ const ingest: CommandHelp = {
 
 --from file:
   FILE...               JSON documents, arrays or JSON lines (records or kcat -J envelopes); pgAudit logs
+  --follow              read the one FILE as it grows (a server log, like tail -F) until stopped
 
 --from postgres (docs/sources/postgres.md):
   --source-url URL      the source database

@@ -38,6 +38,8 @@ export interface DecodeContext {
   readonly maxwellKey?: string;
   /** pgAudit stderr logs: the server's log_line_prefix. */
   readonly logLinePrefix?: string;
+  /** pgAudit logs (`--server-log`): also the server's own statement, connection and error messages. */
+  readonly serverLog?: boolean;
   /** `--format mapped`: the mapping file, compiled once at start (src/decoders/mapped/compile-mapping.ts). */
   readonly mapping?: CompiledMapping;
   /**

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { ensureDatabase } from '../warehouse/connect.js';
 import { installSetActor } from '../sources/postgres/set-actor.js';
 import { installDbContext } from '../sources/postgres/db-context.js';
-import { DEMO_DATABASE, DEMO_PASSWORD, DEMO_PUBLICATION, DEMO_ROLES, DEMO_SLOT, SEED_SQL, SHOP_SCHEMA_SQL } from './shop-schema.js';
+import { DEMO_DATABASE, DEMO_OPS_SCHEMA, DEMO_PASSWORD, DEMO_PUBLICATION, DEMO_ROLES, DEMO_SLOT, SEED_SQL, SHOP_SCHEMA_SQL } from './shop-schema.js';
 
 export interface DemoSource {
   /** The capture connects as the embedded superuser. */
@@ -37,6 +37,11 @@ export async function ensureDemoSource(adminUrl: string): Promise<DemoSource> {
     }
     await c.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${Object.values(DEMO_ROLES).map((r) => r.role).join(', ')}`);
     await c.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${DEMO_ROLES.web.role}`);
+    // The DBA's own schema, for the DDL of her maintenance step (not published: only its statements are seen).
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${DEMO_OPS_SCHEMA} AUTHORIZATION ${DEMO_ROLES.dba.role}`);
+    // The server logs every data-modifying and DDL statement of this database (the demo's activity stream,
+    // demo-activity.ts); other databases of the embedded server, the warehouse's included, are not logged.
+    await c.query(`ALTER DATABASE ${DEMO_DATABASE} SET log_statement = 'mod'`);
     const pub = await c.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [DEMO_PUBLICATION]);
     if (pub.rowCount === 0) {
       await c.query(`CREATE PUBLICATION ${DEMO_PUBLICATION} FOR TABLE public.customers, public.products, public.orders, public.order_lines`);

@@ -6,6 +6,8 @@ export const DEMO_DATABASE = 'auditql_demo_shop';
 export const DEMO_PUBLICATION = 'auditql_demo';
 export const DEMO_SLOT = 'auditql_demo';
 export const DEMO_PASSWORD = 'demo';
+/** carol's schema: her maintenance step rebuilds a table there (real DDL, outside the published tables). */
+export const DEMO_OPS_SCHEMA = 'ops';
 
 /** Database users of the demo workload: who they are, what application they connect with. */
 export const DEMO_ROLES = {

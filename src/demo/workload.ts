@@ -4,11 +4,13 @@
  *   first calls `auditql.set_actor(user, context)` (installed by `auditql install-source`), so attribution
  *   can name the end user.
  * - bob (nightly-pricing): reprices products — no application context: only the database knows.
- * - carol (psql): a DBA fixing order statuses by hand.
+ * - carol (psql): a DBA fixing order statuses by hand, deleting abandoned orders, and rebuilding her
+ *   report table of stuck orders (DDL, in her own schema).
+ * - now and then the pricing job tries to log in with a stale password: a failed login in the server log.
  */
 import pg from 'pg';
 import type { Logger } from '../log.js';
-import { DEMO_ROLES } from './shop-schema.js';
+import { DEMO_OPS_SCHEMA, DEMO_ROLES } from './shop-schema.js';
 import type { DemoSource } from './demo-source.js';
 
 const APP_USERS = ['alice@example.com', 'dave@example.com', 'erin@example.com'];
@@ -59,9 +61,28 @@ const pricing: Step = async (c, n) => {
 
 const dba: Step = async (c) => {
   const r = await c.query(`UPDATE orders SET status = 'shipped' WHERE id = (SELECT id FROM orders WHERE status = 'paid' ORDER BY id LIMIT 1)`);
-  if (r.rowCount === 0) return;
-  await c.query(`DELETE FROM orders WHERE id = (SELECT id FROM orders WHERE status = 'new' ORDER BY id LIMIT 1)`);
+  if (r.rowCount !== 0) await c.query(`DELETE FROM orders WHERE id = (SELECT id FROM orders WHERE status = 'new' ORDER BY id LIMIT 1)`);
+  await c.query(`DROP TABLE IF EXISTS ${DEMO_OPS_SCHEMA}.stuck_orders`);
+  await c.query(`CREATE TABLE ${DEMO_OPS_SCHEMA}.stuck_orders AS SELECT id, customer_id, created_at FROM orders WHERE status = 'new'`);
 };
+
+/** A login with a wrong password: refused by the server (SQLSTATE 28P01), which logs it. */
+async function failedLogin(url: string, application: string, log: Logger): Promise<void> {
+  const u = new URL(url);
+  u.password = 'stale-password';
+  const c = new pg.Client({ connectionString: u.toString(), application_name: application });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    await c.end();
+    log.warn('demo workload: a login with a wrong password was accepted');
+  } catch (err) {
+    if ((err as { code?: string }).code !== '28P01') log.debug(`demo workload: failed login: ${(err as Error).message}`);
+  }
+}
+
+/** Every this many ticks (and on the first), the pricing job's failed login. */
+const FAILED_LOGIN_EVERY = 15;
 
 const SCHEDULE: readonly [keyof typeof DEMO_ROLES, Step][] = [
   ['web', webProfile], ['web', webOrder], ['pricing', pricing], ['web', webOrder], ['web', webProfile], ['dba', dba],
@@ -82,7 +103,9 @@ export function startWorkload(source: DemoSource, log: Logger, intervalMs = 800)
   let n = Math.floor(Date.now() / 1000) % 10_000; // vary the story across restarts
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
+  let ticks = 0;
   const tick = async () => {
+    if (ticks++ % FAILED_LOGIN_EVERY === 0) await failedLogin(source.roleUrls.pricing, DEMO_ROLES.pricing.application, log);
     const [who, step] = SCHEDULE[n % SCHEDULE.length]!;
     const c = await pools[who].connect();
     try {

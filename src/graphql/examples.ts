@@ -130,9 +130,9 @@ export function examples(now: Date = new Date(), hints?: ExampleHints): readonly
     },
     {
       title: 'Activity by user',
-      question: 'What did bob write or alter in the last day?',
+      question: 'What did bob write or alter in the last day, and did any of his logins fail?',
       query: ACTIVITY_BY_USER,
-      variables: { user: 'bob', since: daysAgo(1), classes: ['WRITE', 'DDL'] },
+      variables: { user: 'bob', since: daysAgo(1), classes: ['WRITE', 'DDL', 'AUTH_FAILURE'] },
     },
     {
       title: 'Entity as of a time',

@@ -13,6 +13,8 @@ import { precedingChanges, type HistoryTarget } from '../warehouse/queries/entit
 import type { ChangeRecord } from '../warehouse/queries/change-record.js';
 import type { ActivityRecord } from '../warehouse/queries/activity-record.js';
 import type { TxKey } from '../warehouse/queries/transaction-key.js';
+import { schemaVersions, type SchemaVersionKey } from '../warehouse/queries/schema-version.js';
+import type { SchemaChangeRecord } from '../warehouse/queries/schema-change-page.js';
 import { actorOf, type ActorNode } from './actor.js';
 
 /** How many earlier changes history stitching reads per change (docs/graphql.md "Field changes"). */
@@ -51,6 +53,8 @@ export interface Loaders {
   readonly transactionActivity: DataLoader<MemberKey, ActivityRecord[], string>;
   /** A change → the entity's earlier changes, newest first (history stitching). */
   readonly preceding: DataLoader<HistoryTarget, ChangeRecord[], string>;
+  /** A change's table and binlog position → the latest DDL of that table at or before it (schema version). */
+  readonly schemaVersion: DataLoader<SchemaVersionKey, SchemaChangeRecord | null, string>;
 }
 
 /** A batch function that reports its batch size first. */
@@ -83,5 +87,8 @@ export function createLoaders(db: Kysely<Warehouse>, onBatch?: (loader: string, 
       cacheKeyFn: memberKeyText,
     }),
     preceding: new DataLoader(o('preceding', (targets: readonly HistoryTarget[]) => precedingChanges(db, targets, STITCH_DEPTH)), { cacheKeyFn: (t) => t.seq }),
+    schemaVersion: new DataLoader(o('schemaVersion', (keys: readonly SchemaVersionKey[]) => schemaVersions(db, keys)), {
+      cacheKeyFn: (k) => JSON.stringify([k.source, k.database, k.table, k.file, k.pos]),
+    }),
   };
 }

@@ -49,7 +49,7 @@ export async function connectWarehouse(
   let embedded: EmbeddedServer | null = null;
   let url = env.databaseUrl;
   if (!url) {
-    embedded = await startEmbedded({ dataDir: join(env.dataDir, 'pg') });
+    embedded = await startEmbedded({ dataDir: join(env.dataDir, 'pg'), serverLog: env.demo });
     if (embedded.owned) opts.log?.(`embedded PostgreSQL started on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir})`);
     await ensureDatabase(embedded.url('postgres'), EMBEDDED_DATABASE);
     url = embedded.url(EMBEDDED_DATABASE);

@@ -20,6 +20,11 @@ export interface EmbeddedOptions {
   /** Throw away the data when stopped (tests). */
   readonly ephemeral?: boolean;
   readonly log?: (line: string) => void;
+  /**
+   * Write the server's own log as csvlog (`log/auditql.csv` under the data directory) with every connection
+   * and failed login: the demo reads it as its activity stream (src/demo/demo-activity.ts).
+   */
+  readonly serverLog?: boolean;
 }
 
 export interface EmbeddedServer {
@@ -119,9 +124,22 @@ async function initdb(bin: PgBinaries, dataDir: string, user: ServerUser | null,
   }
 }
 
+/** The server's log as csvlog in one file that is never rotated away; statements are logged per database. */
+const SERVER_LOG_FLAGS = [
+  '-c', 'logging_collector=on',
+  '-c', 'log_destination=csvlog',
+  '-c', 'log_directory=log',
+  '-c', 'log_filename=auditql.log',
+  '-c', 'log_rotation_age=0',
+  '-c', 'log_rotation_size=0',
+  '-c', 'log_connections=on',
+  '-c', 'log_timezone=UTC',
+  '-c', 'lc_messages=C',
+];
+
 /** Start the server and resolve once it accepts connections; reject with its output if it exits first. */
-async function serve(bin: PgBinaries, dataDir: string, port: number, user: ServerUser | null, log?: (l: string) => void): Promise<ChildProcess> {
-  const run = spawned(bin.postgres, ['-D', dataDir, '-p', String(port), ...FLAGS], user, log);
+async function serve(bin: PgBinaries, dataDir: string, port: number, user: ServerUser | null, log?: (l: string) => void, serverLog = false): Promise<ChildProcess> {
+  const run = spawned(bin.postgres, ['-D', dataDir, '-p', String(port), ...FLAGS, ...(serverLog ? SERVER_LOG_FLAGS : [])], user, log);
   let ended: { code: number | null; error?: Error } | null = null;
   void run.exited.then((e) => { ended = e; });
   const url = urlFor(port)();
@@ -167,7 +185,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const port = opts.port ?? (await freePort());
   mkdirSync(resolve(dataDir, '..'), { recursive: true });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await initdb(bin, dataDir, user, opts.log);
-  const child = await serve(bin, dataDir, port, user, opts.log);
+  const child = await serve(bin, dataDir, port, user, opts.log, opts.serverLog);
   return {
     url: urlFor(port),
     port,

@@ -1,10 +1,10 @@
 /**
  * The `npm start` demo as a newcomer meets it: the built CLI's `start` on a fresh embedded data directory.
  * Every example GraphiQL preloads (its tabs, variables and development key, read from the page itself) is
- * run against the live demo, and the ones the demo can answer return data: history with the database user
- * (the db-context trigger), who changed a field, the entity as of a time inside the demo's history, a
- * transaction that exists, and recent deletes. (Activity by user needs an activity stream the demo does not
- * run yet; docs/graphiql.md says so.)
+ * run against the live demo, and every one returns data: history with the database user (the db-context
+ * trigger), who changed a field, bob's activity — his writes and a failed login, read from the server's own
+ * csvlog as it grows — the entity as of a time inside the demo's history, a transaction that exists, and
+ * recent deletes. carol's DDL is in the activity stream too.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -40,7 +40,7 @@ const dataOf = (v: unknown): number => {
 };
 
 describe('npm start (the demo)', () => {
-  it('answers every preloaded example it can with real data within a minute', async () => {
+  it('answers every preloaded example with real data within a minute', async () => {
     const env = { ...process.env, AUDITQL_DATA_DIR: join(dir, '.auditql'), PORT: '0', HOST: '127.0.0.1', AUDITQL_LOG_FORMAT: 'text' };
     for (const k of ['DATABASE_URL', 'AUDITQL_AUTH', 'AUDITQL_INGEST']) delete env[k];
     child = spawn(process.execPath, [`${ROOT}bin/auditql.js`, 'start'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -68,8 +68,12 @@ describe('npm start (the demo)', () => {
     };
     const name = (t: Tab) => /(?:query|subscription)\s+(\w+)/.exec(t.query)?.[1] ?? '?';
 
-    // Each example the demo can answer, until it does (the workload runs every second; deletes come after a few).
-    const expected = ['EntityHistory', 'WhoChanged', 'EntityAt', 'Transaction', 'RecentDeletes'];
+    // Each example, until it answers (the workload runs every second; deletes come after a few). Bob's
+    // activity counts once it holds both a write and a failed login.
+    const expected = ['EntityHistory', 'WhoChanged', 'ActivityByUser', 'EntityAt', 'Transaction', 'RecentDeletes'];
+    const classesOf = (data: unknown) =>
+      new Set(((data as { activityByUser?: { edges: { node: { class: string } }[] } } | undefined)?.activityByUser?.edges ?? []).map((e) => e.node.class));
+    const complete = (n: string, data: unknown) => n !== 'ActivityByUser' || (classesOf(data).has('WRITE') && classesOf(data).has('AUTH_FAILURE'));
     const deadline = Date.now() + 60_000;
     let missing = expected;
     let last: Record<string, unknown> = {};
@@ -82,7 +86,7 @@ describe('npm start (the demo)', () => {
         const r = await run(t);
         expect(r.errors, `${name(t)}: ${JSON.stringify(r.errors)}`).toBeUndefined();
         last[name(t)] = r.data;
-        if (dataOf(r.data) > 0) answered.push(name(t));
+        if (dataOf(r.data) > 0 && complete(name(t), r.data)) answered.push(name(t));
       }
       missing = expected.filter((n) => !answered.includes(n));
       if (missing.length > 0) await new Promise((r) => setTimeout(r, 1000)); // the demo's workload ticks once a second
@@ -91,5 +95,22 @@ describe('npm start (the demo)', () => {
     const history = last.EntityHistory as { entityHistory: { edges: { node: { actor: { dbUser: string | null } | null } }[] } };
     expect(history.entityHistory.edges.length).toBeGreaterThan(0);
     for (const e of history.entityHistory.edges) expect(e.node.actor?.dbUser).toMatch(/\w/);
+    // Bob's activity is his own: his pricing updates as he sent them, and his refused login.
+    const bob = (last.ActivityByUser as { activityByUser: { edges: { node: Record<string, unknown> }[] } }).activityByUser.edges.map((e) => e.node);
+    expect(bob.find((a) => a.class === 'WRITE')).toMatchObject({ command: 'UPDATE', clientApplication: 'nightly-pricing', remoteHost: '127.0.0.1' });
+    expect(bob.find((a) => a.class === 'WRITE')!.commandText).toMatch(/^UPDATE products SET price/);
+    // (a refused client has not told its application name yet: the server logs none)
+    expect(bob.find((a) => a.class === 'AUTH_FAILURE')).toMatchObject({ errorMessage: 'password authentication failed for user "bob"', remoteHost: '127.0.0.1' });
+    // carol's DDL is in the stream as well (the same page's key, another user).
+    const tab = (await page())[0]!;
+    const carol = await run({
+      ...tab,
+      query: 'query { activityByUser(user: "carol", classes: ["DDL"], first: 5) { edges { node { class command objectName } } } }',
+      variables: '{}',
+    });
+    expect(carol.errors).toBeUndefined();
+    const ddl = (carol.data as { activityByUser: { edges: { node: { command: string } }[] } }).activityByUser.edges.map((e) => e.node.command);
+    expect(ddl.length).toBeGreaterThan(0);
+    expect(ddl.every((c) => c === 'CREATE TABLE' || c === 'DROP TABLE')).toBe(true);
   }, 120_000);
 });

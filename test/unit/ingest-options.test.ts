@@ -23,6 +23,14 @@ describe('ingest flags', () => {
     expect(refusal(['--from', 'sqs'])).toBe('ingest: --from must be file, postgres, kafka, kinesis or amqp');
   });
 
+  it('--follow reads one file; --server-log reaches the decode context', () => {
+    const f = parseIngestArgs(['--from', 'file', '--format', 'pgaudit', '--follow', '--server-log', 'pg.csv']);
+    expect([f.follow, f.files, f.ctx.serverLog]).toEqual([true, ['pg.csv'], true]);
+    expect(parseIngestArgs(['--from', 'file', 'a.json']).ctx.serverLog).toBeUndefined();
+    expect(refusal(['--from', 'file', '--follow', 'a.csv', 'b.csv'])).toBe('ingest: --follow reads exactly one FILE of --from file');
+    expect(refusal(['--from', 'kafka', '--follow'])).toBe('ingest: --follow reads exactly one FILE of --from file');
+  });
+
   it('kinesis and amqp flags', () => {
     const k = parseIngestArgs(['--from', 'kinesis', '--stream', 's', '--region', 'eu-west-1', '--endpoint', 'http://127.0.0.1:4567', '--lease-ms', '5000']);
     expect([k.stream, k.region, k.endpoint, k.leaseMs]).toEqual(['s', 'eu-west-1', 'http://127.0.0.1:4567', 5000]);

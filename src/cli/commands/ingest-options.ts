@@ -17,6 +17,8 @@ export interface IngestOptions {
   readonly source: string;
   readonly json: boolean;
   readonly files: readonly string[];
+  /** `--from file --follow`: read the one FILE as it grows, until stopped (a live source). */
+  readonly follow: boolean;
   readonly batchSize: number;
   readonly ctx: DecodeContext;
   readonly sourceUrl?: string;
@@ -53,6 +55,8 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
         key: { type: 'string', multiple: true, default: [] },
         json: { type: 'boolean', default: false },
         'log-line-prefix': { type: 'string' },
+        'server-log': { type: 'boolean', default: false },
+        follow: { type: 'boolean', default: false },
         mapping: { type: 'string' },
         'maxwell-key': { type: 'string' },
         'das-resource-id': { type: 'string' },
@@ -84,6 +88,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
   if (!isFormatChoice(v.format!)) {
     throw new AuditqlError(ErrorCode.UNKNOWN_FORMAT, `ingest: unknown --format ${JSON.stringify(v.format)}; expected ${FORMATS.join(', ')} or auto`);
   }
+  if (v.follow && (from !== 'file' || parsed.positionals.length !== 1)) throw bad('ingest: --follow reads exactly one FILE of --from file');
   const batchSize = Number(v['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw bad('ingest: --batch-size must be an integer from 1 to 100000');
   if (!v.source || !/^[\w.:@/-]{1,200}$/.test(v.source)) throw bad('ingest: --source must be 1-200 characters of letters, digits and ._:@/-');
@@ -112,11 +117,13 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
     source: v.source,
     json: Boolean(v.json),
     files: parsed.positionals,
+    follow: Boolean(v.follow),
     batchSize,
     ctx: decodeContext({
       keyColumns,
       contextPrefix: v['context-prefix']!,
       ...(v['log-line-prefix'] !== undefined ? { logLinePrefix: v['log-line-prefix'] } : {}),
+      ...(v['server-log'] ? { serverLog: true } : {}),
       ...(v['maxwell-key'] !== undefined ? { maxwellKey: v['maxwell-key'] } : {}),
       ...(v['das-resource-id'] !== undefined ? { dasResourceId: v['das-resource-id'] } : {}),
       ...(v.server !== undefined ? { server: v.server } : {}),

@@ -2,7 +2,8 @@
  * `auditql start` (what `npm start` runs; docs/architecture.md "Running it"): migrate, serve, and ingest.
  * - No DATABASE_URL: the embedded PostgreSQL holds the warehouse and a demo shop database whose live
  *   workload (several database users, some transactions with application context) is captured through
- *   logical replication — history, attribution and live subscriptions at once.
+ *   logical replication — history, attribution and live subscriptions at once — and the server's own
+ *   csvlog is followed as its activity stream (statements, connections, failed logins).
  * - AUDITQL_INGEST: the configured sources, each an `auditql ingest` argument list, separated by `;`.
  * - AUDITQL_FORWARD: forwarders, each an `auditql forward` argument list, separated by `;` (start-forwarders.ts).
  */
@@ -12,6 +13,7 @@ import { installSignalHandlers, onShutdown, shutdown } from '../../lifecycle.js'
 import { decodeContext } from '../../decoders/context.js';
 import { ensureDemoSource } from '../../demo/demo-source.js';
 import { startWorkload } from '../../demo/workload.js';
+import { startDemoActivity } from '../../demo/demo-activity.js';
 import { DEMO_PUBLICATION, DEMO_SLOT } from '../../demo/shop-schema.js';
 import { examples, formatExamples } from '../../graphql/examples.js';
 import { startServing, untilShutdown, type Serving } from './serve.js';
@@ -42,16 +44,21 @@ async function startDemo(s: Serving, log: Logger): Promise<void> {
   capture.done.catch((err: Error) => {
     log.error(`demo capture stopped: ${err.message}`);
   });
+  const activity = await startDemoActivity({ adminUrl: embedded.url('postgres'), pool: s.connected.warehouse.pool, log });
+  activity?.done.catch((err: Error) => {
+    log.error(`demo activity stream stopped: ${err.message}`);
+  });
   const workload = startWorkload(source, log);
   onShutdown(() => workload.stop());
   log.info('demo: a shop database (customers, products, orders, order_lines) changes every second as shop_web, bob and carol; captured live');
+  if (activity) log.info("demo: the server's own log (statements, connections, failed logins) is read as the activity stream");
 }
 
 function startConfigured(env: EnvConfig, log: Logger): void {
   for (const args of env.ingest) {
     const o = parseIngestArgs(args);
-    if (o.from === 'file') {
-      log.warn('AUDITQL_INGEST: --from file is for `auditql ingest`, not `start`; skipped');
+    if (o.from === 'file' && !o.follow) {
+      log.warn('AUDITQL_INGEST: --from file without --follow is for `auditql ingest`, not `start`; skipped');
       continue;
     }
     log.info(`ingesting --from ${o.from} as source ${JSON.stringify(o.source)}`);

@@ -15,6 +15,8 @@
  * duplicate, the complete one a re-ingest with the right --log-line-prefix yields.
  *
  * The log_line_prefix comes from ctx.logLinePrefix; unset, the defaults in log-line-prefix.ts are tried.
+ * With ctx.serverLog (`--server-log`), the server's own log_statement, connection and error messages are
+ * activity too (server-log.ts): a server without pgAudit still says who ran what and whose login failed.
  */
 import { undecodable } from '../../errors.js';
 import { parseJsonLossless } from '../../model/lossless-json.js';
@@ -26,6 +28,7 @@ import { PgLogFramer } from './framer.js';
 import { isJsonlogRecord, jsonlogEntry } from './jsonlog.js';
 import { AUDIT_MARKER, AUDIT_SEVERITIES, type LogEntry } from './log-entry.js';
 import { prefixSetFor } from './log-line-prefix.js';
+import { serverLogActivity } from './server-log.js';
 import { parseStderrEntry } from './stderr-entry.js';
 import { toActivity } from './to-activity.js';
 
@@ -63,7 +66,12 @@ export function decodePgaudit(record: RawRecord, ctx: DecodeContext): DecodeResu
   const text = record.value.toString('utf8');
   if (text.trim() === '') return skip('EMPTY');
   const entry = entryOf(text, ctx);
-  if (!entry || !AUDIT_SEVERITIES.has(entry.severity) || !entry.message.startsWith(AUDIT_LABEL)) return skip('NOT_AUDIT');
+  if (!entry) return skip('NOT_AUDIT');
+  if (!AUDIT_SEVERITIES.has(entry.severity) || !entry.message.startsWith(AUDIT_LABEL)) {
+    // Without pgAudit: the server's own statement, connection and failed-login messages (server-log.ts).
+    const own = ctx.serverLog ? serverLogActivity(record.position, entry) : null;
+    return own ? emit(own) : skip('NOT_AUDIT');
+  }
   return emit(toActivity(record.position, entry, parseAuditPayload(entry.message)));
 }
 

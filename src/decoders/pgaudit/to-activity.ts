@@ -40,14 +40,18 @@ export function activityClass(rawClass: string, sqlState: string | null): Activi
   }
 }
 
-/** Format-specific facts, absent keys rather than nulls. */
-function extraOf(entry: LogEntry, p: AuditPayload): JsonRow {
-  const extra: Record<string, Json> = { auditType: p.auditType, logDestination: entry.destination, severity: entry.severity };
+type Facts = Readonly<Record<string, Json | null>>;
+
+/** Format-specific facts, absent keys rather than nulls: `head`, the destination and severity, `notes`, the entry's. */
+export function entryExtra(entry: LogEntry, head: Facts, notes: Facts = {}): JsonRow {
+  const extra: Record<string, Json> = {};
   const put = (key: string, value: Json | null) => {
     if (value !== null) extra[key] = value;
   };
-  put('statementNote', p.statementNote);
-  put('parameterNote', p.parameterNote);
+  for (const [k, v] of Object.entries(head)) put(k, v);
+  put('logDestination', entry.destination);
+  put('severity', entry.severity);
+  for (const [k, v] of Object.entries(notes)) put(k, v);
   put('sessionLine', entry.sessionLine);
   put('sessionStart', entry.sessionStart === null ? null : isoOrRaw(entry.sessionStart));
   put('vxid', entry.vxid);
@@ -60,6 +64,24 @@ function extraOf(entry: LogEntry, p: AuditPayload): JsonRow {
   return Object.freeze(extra);
 }
 
+/** Who, where and when, from the entry's prefix or columns (`server` stays null: a log names no server). */
+export function entryFacts(entry: LogEntry) {
+  return {
+    database: entry.database,
+    dbUser: entry.user,
+    remoteHost: entry.remoteHost,
+    remotePort: entry.remotePort,
+    clientApplication: entry.application,
+    sessionId: entry.sessionId,
+    pid: entry.pid,
+    exitCode: entry.sqlState,
+    txId: entry.txid,
+    startedAt: null,
+    occurredAt: entry.occurredAt,
+    server: null,
+  } as const;
+}
+
 export function toActivity(position: string, entry: LogEntry, p: AuditPayload): ActivityEvent {
   return activity({
     format: 'pgaudit',
@@ -70,23 +92,12 @@ export function toActivity(position: string, entry: LogEntry, p: AuditPayload): 
     commandText: p.statement,
     objectType: p.objectType,
     objectName: p.objectName,
-    database: entry.database,
-    dbUser: entry.user,
-    remoteHost: entry.remoteHost,
-    remotePort: entry.remotePort,
-    clientApplication: entry.application,
-    sessionId: entry.sessionId,
-    pid: entry.pid,
+    ...entryFacts(entry),
     statementId: p.statementId,
     substatementId: p.substatementId,
     rowCount: p.rows,
-    exitCode: entry.sqlState,
     errorMessage: null,
-    txId: entry.txid,
-    startedAt: null,
-    occurredAt: entry.occurredAt,
-    server: null,
     parameters: p.parameters === null ? null : [...p.parameters],
-    extra: extraOf(entry, p),
+    extra: entryExtra(entry, { auditType: p.auditType }, { statementNote: p.statementNote, parameterNote: p.parameterNote }),
   });
 }

@@ -1,7 +1,9 @@
-/** Field resolvers of `Change` that need more than the row: `actor`, `transaction`, `fieldChanges`, `ocsf`, `ecs`. */
+/** Field resolvers of `Change` that need more than the row: `actor`, `transaction`, `fieldChanges`, `schemaChange`, `ocsf`, `ecs`. */
 import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { ApiContext } from '../context.js';
-import { transactionNode, type ChangeNode, type TransactionNode } from '../nodes.js';
+import { schemaChangeNode, transactionNode, type ChangeNode, type SchemaChangeNode, type TransactionNode } from '../nodes.js';
+import { SchemaChange } from '../types/schema-change.js';
+import { binlogPosition } from '../../warehouse/queries/schema-version.js';
 import type { ActorNode } from '../actor.js';
 import { fieldChanges, unknownOldFields, type FieldChangeValue } from '../history/field-changes.js';
 import { Change, FieldChange } from '../types/change.js';
@@ -38,6 +40,18 @@ export class ChangeFields {
   ): Promise<FieldChangeValue[]> {
     if (!fromHistory || unknownOldFields(c).length === 0) return fieldChanges(c, null);
     return fieldChanges(c, await ctx.loaders.preceding.load(c));
+  }
+
+  @FieldResolver(() => SchemaChange, {
+    nullable: true,
+    description:
+      'The schema version the change was written under: the latest DDL of its table, in the same source, at or before the change\'s position (docs/graphql.md "Schema versions"). Where the source says: a binlog position on both (Maxwell, Debezium MySQL); null otherwise, or when no DDL of the table was ingested before it.',
+  })
+  async schemaChange(@Root() c: ChangeNode, @Ctx() ctx: ApiContext): Promise<SchemaChangeNode | null> {
+    const at = binlogPosition(c.extra);
+    if (!at || c.table === null) return null;
+    const r = await ctx.loaders.schemaVersion.load({ source: c.source, database: c.database, table: c.table, ...at });
+    return r ? schemaChangeNode(r) : null;
   }
 
   @FieldResolver(() => JSONScalar, {

@@ -1,4 +1,7 @@
-/** The file transport as a Source: files read one after another, progress reported for big ones. */
+/**
+ * The file transport as a Source: files read one after another, progress reported for big ones; or, with
+ * `follow`, one growing file (a server log) read as it grows until the source is stopped.
+ */
 import { statSync } from 'node:fs';
 import { resolve, basename } from 'node:path';
 import type { LogFramer, Source, SourceLag } from '../../contracts/source.js';
@@ -13,24 +16,45 @@ export interface FileSourceOptions {
   readonly progress?: (line: string) => void;
   /** Largest record kept whole (default 16 MiB, docs/sources/file.md "Limits"). */
   readonly maxRecordBytes?: number;
+  /**
+   * Keep reading the (single) file as it grows, like `tail -F`, until `stop()`: a live source. The file may
+   * not exist yet; truncated or replaced under the same name, it is read again from its start.
+   */
+  readonly follow?: boolean;
 }
 
+const sizeOf = (abs: string): number => {
+  try {
+    return statSync(abs).size;
+  } catch {
+    return 0;
+  }
+};
+
 export function fileSource(o: FileSourceOptions): Source {
-  /** Bytes not read yet, per file (a file's entry goes to 0 once read to its end): the source's lag. */
-  const left = new Map<string, number>();
+  if (o.follow && o.paths.length !== 1) throw new Error('fileSource: follow reads exactly one file');
+  /** Bytes read so far and the size to read, per file: the source's lag is their difference. */
+  const read = new Map<string, { bytes: number; size: number }>();
+  const stopped = new AbortController();
   return {
-    description: `file ${o.paths.map((p) => basename(p)).join(', ')}`,
-    lag: (): readonly SourceLag[] => [...left].map(([abs, value]) => ({ stream: `file:${abs}`, unit: 'bytes' as const, value })),
+    description: `file ${o.paths.map((p) => basename(p)).join(', ')}${o.follow ? ' (followed)' : ''}`,
+    lag: (): readonly SourceLag[] =>
+      [...read].map(([abs, r]) => ({
+        stream: `file:${abs}`,
+        unit: 'bytes' as const,
+        value: Math.max(0, (o.follow ? sizeOf(abs) : r.size) - r.bytes),
+      })),
+    stop: () => stopped.abort(),
     async *records(): AsyncGenerator<SourceRecord> {
-      for (const path of o.paths) left.set(resolve(path), statSync(resolve(path)).size);
+      for (const path of o.paths) read.set(resolve(path), { bytes: 0, size: o.follow ? 0 : statSync(resolve(path)).size });
       for (const path of o.paths) {
         const abs = resolve(path);
-        const size = statSync(abs).size;
+        const size = read.get(abs)!.size;
         const started = Date.now();
         let last = started;
         let n = 0;
         const report = (bytes: number) => {
-          left.set(abs, Math.max(0, size - bytes));
+          read.set(abs, { bytes, size });
           if (!(size > 8 << 20 && o.progress)) return;
           const now = Date.now();
           if (now - last < 2000) return;
@@ -41,11 +65,12 @@ export function fileSource(o: FileSourceOptions): Source {
         for await (const record of readFileRecords(abs, o.logFramer, {
           onProgress: report,
           ...(o.maxRecordBytes !== undefined ? { maxRecordBytes: o.maxRecordBytes } : {}),
+          ...(o.follow ? { follow: stopped.signal } : {}),
         })) {
           n++;
           yield { ...record, checkpoint: { stream: `file:${abs}`, position: String(n) } };
         }
-        left.set(abs, 0);
+        if (!o.follow) read.set(abs, { bytes: size, size });
       }
     },
   };

@@ -3,9 +3,10 @@
  * concatenated documents, `kcat -J` envelopes) are framed by JsonItemScanner; text logs are split into lines
  * and framed into entries by the format's LogFramer (handed in, so the transport knows no format). Reads in chunks, so memory stays bounded whatever
  * the file size. What cannot be framed becomes a record with `framingError` and its raw bytes, which the
- * pipeline dead-letters (docs/sources/file.md).
+ * pipeline dead-letters (docs/sources/file.md). Followed (`follow`), a file is read as it grows, like `tail -F`.
  */
 import { createReadStream } from 'node:fs';
+import { followFile } from './follow.js';
 import type { LogFramer } from '../../contracts/source.js';
 import type { RawRecord } from '../../contracts/records.js';
 import { JsonItemScanner, type FramedItem } from './json-scanner.js';
@@ -21,6 +22,8 @@ export interface ReadRecordsOptions {
   /** Largest record kept whole (default 16 MiB); a larger one is dead-lettered with its first bytes. */
   readonly maxRecordBytes?: number;
   readonly onProgress?: FileChunkProgress;
+  /** Follow the file as it grows (follow.ts) until this signal aborts; without it, read to the end once. */
+  readonly follow?: AbortSignal;
 }
 
 const CHUNK = 1 << 20;
@@ -62,7 +65,8 @@ export async function* readFileRecords(
       else for (const entry of framer!.line(line.bytes.toString('utf8'))) yield logRecord(entry);
     }
   }
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+  const chunks = options.follow ? followFile(path, options.follow) : (createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>);
+  for await (const chunk of chunks) {
     bytes += chunk.length;
     options.onProgress?.(bytes); // bytes read from the file (the chunk's records follow)
     if (mode === null) {
@@ -80,6 +84,9 @@ export async function* readFileRecords(
     if (scanner) for (const item of scanner.push(chunk)) yield jsonRecord(item);
     else yield* logRecords(lines!.push(chunk));
   }
+  // A followed file was stopped, not ended: its last line may be half written; it is read again, whole,
+  // by the next run (which reads from the start; what was stored is absorbed as duplicates).
+  if (options.follow) return;
   if (scanner) for (const item of scanner.end()) yield jsonRecord(item);
   if (lines) {
     yield* logRecords(lines.end());

@@ -29,7 +29,13 @@ export interface SchemaChangeQuery {
 export type SchemaChangePageRequest = Omit<PageRequest, 'order'>;
 
 /** The rows with their keyset time as `part_at`, so the keyset helpers apply; the planner inlines it. */
-const TIMELINE = sql`(select s.*, coalesce(s.occurred_at, timestamptz 'epoch') as part_at from auditql.schema_changes s)`;
+export const TIMELINE = sql`(select s.*, coalesce(s.occurred_at, timestamptz 'epoch') as part_at from auditql.schema_changes s)`;
+
+/** A SchemaChangeRecord's columns, of TIMELINE aliased `t`. */
+export const SCHEMA_CHANGE_COLUMNS = sql`t.seq as "seq", ${partUsOf('t')} as "partUs", t.source as "source",
+      t.position as "position", t.format as "format", t.change_type as "changeType", t.database_name as "database",
+      t.schema_name as "schema", t.table_name as "table", t.ddl as "ddl", t.server as "server",
+      t.occurred_at as "occurredAt", t.detail as "detail", t.ingested_at as "ingestedAt"`;
 
 function conditions(q: SchemaChangeQuery): RawBuilder<unknown>[] {
   const w: RawBuilder<unknown>[] = [];
@@ -42,10 +48,7 @@ function conditions(q: SchemaChangeQuery): RawBuilder<unknown>[] {
 export async function pageSchemaChanges(db: Kysely<Warehouse>, q: SchemaChangeQuery, page: SchemaChangePageRequest): Promise<SchemaChangeRecord[]> {
   const where = conditions(q);
   if (page.after) where.push(afterKeyset('t', 'NEWEST_FIRST', page.after));
-  const r = await sql<SchemaChangeRecord>`select t.seq as "seq", ${partUsOf('t')} as "partUs", t.source as "source",
-      t.position as "position", t.format as "format", t.change_type as "changeType", t.database_name as "database",
-      t.schema_name as "schema", t.table_name as "table", t.ddl as "ddl", t.server as "server",
-      t.occurred_at as "occurredAt", t.detail as "detail", t.ingested_at as "ingestedAt"
+  const r = await sql<SchemaChangeRecord>`select ${SCHEMA_CHANGE_COLUMNS}
     from ${TIMELINE} t where ${allOf(where)} ${orderBy('t', 'NEWEST_FIRST')} limit ${page.limit}`.execute(db);
   return r.rows;
 }
