@@ -20,6 +20,8 @@ export interface EmbeddedOptions {
   /** Throw away the data when stopped (tests). */
   readonly ephemeral?: boolean;
   readonly log?: (line: string) => void;
+  /** More server settings (`-c name=value`), e.g. a larger lock table for thousands of partitions. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export interface EmbeddedServer {
@@ -120,8 +122,11 @@ async function initdb(bin: PgBinaries, dataDir: string, user: ServerUser | null,
 }
 
 /** Start the server and resolve once it accepts connections; reject with its output if it exits first. */
-async function serve(bin: PgBinaries, dataDir: string, port: number, user: ServerUser | null, log?: (l: string) => void): Promise<ChildProcess> {
-  const run = spawned(bin.postgres, ['-D', dataDir, '-p', String(port), ...FLAGS], user, log);
+async function serve(
+  bin: PgBinaries, dataDir: string, port: number, user: ServerUser | null, log?: (l: string) => void, settings: Readonly<Record<string, string>> = {},
+): Promise<ChildProcess> {
+  const extra = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const run = spawned(bin.postgres, ['-D', dataDir, '-p', String(port), ...FLAGS, ...extra], user, log);
   let ended: { code: number | null; error?: Error } | null = null;
   void run.exited.then((e) => { ended = e; });
   const url = urlFor(port)();
@@ -167,7 +172,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const port = opts.port ?? (await freePort());
   mkdirSync(resolve(dataDir, '..'), { recursive: true });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await initdb(bin, dataDir, user, opts.log);
-  const child = await serve(bin, dataDir, port, user, opts.log);
+  const child = await serve(bin, dataDir, port, user, opts.log, opts.settings);
   return {
     url: urlFor(port),
     port,
