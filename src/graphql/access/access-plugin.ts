@@ -18,13 +18,24 @@ const REDACTED = Object.freeze({ $masked: 'redact' });
 const redactVariables = (v: Record<string, unknown> | undefined | null) =>
   v ? Object.fromEntries(Object.keys(v).map((k) => [k, REDACTED])) : null;
 
-/** Rows in an answer: the length of every `edges` list (or `nodes`, when there are no edges beside it). */
+/**
+ * Rows in an answer: the length of every `edges` list (or `nodes`, when there are no edges beside it).
+ * Only GraphQL's own result objects are walked: graphql-js builds each with `Object.create(null)`, while
+ * the values of JSON fields (`before`, `after`, `key`, …) are plain objects, so a row's images are never
+ * walked, and an image that happens to hold an `edges` list is not counted.
+ */
 function rowsIn(data: unknown): number {
-  if (Array.isArray(data)) return data.reduce((n: number, x) => n + rowsIn(x), 0);
-  if (typeof data !== 'object' || data === null) return 0;
+  if (Array.isArray(data)) {
+    let n = 0;
+    for (const x of data) if (typeof x === 'object' && x !== null) n += rowsIn(x);
+    return n;
+  }
+  if (typeof data !== 'object' || data === null || Object.getPrototypeOf(data) !== null) return 0;
   const o = data as Record<string, unknown>;
   let n = 0;
-  for (const [k, v] of Object.entries(o)) {
+  for (const k in o) {
+    const v = o[k];
+    if (typeof v !== 'object' || v === null) continue;
     if (k === 'edges' && Array.isArray(v)) n += v.length;
     else if (k === 'nodes' && Array.isArray(v) && !Array.isArray(o['edges'])) n += v.length;
     n += rowsIn(v);
@@ -37,7 +48,7 @@ export function accessPlugin(recorder: AccessRecorder): ApolloServerPlugin<ApiCo
     async requestDidStart({ request }) {
       const started = performance.now();
       return {
-        async willSendResponse({ contextValue: ctx, operation, response }) {
+        async willSendResponse({ contextValue: ctx, operation, response, queryHash }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : null;
           const forbidden = body?.errors?.some((e) => e.extensions?.['code'] === ErrorCode.FORBIDDEN) ?? false;
           recorder.record({
@@ -50,7 +61,8 @@ export function accessPlugin(recorder: AccessRecorder): ApolloServerPlugin<ApiCo
             event: 'operation',
             operationType: operation?.operation ?? null,
             operationName: request.operationName ?? operation?.name?.value ?? null,
-            documentHash: request.query ? createHash('sha256').update(request.query).digest('hex') : null,
+            // Apollo's queryHash is the SHA-256 (hex) of this text, computed for its document cache.
+            documentHash: request.query ? (queryHash ?? createHash('sha256').update(request.query).digest('hex')) : null,
             variables: redactVariables(request.variables),
             rowsReturned: body?.data ? rowsIn(body.data) : 0,
             decision: forbidden ? 'refused' : 'allowed',
