@@ -1,24 +1,38 @@
 /**
  * `npm run bench:query` (BENCHMARKS.md "bench:query"): `entityHistory(first: 20)` over HTTP against the very SQL the
- * resolver runs, executed directly through `pg`, in one run. Target: GraphQL p50 ≤ 1 ms and ≤ 3× raw SQL.
+ * resolver runs, executed directly through `pg`, and against PostGraphile v5 serving the same rows, on
+ * warehouses of several retention spans, in one run. Targets (BENCHMARKS.md): flat_ratio ≤ 1.3,
+ * gql_sql_throughput ≥ 0.67, vs_postgraphile ≥ 2, GraphQL p50 ≤ 1.5 ms at the smallest span.
  *
- * 1. A warehouse: DATABASE_URL, or a fresh embedded PostgreSQL in a temp dir (thrown away afterwards).
- * 2. BENCH_CHANGES (default 1,000,000) changes over BENCH_ENTITIES (default 10,000) entities, loaded with
- *    `INSERT … SELECT generate_series` in daily partitions made by PartitionManager over BENCH_DAYS days.
- *    Rows carry exactly the columns the sink fills (checked against CHANGE_COLUMNS), Debezium-like
- *    positions and `extra`, and before/after rows of 11 columns whose changed_fields are derived from them.
- *    The load is not measured; a rerun against the same DATABASE_URL reuses rows already loaded.
+ * 1. A PostgreSQL: DATABASE_URL's server, or a fresh embedded one in a temp dir (thrown away afterwards, its
+ *    lock table enlarged for thousands of partitions). One database per span: `<name>_p<span>`.
+ * 2. For each span of BENCH_SPANS (default 33,368,2555: daily partitions, the default partition on top), the
+ *    same BENCH_CHANGES (default 300,000) changes over BENCH_ENTITIES (default 3,000) entities, spread evenly
+ *    over that many days ending now. The partitions are made by `auditql.ensure_daily_partition` (what
+ *    PartitionManager calls), a few hundred days per statement; the rows by `INSERT … SELECT
+ *    generate_series`, in time order, a chunk covering at most as many days. Rows carry exactly the
+ *    columns the sink fills (checked against CHANGE_COLUMNS), Debezium-like positions and `extra`, and
+ *    before/after rows of 11 columns whose changed_fields are derived from them. The load is not measured;
+ *    a rerun against the same DATABASE_URL reuses rows already loaded.
  * 3. The real API server (`startApiServer`) in a worker thread, so the HTTP client never shares its event
  *    loop. One warm-up request records the statements the server runs, and how: unnamed, or as a named
  *    prepared statement (src/warehouse/named-statements.ts). The raw side replays exactly those statements
  *    the same way (table and key swapped per request) through a plain `pg` client: that is the baseline.
- * 4. Sequential (GraphQL and SQL interleaved on the same random entity, taking turns to go first) and
- *    BENCH_CONCURRENCY-way concurrent.
+ * 4. PostGraphile v5 (postgraphile-peer.ts) in another worker thread, over a view of the same rows, as a
+ *    member of `auditql_reader`, asked the equivalent query. All three must return the same page.
+ * 5. Sequential (GraphQL, the SQL both ways and PostGraphile interleaved on the same random entity, taking
+ *    turns to go first) and BENCH_CONCURRENCY-way concurrent (req/s), one side at a time.
  *    For reference, the same SQL sent the other way (unnamed when the server names it, named when it does
  *    not), PostgreSQL's planning and execution times for the unnamed statement, and for the named one after
  *    thousands of executions: generic or custom plan, its shape, and the memory its cached plan holds.
- * The last line is machine-readable: `graphql_p50_ms=… graphql_p99_ms=… sql_p50_ms=… sql_p99_ms=… ratio=…
- * unnamed_sql_p50_ms=… unnamed_ratio=…` (sql_* is the SQL as the server sends it).
+ * Each span ends with a machine-readable line: `partitions=… graphql_p50_ms=… graphql_p99_ms=… sql_p50_ms=…
+ * sql_p99_ms=… postgraphile_p50_ms=… postgraphile_p99_ms=… graphql_rps=… sql_rps=… postgraphile_rps=…
+ * gql_sql_throughput=… vs_postgraphile=… ratio=… unnamed_sql_p50_ms=… unnamed_ratio=…`. The last line
+ * keeps the keys earlier versions printed, for the first span (`graphql_p50_ms=… graphql_p99_ms=…
+ * sql_p50_ms=… sql_p99_ms=… ratio=… unnamed_sql_p50_ms=… unnamed_ratio=…`, sql_* being the SQL as the server
+ * sends it), and adds `flat_ratio=` (GraphQL p50 at the last span / at the first), `gql_sql_throughput=`
+ * (GraphQL req/s / SQL req/s) and `vs_postgraphile=` (our req/s / PostGraphile's), both at the first span
+ * and BENCH_CONCURRENCY in flight; `n/a` where PostGraphile did not run (the reason is printed).
  */
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -30,12 +44,16 @@ import { keyText } from '../src/model/row-key.js';
 import { CHANGE_COLUMNS } from '../src/warehouse/columns.js';
 import { openWarehouse } from '../src/warehouse/db.js';
 import { migrate } from '../src/warehouse/migrate.js';
-import { dayOf, PartitionManager } from '../src/warehouse/partitions.js';
+import { ensureDatabase } from '../src/warehouse/connect.js';
+import { dayOf } from '../src/warehouse/partitions.js';
+import { PEER_SCHEMA, peerQuery, peerUrl, preparePeer, type FromPeer } from './postgraphile-peer.js';
 import { intEnv, scratchPostgres, workerChannel, type ScratchPostgres } from './support.js';
 
 const SOURCE = 'auditql-bench';
 const TABLES = ['customers', 'orders'] as const;
 const PAGE = 20;
+/** max_locks_per_transaction of the bench's embedded PostgreSQL (the default is 64). */
+const LOCKS_PER_TRANSACTION = 1024;
 const QUERY = `query BenchEntityHistory($table: String!, $key: JSON!) {
   entityHistory(table: $table, key: $key, first: ${PAGE}) {
     edges { cursor node { id operation committedAt table key before after } }
@@ -175,7 +193,16 @@ interface Loaded {
   readonly tableBytes: number;
 }
 
-async function load(pool: pg.Pool, changes: number, entities: number, days: number, log: (m: string) => void): Promise<Loaded> {
+/** Days of partitions per statement: each statement is one transaction, and its locks must fit the lock table. */
+const PARTITIONS_PER_STATEMENT = 200;
+
+/**
+ * `changes` changes over `entities` entities, spread evenly over `span` days ending now, each day in its
+ * own daily partition. The partitions come first, `PARTITIONS_PER_STATEMENT` days per statement (the same
+ * function PartitionManager calls); then the rows, in time order, by one generate_series INSERT per chunk,
+ * a chunk covering at most that many days.
+ */
+async function load(pool: pg.Pool, changes: number, entities: number, span: number, log: (m: string) => void): Promise<Loaded> {
   const existing = await pool.query<{ n: string }>(`select count(*) as n from auditql.changes where source = $1`, [SOURCE]);
   const t0 = performance.now();
   const reused = Number(existing.rows[0]!.n) === changes;
@@ -183,15 +210,19 @@ async function load(pool: pg.Pool, changes: number, entities: number, days: numb
     log(`reusing ${changes} ${SOURCE} changes already in the warehouse`);
   } else {
     if (Number(existing.rows[0]!.n) !== 0) throw new Error(`the warehouse holds ${existing.rows[0]!.n} ${SOURCE} changes, not ${changes}: use another database`);
+    // The first change at the start of the oldest day, the last one a minute before now (today's partition).
     const end = Date.now() - 60_000;
-    const start = end - days * 86_400_000;
-    const pm = new PartitionManager(pool, 1);
-    const dayList: string[] = [];
-    for (let t = start; t <= end + 86_400_000; t += 86_400_000) dayList.push(dayOf(new Date(t)));
-    await pm.ensure('changes', dayList);
+    const firstDay = Date.parse(`${dayOf(new Date(end - (span - 1) * 86_400_000))}T00:00:00Z`);
+    for (let d = 0; d < span; d += PARTITIONS_PER_STATEMENT) {
+      const from = dayOf(new Date(firstDay + d * 86_400_000));
+      const to = dayOf(new Date(firstDay + Math.min(span - 1, d + PARTITIONS_PER_STATEMENT - 1) * 86_400_000));
+      await pool.query(`select count(*) filter (where auditql.ensure_daily_partition('changes', d::date)) from generate_series($1::date, $2::date, interval '1 day') d`, [from, to]);
+    }
+    log(`  ${span} daily partitions (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     const offset = (await pool.query<{ s: string }>(`select coalesce(max(seq), 0) as s from auditql.changes`)).rows[0]!.s;
     const text = insertSql(entities);
-    const chunk = 50_000;
+    const chunk = Math.max(1, Math.min(50_000, Math.floor((changes * PARTITIONS_PER_STATEMENT) / span)));
+    const secondsPerChange = ((end - firstDay) / 1000) / changes;
     let nextLo = 1;
     let done = 0;
     // Two chunks at a time (one per core); each row's seq, time and images depend only on its number.
@@ -200,9 +231,9 @@ async function load(pool: pg.Pool, changes: number, entities: number, days: numb
         const lo = nextLo;
         const hi = Math.min(changes, lo + chunk - 1);
         nextLo = hi + 1;
-        await pool.query(text, [offset, lo, hi, new Date(start).toISOString(), (days * 86_400) / changes]);
+        await pool.query(text, [offset, lo, hi, new Date(firstDay).toISOString(), secondsPerChange]);
         done += hi - lo + 1;
-        log(`  loaded ${done.toLocaleString('en')} / ${changes.toLocaleString('en')} changes (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+        if (done === changes || hi % 50_000 < chunk) log(`  loaded ${done.toLocaleString('en')} / ${changes.toLocaleString('en')} changes (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
       }
     }));
     await pool.query(`select setval('auditql.feed_seq', greatest((select max(seq) from auditql.changes), 1))`);
@@ -227,16 +258,21 @@ interface Target {
   readonly key: { readonly id: number };
 }
 
+interface PeerResponse {
+  readonly data?: { readonly allChanges: { readonly edges: { readonly node: { readonly committedAt: string } }[] } };
+  readonly errors?: unknown[];
+}
+
 interface HistoryResponse {
   readonly data?: { readonly entityHistory: { readonly edges: { readonly node: { readonly committedAt: string } }[] } };
   readonly errors?: unknown[];
 }
 
-function graphqlClient(endpoint: string, agent: http.Agent, query = QUERY) {
+function graphqlClient<V = Target, R = HistoryResponse>(endpoint: string, agent: http.Agent, query = QUERY) {
   const url = new URL(endpoint);
-  return (t: Target): Promise<HistoryResponse> =>
+  return (variables: V): Promise<R> =>
     new Promise((resolve, reject) => {
-      const body = JSON.stringify({ query, variables: t });
+      const body = JSON.stringify({ query, variables });
       const req = http.request(
         { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent,
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
@@ -341,42 +377,100 @@ function summary(samples: number[]) {
   return { p50: pct(s, 50), p90: pct(s, 90), p99: pct(s, 99), max: s[s.length - 1]!, n: s.length };
 }
 
-async function main(): Promise<void> {
-  const changes = intEnv('BENCH_CHANGES', 1_000_000);
-  const entities = intEnv('BENCH_ENTITIES', 10_000);
-  const days = intEnv('BENCH_DAYS', 30);
-  const iterations = intEnv('BENCH_ITERATIONS', 5_000);
-  const concurrency = intEnv('BENCH_CONCURRENCY', 4);
-  const log = (m: string) => process.stderr.write(`bench:query ${m}\n`);
-  if (entities > changes) throw new Error('BENCH_ENTITIES must not exceed BENCH_CHANGES');
+interface Knobs {
+  readonly changes: number;
+  readonly entities: number;
+  readonly iterations: number;
+  readonly concurrency: number;
+  readonly log: (m: string) => void;
+}
 
-  let embedded: ScratchPostgres | undefined;
-  let url = process.env.DATABASE_URL;
-  if (url) log(`warehouse: DATABASE_URL (bench rows use source '${SOURCE}')`);
-  else {
-    embedded = await scratchPostgres('auditql-bench-', ['auditql_bench']);
-    url = embedded.url('auditql_bench');
-    log(`warehouse: fresh embedded PostgreSQL on port ${embedded.embedded.port}`);
-  }
+type Summary = ReturnType<typeof summary>;
+type Rate = Summary & { readonly rps: number };
+
+/** What one warehouse (one span of daily partitions) measured. */
+interface SpanResult {
+  readonly span: number;
+  readonly loaded: Loaded;
+  readonly pgVersion: string;
+  readonly statements: readonly Statement[];
+  readonly serverWay: string;
+  readonly otherWay: Way;
+  readonly floor: Summary;
+  readonly gql: Summary;
+  readonly sql: Summary;
+  readonly other: Summary;
+  readonly gqlConc: Rate;
+  readonly sqlConc: Rate;
+  /** PostGraphile's figures, or why it did not run. */
+  readonly peer: { readonly seq: Summary; readonly conc: Rate; readonly polyfilled: boolean } | { readonly failed: string };
+  readonly planning: { planning: number; execution: number };
+  readonly named: Awaited<ReturnType<typeof preparedPlan>>;
+  readonly load0: number;
+  readonly load1: number;
+}
+
+/** Start PostGraphile in its worker; null and the reason when it cannot run here. */
+async function startPeer(url: string): Promise<{ worker: Worker; url: string; polyfilled: boolean } | { failed: string }> {
+  const worker = new Worker(new URL('./postgraphile-peer.js', import.meta.url), {
+    workerData: { peer: peerUrl(url) }, env: { ...process.env, GRAPHILE_ENV: 'production' },
+  });
+  const m = await new Promise<FromPeer | { type: 'error'; reason: string }>((res) => {
+    worker.once('message', res);
+    worker.once('error', (err) => res({ type: 'error', reason: err.stack ?? String(err) }));
+  });
+  if (m.type === 'ready') return { worker, url: m.url, polyfilled: m.polyfilled };
+  await worker.terminate();
+  return { failed: m.type === 'stopped' ? 'stopped at once' : m.reason };
+}
+
+async function stopWorker(worker: Worker, isStopped: (m: { type: string }) => boolean): Promise<void> {
+  worker.postMessage({ type: 'stop' });
+  await new Promise<void>((res) => {
+    const timer = setTimeout(res, 10_000);
+    worker.on('message', (m: { type: string }) => isStopped(m) && (clearTimeout(timer), res()));
+  });
+  await worker.terminate();
+}
+
+async function measureSpan(url: string, span: number, k: Knobs): Promise<SpanResult> {
+  const { changes, entities, iterations, concurrency, log } = k;
   const setup = openWarehouse(url, { max: 4, applicationName: 'auditql-bench-load' });
-  let worker: Worker | undefined;
+  let loaded: Loaded;
+  let pgVersion: string;
   try {
     await migrate(setup.pool);
-    const pgVersion = (await setup.pool.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v;
-    log(`loading ${changes.toLocaleString('en')} changes over ${entities.toLocaleString('en')} entities, ${days} days`);
-    const loaded = await load(setup.pool, changes, entities, days, log);
+    pgVersion = (await setup.pool.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v;
+    log(`[${span} partitions] loading ${changes.toLocaleString('en')} changes over ${entities.toLocaleString('en')} entities`);
+    loaded = await load(setup.pool, changes, entities, span, log);
+    await preparePeer(setup.pool);
+  } finally {
     await setup.close();
+  }
 
+  const workers: (() => Promise<void>)[] = [];
+  const raw = new pg.Client({ connectionString: url, application_name: 'auditql-bench-sql' });
+  const rawPool = new pg.Pool({ connectionString: url, max: concurrency, application_name: 'auditql-bench-sql' });
+  // If the run fails, the warehouse stops under these connections: let the failure itself be reported.
+  raw.on('error', () => {});
+  rawPool.on('error', () => {});
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  try {
     const channel = workerChannel<ToWorker, FromWorker>(new Worker(new URL(import.meta.url), { workerData: { url } }), 'bench:query server');
-    worker = channel.worker;
-    const w = worker;
-    const next = channel.next;
-    const ready = await next();
+    const w = channel.worker;
+    workers.push(() => stopWorker(w, (m) => m.type === 'stopped'));
+    const ready = await channel.next();
     if (ready.type !== 'ready') throw new Error('server worker did not start');
-    log(`server: ${ready.url} (worker thread)`);
+    log(`[${span} partitions] server: ${ready.url} (worker thread)`);
+    const peer = await startPeer(url);
+    if ('worker' in peer) {
+      workers.push(() => stopWorker(peer.worker, (m) => m.type === 'stopped'));
+      log(`[${span} partitions] PostGraphile: ${peer.url} (worker thread${peer.polyfilled ? '; Promise.withResolvers polyfilled for Node 20' : ''})`);
+    } else log(`[${span} partitions] PostGraphile did not start: ${peer.failed}`);
 
-    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     const gql = graphqlClient(ready.url, agent);
+    const pgl = 'url' in peer ? graphqlClient<{ table: string; keyText: string }, PeerResponse>(peer.url, agent, peerQuery(PAGE)) : null;
+    const pglAsk = pgl ? (t: Target) => pgl({ table: t.table, keyText: keyText(t.key) }) : null;
     const target = (i: number): Target => {
       const e = 1 + (Math.imul(i + 1, 2_654_435_761) >>> 0) % entities;
       return { table: TABLES[e % TABLES.length]!, key: { id: 1000 + e } };
@@ -387,7 +481,7 @@ async function main(): Promise<void> {
     w.postMessage({ type: 'capture', on: true } satisfies ToWorker);
     const first = await gql(warm);
     w.postMessage({ type: 'capture', on: false } satisfies ToWorker);
-    const cap = await next();
+    const cap = await channel.next();
     if (cap.type !== 'captured') throw new Error('no statements captured');
     if (first.errors || !first.data) throw new Error(`entityHistory failed: ${JSON.stringify(first.errors)}`);
     const statements = cap.statements.filter((s) => !/^\s*(begin|commit|rollback)\b/i.test(s.text));
@@ -395,34 +489,31 @@ async function main(): Promise<void> {
     for (const s of statements) log(`  ${s.name ? `[named ${s.name}] ` : '[unnamed] '}${s.text.replace(/\s+/g, ' ').slice(0, 400)}  -- ${JSON.stringify(s.values)}`);
     const serverWay = statements.every((s) => s.name) ? 'named prepared statement' : statements.some((s) => s.name) ? 'partly named' : 'unnamed statement';
     const replay = replayer(statements, warm);
-
-    const raw = new pg.Client({ connectionString: url, application_name: 'auditql-bench-sql' });
     await raw.connect();
-    const rawPool = new pg.Pool({ connectionString: url, max: concurrency, application_name: 'auditql-bench-sql' });
-    // If the run fails, the warehouse stops under these connections: let the failure itself be reported.
-    raw.on('error', () => {});
-    rawPool.on('error', () => {});
 
-    // Same answer both ways (a page of PAGE rows, newest first, plus one to tell hasNextPage).
+    // Same answer every way (a page of PAGE rows, newest first; the SQL fetches one more to tell hasNextPage).
+    const times = (r: HistoryResponse | PeerResponse | undefined, field: 'entityHistory' | 'allChanges') =>
+      ((r?.data as Record<string, { edges: { node: { committedAt: string } }[] }> | undefined)?.[field]?.edges ?? []).map((e) => Date.parse(e.node.committedAt));
     for (let i = 0; i < 20; i++) {
       const t = target(i);
-      const [g, r] = [await gql(t), await replay(raw, t)];
-      const a = g.data?.entityHistory.edges.map((e) => e.node.committedAt) ?? [];
-      const b = r.slice(0, PAGE).map((x) => x.committedAt?.toISOString());
-      if (JSON.stringify(a) !== JSON.stringify(b) || a.length !== Math.min(PAGE, Math.ceil(changes / entities))) {
-        throw new Error(`GraphQL and SQL disagree for ${JSON.stringify(t)}: ${JSON.stringify({ a, b })}`);
+      const a = times(await gql(t), 'entityHistory');
+      const b = (await replay(raw, t)).slice(0, PAGE).map((x) => x.committedAt?.getTime());
+      const c = pglAsk ? times(await pglAsk(t), 'allChanges') : a;
+      if (JSON.stringify(a) !== JSON.stringify(b) || JSON.stringify(a) !== JSON.stringify(c) || a.length !== Math.min(PAGE, Math.ceil(changes / entities))) {
+        throw new Error(`GraphQL, SQL and PostGraphile disagree for ${JSON.stringify(t)}: ${JSON.stringify({ a, b, c })}`);
       }
     }
     // The raw side's reference way: unnamed when the server names its statement, named when it does not.
     const otherWay: Way = statements.some((s) => s.name) ? 'unnamed' : 'named';
+    const okGql = async (t: Target) => { const g = await gql(t); if (!g.data) throw new Error(`entityHistory failed: ${JSON.stringify(g.errors)}`); };
+    const okPgl = pglAsk && (async (t: Target) => { const g = await pglAsk(t); if (!g.data) throw new Error(`PostGraphile failed: ${JSON.stringify(g.errors)}`); });
     for (let i = 0; i < 500; i++) {
-      await gql(target(i));
+      await okGql(target(i));
       await replay(raw, target(i));
       await replay(raw, target(i), otherWay);
+      if (okPgl) await okPgl(target(i));
     }
 
-    // Sequential, interleaved: the same entity both ways, back to back.
-    log(`sequential: ${iterations} requests each way`);
     // The fixed cost of a request: HTTP + Apollo + an empty operation, no SQL.
     const floor = graphqlClient(ready.url, agent, '{ __typename }');
     const fSeq: number[] = [];
@@ -433,15 +524,19 @@ async function main(): Promise<void> {
       fSeq.push(performance.now() - t0);
     }
 
+    // Sequential, interleaved: the same entity every way, back to back, taking turns to go first
+    // (whoever reads an entity first pays for its cold pages).
+    log(`[${span} partitions] sequential: ${iterations} requests each way`);
     const load0 = loadavg()[0]!;
     const gSeq: number[] = [];
     const sSeq: number[] = [];
     const oSeq: number[] = [];
-    // The three ways take turns going first: whoever reads an entity first pays for its cold pages.
+    const pSeq: number[] = [];
     const ways: [number[], (t: Target) => Promise<unknown>][] = [
-      [gSeq, async (t) => { const g = await gql(t); if (!g.data) throw new Error(`entityHistory failed: ${JSON.stringify(g.errors)}`); }],
+      [gSeq, okGql],
       [sSeq, (t) => replay(raw, t)],
       [oSeq, (t) => replay(raw, t, otherWay)],
+      ...(okPgl ? [[pSeq, okPgl] as [number[], (t: Target) => Promise<unknown>]] : []),
     ];
     for (let i = 0; i < iterations; i++) {
       const t = target(1000 + i);
@@ -453,9 +548,9 @@ async function main(): Promise<void> {
       }
     }
 
-    // Concurrent: `concurrency` loops, GraphQL first, then SQL over a pool of the same size.
-    // Each side walks its own entities, so neither reads pages the other just brought in.
-    const concurrent = async (one: (t: Target) => Promise<unknown>, offset: number) => {
+    // Concurrent: `concurrency` loops per side, one side at a time. Each side walks its own entities, so
+    // none reads pages another just brought in.
+    const concurrent = async (one: (t: Target) => Promise<unknown>, offset: number): Promise<Rate> => {
       const lat: number[] = [];
       let i = 0;
       const started = performance.now();
@@ -469,60 +564,137 @@ async function main(): Promise<void> {
       }));
       return { ...summary(lat), rps: lat.length / ((performance.now() - started) / 1000) };
     };
-    log(`concurrent: ${concurrency} in flight, ${iterations} requests each way`);
-    const gConc = await concurrent(gql, 100_000);
-    const sConc = await concurrent((t) => replay(rawPool, t), 200_000);
-
+    log(`[${span} partitions] concurrent: ${concurrency} in flight, ${iterations} requests each way`);
+    const gqlConc = await concurrent(okGql, 100_000);
+    const sqlConc = await concurrent((t) => replay(rawPool, t), 200_000);
+    const peerConc = okPgl ? await concurrent(okPgl, 300_000) : null;
     const load1 = loadavg()[0]!;
+
     const planning = await planningMs(raw, statements[0]!, warm);
     // The named statement on the raw connection after thousands of executions (the 6th+ may use a generic plan).
     const named = await preparedPlan(raw, statements[0]!.name ?? 'bench_0', statements[0]!.values);
-    await raw.end();
-    await rawPool.end();
-    agent.destroy();
-
-    const gs = summary(gSeq);
-    const ss = summary(sSeq);
-    const os = summary(oSeq);
-    const ratio = gs.p50 / ss.p50;
-    const unnamedRatio = gs.p50 / (otherWay === 'unnamed' ? os : ss).p50;
-    const out = (l: string) => process.stdout.write(l + '\n');
-    out(`bench:query — entityHistory(first: ${PAGE}) over HTTP vs the same SQL through pg`);
-    out(`warehouse: PostgreSQL ${pgVersion}${embedded ? ' (embedded)' : ''}, ${loaded.changes.toLocaleString('en')} changes, ` +
-      `${loaded.entities.toLocaleString('en')} entities (${Math.round(loaded.changes / loaded.entities)} changes each), ` +
-      `${loaded.partitions} partitions, ${(loaded.tableBytes / 2 ** 30).toFixed(2)} GiB with indexes; ${loaded.loadSeconds === null ? 'rows reused from an earlier run' : `loaded in ${loaded.loadSeconds.toFixed(0)} s (not measured)`}`);
-    out(`statements per request: ${statements.length}, sent by the server as a ${serverWay}${statements[0]!.name ? ` (${statements[0]!.name})` : ''}`);
-    out(`  unnamed: planning ${ms(planning.planning)} ms, executing ${ms(planning.execution)} ms (EXPLAIN ANALYZE, median of 20)`);
-    out(`  named, after ${named.generic + named.custom} executions on one connection: ${named.generic} generic / ${named.custom} custom plans; ` +
-      `planning ${ms(named.planning)} ms, executing ${ms(named.execution)} ms (EXPLAIN ANALYZE EXECUTE, median of 20); cached plans hold ${(named.cachedPlanBytes / 1024).toFixed(0)} KiB in that backend`);
-    const scanKinds = [...new Set(named.scans)].map((k) => `${named.scans.filter((x) => x === k).length} × ${k}`);
-    out(`  its plan: ${named.top.join(' → ')} of ${scanKinds.join(', ')}`);
-    out(`node ${process.version}, ${cpus().length} cpus; load average ${load0.toFixed(2)} before, ${load1.toFixed(2)} after measuring`);
-    out('');
-    out('                       p50 ms   p90 ms   p99 ms   max ms   req/s');
-    const row = (name: string, s: ReturnType<typeof summary> & { rps?: number }) =>
-      out(`${name.padEnd(22)} ${ms(s.p50).padStart(6)}   ${ms(s.p90).padStart(6)}   ${ms(s.p99).padStart(6)}   ${ms(s.max).padStart(6)}   ${s.rps ? s.rps.toFixed(0).padStart(5) : '    -'}`);
-    row('graphql { __typename }', summary(fSeq));
-    row('graphql sequential', gs);
-    row(otherWay === 'unnamed' ? 'sql as server (named)' : 'sql as server (unnamed)', ss);
-    row(otherWay === 'unnamed' ? 'sql unnamed' : 'sql named (reference)', os);
-    row(`graphql ${concurrency} concurrent`, gConc);
-    row(`sql ${concurrency} concurrent`, sConc);
-    out('');
-    out(`target: graphql p50 <= 1 ms ${gs.p50 <= 1 ? 'met' : 'MISSED'}; <= 3x sql p50 ${ratio <= 3 ? 'met' : 'MISSED'} (ratio ${ratio.toFixed(2)} against the SQL as the server sends it; ` +
-      `${unnamedRatio.toFixed(2)} against it unnamed; concurrent ratio ${(gConc.p50 / sConc.p50).toFixed(2)})`);
-    out(`graphql_p50_ms=${ms(gs.p50)} graphql_p99_ms=${ms(gs.p99)} sql_p50_ms=${ms(ss.p50)} sql_p99_ms=${ms(ss.p99)} ratio=${ratio.toFixed(2)} ` +
-      `unnamed_sql_p50_ms=${ms((otherWay === 'unnamed' ? os : ss).p50)} unnamed_ratio=${unnamedRatio.toFixed(2)}`);
+    return {
+      span, loaded, pgVersion, statements, serverWay, otherWay,
+      floor: summary(fSeq), gql: summary(gSeq), sql: summary(sSeq), other: summary(oSeq), gqlConc, sqlConc,
+      peer: peerConc && 'polyfilled' in peer ? { seq: summary(pSeq), conc: peerConc, polyfilled: peer.polyfilled } : { failed: 'failed' in peer ? peer.failed : 'no figures' },
+      planning, named, load0, load1,
+    };
   } finally {
-    if (worker) {
-      worker.postMessage({ type: 'stop' } satisfies ToWorker);
-      await new Promise<void>((res) => {
-        const timer = setTimeout(res, 10_000);
-        worker!.on('message', (m: FromWorker) => m.type === 'stopped' && (clearTimeout(timer), res()));
-      });
-      await worker.terminate();
+    agent.destroy();
+    await raw.end().catch(() => {});
+    await rawPool.end().catch(() => {});
+    for (const stop of workers.reverse()) await stop();
+  }
+}
+
+function report(r: SpanResult, k: Knobs, embedded: boolean, out: (l: string) => void): void {
+  const { loaded, named, planning } = r;
+  const ratio = r.gql.p50 / r.sql.p50;
+  const unnamed = r.otherWay === 'unnamed' ? r.other : r.sql;
+  out(`── ${loaded.partitions} partitions (${r.span} daily + default) ──`);
+  out(`warehouse: PostgreSQL ${r.pgVersion}${embedded ? ' (embedded)' : ''}, ${loaded.changes.toLocaleString('en')} changes, ` +
+    `${loaded.entities.toLocaleString('en')} entities (${Math.round(loaded.changes / loaded.entities)} changes each), ` +
+    `${loaded.partitions} partitions, ${(loaded.tableBytes / 2 ** 30).toFixed(2)} GiB with indexes; ${loaded.loadSeconds === null ? 'rows reused from an earlier run' : `loaded in ${loaded.loadSeconds.toFixed(0)} s (not measured)`}`);
+  out(`statements per request: ${r.statements.length}, sent by the server as a ${r.serverWay}${r.statements[0]!.name ? ` (${r.statements[0]!.name})` : ''}`);
+  out(`  unnamed: planning ${ms(planning.planning)} ms, executing ${ms(planning.execution)} ms (EXPLAIN ANALYZE, median of 20)`);
+  out(`  named, after ${named.generic + named.custom} executions on one connection: ${named.generic} generic / ${named.custom} custom plans; ` +
+    `planning ${ms(named.planning)} ms, executing ${ms(named.execution)} ms (EXPLAIN ANALYZE EXECUTE, median of 20); cached plans hold ${(named.cachedPlanBytes / 1024).toFixed(0)} KiB in that backend`);
+  const scanKinds = [...new Set(named.scans)].map((x) => `${named.scans.filter((y) => y === x).length} × ${x}`);
+  out(`  its plan: ${named.top.join(' → ')} of ${scanKinds.join(', ')}`);
+  out(`PostGraphile: ${'failed' in r.peer ? `did not run: ${r.peer.failed.split('\n')[0]}` : `v5 over the view ${PEER_SCHEMA}.changes${r.peer.polyfilled ? ' (Promise.withResolvers polyfilled: Node 20 lacks it)' : ''}`}`);
+  out(`node ${process.version}, ${cpus().length} cpus; load average ${r.load0.toFixed(2)} before, ${r.load1.toFixed(2)} after measuring`);
+  out('');
+  out('                          p50 ms   p90 ms   p99 ms   max ms   req/s');
+  const row = (name: string, s: Summary & { rps?: number }) =>
+    out(`${name.padEnd(25)} ${ms(s.p50).padStart(6)}   ${ms(s.p90).padStart(6)}   ${ms(s.p99).padStart(6)}   ${ms(s.max).padStart(6)}   ${s.rps ? s.rps.toFixed(0).padStart(5) : '    -'}`);
+  row('graphql { __typename }', r.floor);
+  row('graphql sequential', r.gql);
+  row(r.otherWay === 'unnamed' ? 'sql as server (named)' : 'sql as server (unnamed)', r.sql);
+  row(r.otherWay === 'unnamed' ? 'sql unnamed' : 'sql named (reference)', r.other);
+  if (!('failed' in r.peer)) row('postgraphile sequential', r.peer.seq);
+  row(`graphql ${k.concurrency} concurrent`, r.gqlConc);
+  row(`sql ${k.concurrency} concurrent`, r.sqlConc);
+  if (!('failed' in r.peer)) row(`postgraphile ${k.concurrency} concurrent`, r.peer.conc);
+  out('');
+  out(`partitions=${loaded.partitions} ${spanKeys(r)} ratio=${ratio.toFixed(2)} unnamed_sql_p50_ms=${ms(unnamed.p50)} unnamed_ratio=${(r.gql.p50 / unnamed.p50).toFixed(2)}`);
+  out('');
+}
+
+/** One span's figures as `key=value` pairs: p50/p99 each way, req/s at the concurrency, and the two throughput ratios. */
+function spanKeys(r: SpanResult): string {
+  const peer = 'failed' in r.peer ? null : r.peer;
+  return `graphql_p50_ms=${ms(r.gql.p50)} graphql_p99_ms=${ms(r.gql.p99)} sql_p50_ms=${ms(r.sql.p50)} sql_p99_ms=${ms(r.sql.p99)} ` +
+    `postgraphile_p50_ms=${peer ? ms(peer.seq.p50) : 'n/a'} postgraphile_p99_ms=${peer ? ms(peer.seq.p99) : 'n/a'} ` +
+    `graphql_rps=${r.gqlConc.rps.toFixed(0)} sql_rps=${r.sqlConc.rps.toFixed(0)} postgraphile_rps=${peer ? peer.conc.rps.toFixed(0) : 'n/a'} ` +
+    `gql_sql_throughput=${(r.gqlConc.rps / r.sqlConc.rps).toFixed(2)} vs_postgraphile=${peer ? (r.gqlConc.rps / peer.conc.rps).toFixed(2) : 'n/a'}`;
+}
+
+/** BENCH_SPANS: daily partitions per warehouse, comma-separated. */
+function spansEnv(): number[] {
+  const v = process.env['BENCH_SPANS'] ?? '33,368,2555';
+  const spans = v.split(',').map((x) => Number(x.trim().replaceAll('_', '')));
+  if (spans.length === 0 || spans.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`BENCH_SPANS=${v}: expected positive integers, comma-separated`);
+  return spans;
+}
+
+/** The database of one span's warehouse: the bench's own on the embedded server, `<name>_p<span>` beside DATABASE_URL's. */
+function spanUrl(base: string, span: number): string {
+  const u = new URL(base);
+  u.pathname = `/${decodeURIComponent(u.pathname.slice(1)) || 'auditql_bench'}_p${span}`;
+  return u.toString();
+}
+
+async function main(): Promise<void> {
+  const knobs: Knobs = {
+    changes: intEnv('BENCH_CHANGES', 300_000),
+    entities: intEnv('BENCH_ENTITIES', 3_000),
+    iterations: intEnv('BENCH_ITERATIONS', 5_000),
+    concurrency: intEnv('BENCH_CONCURRENCY', 4),
+    log: (m: string) => process.stderr.write(`bench:query ${m}\n`),
+  };
+  const spans = spansEnv();
+  const { log } = knobs;
+  if (knobs.entities > knobs.changes) throw new Error('BENCH_ENTITIES must not exceed BENCH_CHANGES');
+
+  let embedded: ScratchPostgres | undefined;
+  let base = process.env['DATABASE_URL'];
+  let admin = base;
+  if (base) log(`warehouses: beside DATABASE_URL's database, one per span (bench rows use source '${SOURCE}')`);
+  else {
+    // A generic plan over thousands of partitions locks each partition and index it scans: a larger lock
+    // table than the default (64 per connection) keeps 4 concurrent clients and the peer within it.
+    embedded = await scratchPostgres('auditql-bench-', [], { max_locks_per_transaction: String(LOCKS_PER_TRANSACTION) });
+    base = embedded.url('auditql_bench');
+    admin = embedded.url('postgres');
+    log(`warehouse: fresh embedded PostgreSQL on port ${embedded.embedded.port}`);
+  }
+  try {
+    const out = (l: string) => process.stdout.write(l + '\n');
+    out(`bench:query — entityHistory(first: ${PAGE}) over HTTP vs the same SQL through pg vs PostGraphile v5, at ${spans.join(', ')} daily partitions`);
+    out('');
+    const results: SpanResult[] = [];
+    for (const span of spans) {
+      const url = spanUrl(base, span);
+      await ensureDatabase(admin!, new URL(url).pathname.slice(1));
+      const r = await measureSpan(url, span, knobs);
+      report(r, knobs, embedded !== undefined, out);
+      results.push(r);
     }
-    await setup.close();
+    const firstSpan = results[0]!;
+    const lastSpan = results[results.length - 1]!;
+    const gs = firstSpan.gql;
+    const unnamed = firstSpan.otherWay === 'unnamed' ? firstSpan.other : firstSpan.sql;
+    const target = (ok: boolean) => (ok ? 'met' : 'MISSED');
+    const flat = lastSpan.gql.p50 / firstSpan.gql.p50;
+    const thr = firstSpan.gqlConc.rps / firstSpan.sqlConc.rps;
+    const vs = 'failed' in firstSpan.peer ? null : firstSpan.gqlConc.rps / firstSpan.peer.conc.rps;
+    out(`targets: flat_ratio <= 1.3 ${target(flat <= 1.3)} (${flat.toFixed(2)}); gql_sql_throughput >= 0.67 ${target(thr >= 0.67)} (${thr.toFixed(2)}); ` +
+      `vs_postgraphile >= 2 ${vs === null ? 'not measured' : `${target(vs >= 2)} (${vs.toFixed(2)})`}; graphql p50 <= 1.5 ms at ${firstSpan.loaded.partitions} partitions ${target(gs.p50 <= 1.5)} (${ms(gs.p50)})`);
+    // The last line: the first span's figures under the keys earlier runs printed, then the comparisons.
+    out(`graphql_p50_ms=${ms(gs.p50)} graphql_p99_ms=${ms(gs.p99)} sql_p50_ms=${ms(firstSpan.sql.p50)} sql_p99_ms=${ms(firstSpan.sql.p99)} ratio=${(gs.p50 / firstSpan.sql.p50).toFixed(2)} ` +
+      `unnamed_sql_p50_ms=${ms(unnamed.p50)} unnamed_ratio=${(gs.p50 / unnamed.p50).toFixed(2)} ` +
+      `flat_ratio=${flat.toFixed(2)} gql_sql_throughput=${thr.toFixed(2)} vs_postgraphile=${vs === null ? 'n/a' : vs.toFixed(2)}`);
+  } finally {
     await embedded?.stop();
   }
 }

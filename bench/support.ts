@@ -27,8 +27,10 @@ export interface ScratchPostgres {
   stop(): Promise<void>;
 }
 
-/** A fresh embedded PostgreSQL in a temp dir (deleted by `stop`), with these databases created. */
-export async function scratchPostgres(prefix: string, databases: readonly string[]): Promise<ScratchPostgres> {
+/** A fresh embedded PostgreSQL in a temp dir (deleted by `stop`), with these databases created and these server settings. */
+export async function scratchPostgres(
+  prefix: string, databases: readonly string[], settings?: Readonly<Record<string, string>>,
+): Promise<ScratchPostgres> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own user and must reach the data directory
   let embedded: EmbeddedServer | undefined;
@@ -37,7 +39,7 @@ export async function scratchPostgres(prefix: string, databases: readonly string
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    embedded = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true });
+    embedded = await startEmbedded({ dataDir: join(dir, 'pg'), ephemeral: true, ...(settings ? { settings } : {}) });
     for (const d of databases) await ensureDatabase(embedded.url('postgres'), d);
     const e = embedded;
     return { embedded: e, url: (d) => e.url(d), stop };

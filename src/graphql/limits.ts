@@ -14,7 +14,7 @@
  */
 import type {
   FieldNode, FragmentDefinitionNode, GraphQLError as GraphQLErrorType, GraphQLCompositeType, GraphQLField, GraphQLSchema, OperationDefinitionNode, SelectionSetNode,
-  ValidationContext, ValidationRule,
+  ValidationContext, ValidationRule, ValueNode,
 } from 'graphql';
 import { graphqlJs } from './graphql-js.js';
 import { ErrorCode } from '../errors.js';
@@ -99,6 +99,38 @@ export function complexityOf(
   const root = rootType(schema, op);
   if (root) walk(op.selectionSet, root, 1, 1, new Set());
   return { depth, cost: over() ? cap : cost };
+}
+
+/**
+ * Whether the depth and cost of `op` could change with the variables: only a `first` argument (the
+ * multiplier) or an argument under an introspection field (`__type(name: $n)`) is read with them. Judged
+ * from the document alone, conservatively: such an argument holding any variable counts.
+ */
+export function costReadsVariables(op: OperationDefinitionNode, fragments: (name: string) => FragmentDefinitionNode | undefined | null): boolean {
+  const seen = new Set<string>();
+  const hasVariable = (set: SelectionSetNode | undefined, anyArgument: boolean): boolean => {
+    if (!set) return false;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        const introspection = anyArgument || sel.name.value === '__schema' || sel.name.value === '__type';
+        for (const a of sel.arguments ?? []) {
+          if ((introspection || a.name.value === 'first') && valueHasVariable(a.value)) return true;
+        }
+        if (hasVariable(sel.selectionSet, introspection)) return true;
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        if (hasVariable(sel.selectionSet, anyArgument)) return true;
+      } else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        if (hasVariable(fragments(sel.name.value)?.selectionSet, anyArgument)) return true;
+      }
+    }
+    return false;
+  };
+  return hasVariable(op.selectionSet, false);
+}
+
+function valueHasVariable(v: ValueNode): boolean {
+  return v.kind === Kind.VARIABLE || (v.kind === Kind.LIST && v.values.some(valueHasVariable)) || (v.kind === Kind.OBJECT && v.fields.some((f) => valueHasVariable(f.value)));
 }
 
 /** `AUDITQL_QUERY_TOO_COMPLEX` for an operation over a limit, else null. */

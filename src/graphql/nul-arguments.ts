@@ -7,7 +7,8 @@
  * Looks at every argument of the document (fragments and directives included): string literals, and the
  * variables an argument refers to (their request value, else their default), strings and object keys at
  * any depth — JSON arguments such as `key` are free-form. The message names the argument and the input
- * field (`filter.table`), never the value.
+ * field (`filter.table`), never the value. What depends on the document alone (the variables' defaults, which
+ * arguments could hold a NUL at all) is worked out once per parsed document.
  */
 import type { ArgumentNode, DocumentNode, GraphQLError as GraphQLErrorType, ValueNode, VariableDefinitionNode } from 'graphql';
 import { graphqlJs } from './graphql-js.js';
@@ -57,26 +58,66 @@ function inLiteral(node: ValueNode, variable: (name: string) => Where): Where {
   }
 }
 
-/** The error for the first argument of `document` whose value holds U+0000, else null. */
-export function nulArgumentError(document: DocumentNode, variables: Variables): GraphQLErrorType | null {
+/** Why a value could hold U+0000 at run time: a string literal with one, or a variable (checked per request). */
+function mayHold(node: ValueNode): boolean {
+  switch (node.kind) {
+    case Kind.STRING:
+      return node.value.includes(NUL);
+    case Kind.VARIABLE:
+      return true;
+    case Kind.LIST:
+      return node.values.some(mayHold);
+    case Kind.OBJECT:
+      return node.fields.some((f) => mayHold(f.value));
+    default:
+      return false;
+  }
+}
+
+interface Prepared {
+  readonly definitions: ReadonlyMap<string, VariableDefinitionNode>;
+  /** The arguments that could hold a NUL, in document order; the others never can. */
+  readonly candidates: readonly ArgumentNode[];
+}
+
+/** Per parsed document (Apollo reuses one per query text): what does not depend on the variables. */
+const prepared = new WeakMap<DocumentNode, Prepared>();
+
+function prepare(document: DocumentNode): Prepared {
+  let p = prepared.get(document);
+  if (p) return p;
   const definitions = new Map<string, VariableDefinitionNode>();
   for (const d of document.definitions) {
     if (d.kind === Kind.OPERATION_DEFINITION) for (const v of d.variableDefinitions ?? []) definitions.set(v.variable.name.value, v);
   }
+  const candidates: ArgumentNode[] = [];
+  visit(document, {
+    Argument(node) {
+      if (mayHold(node.value)) candidates.push(node);
+      return false;
+    },
+  });
+  p = { definitions, candidates };
+  prepared.set(document, p);
+  return p;
+}
+
+/** The error for the first argument of `document` whose value holds U+0000, else null. */
+export function nulArgumentError(document: DocumentNode, variables: Variables): GraphQLErrorType | null {
+  const { definitions, candidates } = prepare(document);
   const variable = (name: string): Where => {
     if (variables && Object.prototype.hasOwnProperty.call(variables, name)) return inJson(variables[name]);
     const fallback = definitions.get(name)?.defaultValue;
     return fallback ? inLiteral(fallback, () => null) : null;
   };
   let found: { node: ArgumentNode; at: string } | undefined;
-  visit(document, {
-    Argument(node) {
-      if (found) return false;
-      const at = inLiteral(node.value, variable);
-      if (at !== null) found = { node, at };
-      return false;
-    },
-  });
+  for (const node of candidates) {
+    const at = inLiteral(node.value, variable);
+    if (at !== null) {
+      found = { node, at };
+      break;
+    }
+  }
   if (!found) return null;
   const name = found.node.name.value;
   // `key` is free-form JSON: its column names are the caller's, not the schema's, so only the argument is named.

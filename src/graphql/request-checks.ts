@@ -5,13 +5,15 @@
  *
  * Runs on the operation Apollo resolved, with the request's variables — directly, not through graphql's
  * `validate` (a TypeInfo walk of the whole document on every request cost more than the check itself).
+ * What depends on the document alone is worked out once per parsed document: the limits verdict of an
+ * operation whose cost no variable can change, and which arguments could hold a NUL (nul-arguments.ts).
  */
 import type { DocumentNode, FragmentDefinitionNode, GraphQLError as GraphQLErrorType, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { ErrorCode } from '../errors.js';
 import type { ApiContext } from './context.js';
 import { graphqlJs } from './graphql-js.js';
-import { limitsError, type QueryLimits } from './limits.js';
+import { costReadsVariables, limitsError, type QueryLimits } from './limits.js';
 import { nulArgumentError } from './nul-arguments.js';
 
 const { GraphQLError, Kind } = graphqlJs;
@@ -26,9 +28,17 @@ export function mutationError(schema: GraphQLSchema, op: OperationDefinitionNode
   });
 }
 
+/**
+ * Limit verdicts of operations whose depth and cost do not depend on the variables (costReadsVariables),
+ * per operation node: Apollo parses a query text once and hands the same document to every request.
+ */
+export type LimitsCache = WeakMap<OperationDefinitionNode, GraphQLErrorType | null>;
+
 /** The first reason to refuse `ops` of `document` before running them, else null. */
 export function requestError(
   limits: QueryLimits, schema: GraphQLSchema, document: DocumentNode, ops: readonly OperationDefinitionNode[], variables: Variables,
+  /** One per (limits, schema): verdicts that hold for every request of the same document. */
+  cache?: LimitsCache,
 ): GraphQLErrorType | null {
   const fragments = (name: string) =>
     document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
@@ -39,20 +49,26 @@ export function requestError(
   const nul = nulArgumentError(document, variables);
   if (nul) return nul;
   for (const op of ops) {
-    const error = limitsError(limits, schema, op, fragments, variables);
+    let error = cache?.get(op);
+    if (error === undefined) {
+      error = limitsError(limits, schema, op, fragments, variables);
+      if (cache && !costReadsVariables(op, fragments)) cache.set(op, error);
+    }
     if (error) return error;
   }
   return null;
 }
 
 export function requestChecksPlugin(limits: QueryLimits): ApolloServerPlugin<ApiContext> {
+  // Apollo's schema is fixed for the server's life, so verdicts cached per operation hold for it.
+  const cache: LimitsCache = new WeakMap();
   const hooks = {
     async didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<ApiContext>) {
       // The operation that will run; with none resolved and no name given (several anonymous choices), all
       // of them, as the validation rule does.
       const ops = rc.operation ? [rc.operation]
         : rc.request.operationName ? [] : rc.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-      const error = requestError(limits, rc.schema, rc.document, ops, rc.request.variables);
+      const error = requestError(limits, rc.schema, rc.document, ops, rc.request.variables, cache);
       if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
     },
   };

@@ -25,6 +25,8 @@ export interface EmbeddedOptions {
    * and failed login: the demo reads it as its activity stream (src/demo/demo-activity.ts).
    */
   readonly serverLog?: boolean;
+  /** More server settings (`-c name=value`), e.g. a larger lock table for thousands of partitions. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export interface EmbeddedServer {
@@ -138,8 +140,12 @@ const SERVER_LOG_FLAGS = [
 ];
 
 /** Start the server and resolve once it accepts connections; reject with its output if it exits first. */
-async function serve(bin: PgBinaries, dataDir: string, port: number, user: ServerUser | null, log?: (l: string) => void, serverLog = false): Promise<ChildProcess> {
-  const run = spawned(bin.postgres, ['-D', dataDir, '-p', String(port), ...FLAGS, ...(serverLog ? SERVER_LOG_FLAGS : [])], user, log);
+async function serve(
+  bin: PgBinaries, dataDir: string, port: number, user: ServerUser | null, log?: (l: string) => void,
+  serverLog = false, settings: Readonly<Record<string, string>> = {},
+): Promise<ChildProcess> {
+  const extra = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const run = spawned(bin.postgres, ['-D', dataDir, '-p', String(port), ...FLAGS, ...(serverLog ? SERVER_LOG_FLAGS : []), ...extra], user, log);
   let ended: { code: number | null; error?: Error } | null = null;
   void run.exited.then((e) => { ended = e; });
   const url = urlFor(port)();
@@ -185,7 +191,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const port = opts.port ?? (await freePort());
   mkdirSync(resolve(dataDir, '..'), { recursive: true });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await initdb(bin, dataDir, user, opts.log);
-  const child = await serve(bin, dataDir, port, user, opts.log, opts.serverLog);
+  const child = await serve(bin, dataDir, port, user, opts.log, opts.serverLog, opts.settings);
   return {
     url: urlFor(port),
     port,

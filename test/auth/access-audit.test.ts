@@ -4,6 +4,7 @@
  * records say who, what, how much and the decision, never a variable's value; `Query.apiAccess` serves them
  * to admin and auditor only.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthConfig } from '../../src/config/auth.js';
 import { createAuthenticator } from '../../src/auth/authenticator.js';
@@ -41,7 +42,8 @@ beforeAll(async () => {
     await insertApiKey(w.db, { keyId: k.keyId, name: `${role}-key`, role, secretHash: k.secretHash });
     keys[role] = k.key;
   }
-  await store(w, [mkChange({ table: 'orders', key: { id: 1 } }), mkChange({ table: 'orders', key: { id: 2 } })]);
+  // A row image holding an `edges` list: a value, not rows of the answer.
+  await store(w, [mkChange({ table: 'orders', key: { id: 1 } }), mkChange({ table: 'orders', key: { id: 2 }, after: { id: 2, edges: ['a', 'b', 'c'] } })]);
 });
 
 afterAll(async () => {
@@ -59,8 +61,9 @@ describe('the access audit', () => {
       await postGraphql(api.url, '{ changes { nodes { id } } }'),
       await postGraphql(api.url, '{ changes { nodes { id } } }', undefined, { authorization: 'Bearer aqk_nosuchkey_0000' }),
       await postGraphql(api.url, '{ activity { nodes { id } } }', undefined, bearer('analyst')),
+      await postGraphql(api.url, '{ changes(first: 5) { edges { node { after } } } }', undefined, bearer('admin')),
     ];
-    expect(made.map((r) => r.status)).toEqual([200, 200, 200, 401, 401, 200]);
+    expect(made.map((r) => r.status)).toEqual([200, 200, 200, 401, 401, 200, 200]);
     await api.close(); // flushes what is queued
     expect(await count()).toBe(made.length);
 
@@ -72,9 +75,10 @@ describe('the access audit', () => {
       ['admin-key', 'admin', 'api-key', 'query', 'Named', 0, 'allowed', null],
       ['analyst-key', 'analyst', 'api-key', 'query', null, 0, 'refused', 'forbidden_field'],
       ['analyst-key', 'analyst', 'api-key', 'query', null, 0, 'allowed', null],
+      ['admin-key', 'admin', 'api-key', 'query', null, 2, 'allowed', null],
     ]);
     expect(ops[1]!.variables).toEqual({ t: { $masked: 'redact' } });
-    expect(ops[0]!.document_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(ops[0]!.document_hash).toBe(createHash('sha256').update('{ changes(first: 5) { nodes { id } } }').digest('hex'));
     expect(ops.every((r) => r.transport === 'http' && r.client_address === '127.0.0.1')).toBe(true);
     const refusals = recs.filter((r) => r.event === 'refusal');
     expect(refusals.map((r) => [r.principal, r.decision, r.reason])).toEqual([[null, 'refused', 'missing'], [null, 'refused', 'malformed']]);
@@ -93,7 +97,7 @@ describe('the access audit', () => {
       expect(p2.data!.apiAccess.pageInfo.hasNextPage).toBe(false);
       expect(seen.map((n) => [n.principal, n.decision, n.reason])).toEqual([
         ['admin-key', 'allowed', null], ['admin-key', 'allowed', null], ['analyst-key', 'refused', 'forbidden_field'],
-        [null, 'refused', 'missing'], [null, 'refused', 'malformed'], ['analyst-key', 'allowed', null],
+        [null, 'refused', 'missing'], [null, 'refused', 'malformed'], ['analyst-key', 'allowed', null], ['admin-key', 'allowed', null],
       ]); // the order the requests were made
       const ids = seen.map((n) => BigInt(n.id));
       expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));

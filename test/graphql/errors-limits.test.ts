@@ -126,6 +126,19 @@ describe('query limits', () => {
     const small = await postGraphql<{ changes: unknown }>(api.url, q, { n: 10 });
     expect(small.errors).toBeUndefined();
     expect(small.status).toBe(200);
+    // The same document again: its verdict depends on the variables, so it is not remembered.
+    expect((await postGraphql(api.url, q, { n: 100 })).status).toBe(400);
+  });
+
+  it('refuses an operation over the limits on every request, whatever its other variables', async () => {
+    const q = `query($t: String!) { whoChanged(table: $t, first: 100) { nodes { id transaction { changes(first: 100) { nodes { id table key } } } } } }`;
+    for (const t of ['customers', 'orders', 'customers']) {
+      counted.statements.length = 0;
+      const r = await postGraphql(api.url, q, { t });
+      expect(r.status).toBe(400);
+      expect(r.errors?.[0]?.extensions?.code).toBe('AUDITQL_QUERY_TOO_COMPLEX');
+      expect(counted.statements).toEqual([]);
+    }
   });
 
   it('lets an ordinary query through', async () => {

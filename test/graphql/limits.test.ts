@@ -5,14 +5,19 @@
 import { describe, expect, it } from 'vitest';
 import type { OperationDefinitionNode } from 'graphql';
 import { buildApiSchema } from '../../src/graphql/schema.js';
-import { complexityOf, DEFAULT_QUERY_LIMITS } from '../../src/graphql/limits.js';
+import { complexityOf, costReadsVariables, DEFAULT_QUERY_LIMITS } from '../../src/graphql/limits.js';
 import { graphqlJs } from '../../src/graphql/graphql-js.js';
 
-async function complexity(query: string, variables?: Record<string, unknown>, cap?: number) {
+function operationOf(query: string) {
   const doc = graphqlJs.parse(query);
   const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
   const frags = new Map(doc.definitions.flatMap((d) => (d.kind === 'FragmentDefinition' ? [[d.name.value, d] as const] : [])));
-  return complexityOf(await buildApiSchema(), op, (n) => frags.get(n), variables, cap);
+  return { op, fragments: (n: string) => frags.get(n) };
+}
+
+async function complexity(query: string, variables?: Record<string, unknown>, cap?: number) {
+  const { op, fragments } = operationOf(query);
+  return complexityOf(await buildApiSchema(), op, fragments, variables, cap);
 }
 
 describe('query complexity', () => {
@@ -85,5 +90,20 @@ describe('introspection complexity', () => {
     const c = await complexity(`{ __schema { types { ...F40 } } } ${frags.join(' ')}`, undefined, 50_001);
     expect(c.cost).toBe(50_001);
     expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  // The HTTP plugin caches the verdict of operations whose cost no variable can change (request-checks.ts).
+  it('knows which operations a variable can make dearer: `first` from a variable, anywhere, or arguments of introspection', () => {
+    const reads = (q: string) => {
+      const { op, fragments } = operationOf(q);
+      return costReadsVariables(op, fragments);
+    };
+    expect(reads('query($t: String!, $k: JSON!) { entityHistory(table: $t, key: $k, first: 20) { edges { node { id } } } }')).toBe(false);
+    expect(reads('{ changes { nodes { id } } }')).toBe(false);
+    expect(reads('query($n: Int) { changes(first: $n) { nodes { id } } }')).toBe(true);
+    expect(reads('query($n: Int) { changes(first: 2) { ...F } } fragment F on ChangeConnection { nodes { transaction { changes(first: $n) { nodes { id } } } } }')).toBe(true);
+    expect(reads('query($n: Int) { changes(first: 2) { ... on ChangeConnection { nodes { transaction { changes(first: $n) { nodes { id } } } } } } }')).toBe(true);
+    expect(reads('query($t: String!) { __type(name: $t) { fields { name } } }')).toBe(true);
+    expect(reads('query($d: Boolean) { __schema { types { fields(includeDeprecated: $d) { name } } } }')).toBe(true);
   });
 });
