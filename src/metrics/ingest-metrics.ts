@@ -10,6 +10,7 @@ import type { ReadinessCheck } from '../health/readiness.js';
 import type { IngestObserver, ObservedUnit } from './ingest-observer.js';
 import type { SourceLag } from '../contracts/source.js';
 import { withTimeout } from './registry.js';
+import { checkpointPostStats } from '../warehouse/ledger/checkpoint-post.js';
 
 const UNSTORABLE = 'AUDITQL_UNSTORABLE_RECORD';
 /** How long a scrape waits for a source's lag (a source bounds its own queries below this). */
@@ -76,6 +77,14 @@ export class IngestMetrics {
         },
       });
     }
+    new Counter({
+      name: 'auditql_ledger_checkpoint_posts_total', labelNames: ['outcome'], registers,
+      help: 'Signed checkpoints POSTed to AUDITQL_CHECKPOINT_URL, by outcome: delivered, retried (an attempt failed and is retried), failed (given up on), dropped (the queue was full).',
+      collect() {
+        this.reset();
+        for (const [outcome, n] of Object.entries(checkpointPostStats)) this.inc({ outcome }, n);
+      },
+    });
     this.up = new Gauge({ name: 'auditql_ingest_source_up', help: '1 while the source runs; 0 once it ended or failed.', labelNames: ['source'], registers });
   }
 
