@@ -11,6 +11,8 @@ import { migrateCommand } from './commands/migrate.js';
 import { parseIngestArgs } from './commands/ingest-options.js';
 import { ingestFileCommand } from './commands/ingest-file.js';
 import { ingestMetricsEndpoint } from './commands/metrics-endpoint.js';
+import { otlpEndpoint, startTracing, stopTracing } from '../trace/tracing.js';
+import { onShutdown } from '../lifecycle.js';
 
 const USAGE_CODES = new Set<string>([ErrorCode.BAD_CONFIG, ErrorCode.UNKNOWN_FORMAT]);
 /** Commands configured only by the environment: an argument is a mistake (`serve --port 5000` would be ignored). */
@@ -34,6 +36,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const env = loadEnv();
   const log = cliLogger(env.logLevel);
+  if (otlpEndpoint() !== null) {
+    // Only now is the OpenTelemetry SDK loaded (docs/operations.md "Traces"); a signal's stop exports what is buffered.
+    await startTracing();
+    onShutdown(stopTracing);
+  }
   switch (command) {
     case 'migrate':
       return migrateCommand(env, log);
@@ -108,7 +115,7 @@ function reportFailure(message: string, code: string): void {
   else process.stderr.write(redactor(secretsFromEnv())(`auditql: ${message}`) + '\n');
 }
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2)).finally(() => stopTracing().catch(() => {})).then(
   (code) => {
     process.exitCode = code;
   },

@@ -45,6 +45,7 @@ ${SERVE_ENV}
   AUDITQL_CHECKPOINT_ROWS, AUDITQL_CHECKPOINT_SECONDS  seal a checkpoint every N rows / T s (10000 / 30)
   AUDITQL_LEDGER_ORIGIN   the checkpoints' origin line (default: the key's name)
   AUDITQL_CHECKPOINT_DIR  also write every new checkpoint to DIR/<tree size>.checkpoint
+  AUDITQL_CHECKPOINT_URL  also POST every new checkpoint to this URL (AUDITQL_CHECKPOINT_TOKEN_FILE: bearer token)
 
 Takes no arguments. See docs/configuration.md.`,
 };

@@ -7,6 +7,8 @@
  *   when this many rows are not yet covered, or this long after the first of them was written.
  * - `AUDITQL_LEDGER_ORIGIN`: the checkpoint's origin line (default: the key's name).
  * - `AUDITQL_CHECKPOINT_DIR`: also write every new checkpoint to `<dir>/<tree size>.checkpoint`.
+ * - `AUDITQL_CHECKPOINT_URL`: also POST every new checkpoint to this http(s) URL, with
+ *   `AUDITQL_CHECKPOINT_TOKEN_FILE` a file holding a bearer token for it (src/warehouse/ledger/checkpoint-post.ts).
  */
 import { readFileSync } from 'node:fs';
 import { AuditqlError, ErrorCode } from '../errors.js';
@@ -18,6 +20,8 @@ export interface LedgerConfig {
   readonly everyRows: number;
   readonly everyMs: number;
   readonly exportDir: string | null;
+  readonly exportUrl: string | null;
+  readonly exportTokenFile: string | null;
 }
 
 export const LEDGER_ENV = {
@@ -26,7 +30,31 @@ export const LEDGER_ENV = {
   SECONDS: 'AUDITQL_CHECKPOINT_SECONDS',
   ORIGIN: 'AUDITQL_LEDGER_ORIGIN',
   DIR: 'AUDITQL_CHECKPOINT_DIR',
+  URL: 'AUDITQL_CHECKPOINT_URL',
+  TOKEN_FILE: 'AUDITQL_CHECKPOINT_TOKEN_FILE',
 } as const;
+
+function exportUrlOf(env: NodeJS.ProcessEnv): string | null {
+  const raw = env[LEDGER_ENV.URL];
+  if (!raw) return null;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new AuditqlError(ErrorCode.BAD_CONFIG, `${LEDGER_ENV.URL}: not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new AuditqlError(ErrorCode.BAD_CONFIG, `${LEDGER_ENV.URL}: expected an http:// or https:// URL`);
+  if (u.username || u.password) throw new AuditqlError(ErrorCode.BAD_CONFIG, `${LEDGER_ENV.URL}: credentials do not belong in the URL; put a bearer token in ${LEDGER_ENV.TOKEN_FILE}`);
+  return u.toString();
+}
+
+function tokenFileOf(env: NodeJS.ProcessEnv, url: string | null): string | null {
+  const file = env[LEDGER_ENV.TOKEN_FILE] || null;
+  if (file === null) return null;
+  if (url === null) throw new AuditqlError(ErrorCode.BAD_CONFIG, `${LEDGER_ENV.TOKEN_FILE} is set without ${LEDGER_ENV.URL}`);
+  if (readKeyFile(file, LEDGER_ENV.TOKEN_FILE).trim() === '') throw new AuditqlError(ErrorCode.BAD_CONFIG, `${LEDGER_ENV.TOKEN_FILE}: ${file} is empty`);
+  return file;
+}
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -74,12 +102,15 @@ export function loadLedgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerCo
   if (origin !== null && (origin.includes('\n') || origin.trim() === '')) {
     throw new AuditqlError(ErrorCode.BAD_CONFIG, `${LEDGER_ENV.ORIGIN}: expected one non-empty line`);
   }
+  const exportUrl = exportUrlOf(env);
   return Object.freeze({
     signer,
     origin,
     everyRows: positive(env, LEDGER_ENV.ROWS, 10_000),
     everyMs: positive(env, LEDGER_ENV.SECONDS, 30) * 1000,
     exportDir: env[LEDGER_ENV.DIR] || null,
+    exportUrl,
+    exportTokenFile: tokenFileOf(env, exportUrl),
   });
 }
 

@@ -8,9 +8,9 @@ import type { Checkpoint, SourceRecord } from './records.js';
 
 /** How far a stream of a source is behind its end, in the source's own unit (metrics, docs/operations.md). */
 export interface SourceLag {
-  /** The checkpoint stream: `topic/partition`, `file:<path>` … */
+  /** The checkpoint stream: `topic/partition`, `file:<path>`, `slot:<name>`, `<stream>/<shardId>` … */
   readonly stream: string;
-  readonly unit: 'records' | 'bytes';
+  readonly unit: 'records' | 'bytes' | 'seconds';
   readonly value: number;
 }
 
@@ -28,8 +28,13 @@ export interface Source {
    * from `records()` without yielding more.
    */
   fail?(reason: unknown): void;
-  /** How far behind each stream is now, where the transport can tell (Kafka: records; files: bytes). */
-  lag?(): readonly SourceLag[];
+  /**
+   * How far behind each stream is now, where the transport can tell (Kafka: records; files: bytes; a
+   * replication slot: bytes and seconds; Kinesis: seconds; AMQP: records). Called on each metrics scrape:
+   * cheap, and when it has to ask the transport, bounded in time (the caller gives up after a few seconds).
+   * A stream it cannot measure now is left out, never reported stale.
+   */
+  lag?(): readonly SourceLag[] | Promise<readonly SourceLag[]>;
 }
 
 /**

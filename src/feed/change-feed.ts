@@ -45,7 +45,7 @@ export class ChangeFeed implements FeedAccess {
   private readonly pollMs: number;
   private head = 0n;
   private readonly groups = new Map<string, FeedGroup<FeedRow, unknown>>();
-  private readonly subscriptions = new Set<{ end(): void }>();
+  private readonly subscriptions = new Set<{ end(): void; readonly queued: number }>();
   private readonly listener: FeedListener | null;
   private poll: NodeJS.Timeout | null = null;
   private starting: Promise<void> | null = null;
@@ -77,6 +77,16 @@ export class ChangeFeed implements FeedAccess {
   /** Live subscribers and groups, and whether the LISTEN connection is up. */
   get size(): { readonly subscriptions: number; readonly groups: number; readonly listening: boolean } {
     return { subscriptions: this.subscriptions.size, groups: this.groups.size, listening: this.listener?.listening ?? false };
+  }
+
+  /** Events each open subscription has waiting (read for it, not yet taken by its transport): for metrics. */
+  backlogs(): number[] {
+    return [...this.subscriptions].map((s) => s.queued);
+  }
+
+  /** Events a subscriber may have waiting. */
+  get queueLimit(): number {
+    return this.limits.queueLimit;
   }
 
   /**
@@ -128,7 +138,7 @@ export class ChangeFeed implements FeedAccess {
     return g;
   }
 
-  released(s: { end(): void }): void {
+  released(s: { end(): void; readonly queued: number }): void {
     this.subscriptions.delete(s);
   }
 

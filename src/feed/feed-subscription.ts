@@ -33,7 +33,7 @@ export interface FeedAccess {
   groupCursor(key: string): bigint;
   /** Add a member to the group following `spec` (created at the feed's head when there is none). */
   attach<R extends FeedRow, T>(spec: FeedSpec<R, T>, member: GroupMember<T>): FeedGroup<R, T>;
-  released(s: { end(): void }): void;
+  released(s: { end(): void; readonly queued: number }): void;
 }
 
 export interface SubscriberLimits {

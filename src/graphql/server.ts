@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { requestTracing, tracingPlugin } from '../trace/graphql-tracing.js';
 import type { GraphQLSchema } from 'graphql';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -207,6 +208,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       // plugin would hook every field resolver (willResolveField) to compute a policy nobody reads.
       ApolloServerPluginCacheControlDisabled(),
       requestChecksPlugin(limits),
+      tracingPlugin<ApiContext>(),
       ...(telemetry ? [telemetry.api.plugin() as ApolloServerPlugin<ApiContext>] : []),
       ...(access ? [accessPlugin(access)] : []),
       {
@@ -253,6 +255,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       GRAPHQL_PATH,
       httpAuthentication(authenticator, origins, access ? refusalRecorder(access) : undefined),
       express.json({ limit: BODY_LIMIT }),
+      requestTracing, // after the body is read: stream callbacks would not carry the request's span
       expressMiddleware(apollo, { context: async ({ req, res }) => contextFor(principalOf(res), req.socket.remoteAddress) }),
     );
     // Anything else answers in JSON too: express's default pages would show stack traces outside production.

@@ -13,6 +13,7 @@ import type { Sink } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
 import type { DecodeContext, Decoder } from '../decoders/decoder.js';
 import { decodeRecord } from './decode-record.js';
+import { tracing } from '../trace/tracing.js';
 import { FINITE_OUTAGE, type OutagePolicy } from '../retry-policy.js';
 import { storeUnits, type StoreOptions } from './store-batch.js';
 import { countKeys, emptySummary, type IngestSummary } from './summary.js';
@@ -40,6 +41,10 @@ export interface PipelineOptions {
 class PendingBatch {
   units: Unit[] = [];
   checkpoints = new Map<string, Checkpoint>();
+  /** For the batch's `ingest.decode` span, when tracing: its first decode's start and the time spent decoding. */
+  decodeStart = 0;
+  decodeEnd = 0;
+  decodeMs = 0;
 }
 
 /** Count one decoded unit into the summary (read, skipped, formats, key sources; stored counts come from the sink). */
@@ -126,7 +131,10 @@ export class IngestPipeline {
 
   private async add(record: SourceRecord): Promise<void> {
     const decoder = this.o.decoderFor(record);
+    const traced = tracing().enabled;
+    const t0 = traced ? Date.now() : 0;
     const d = await decodeRecord(decoder, record, this.o.ctx);
+    if (traced) this.decoded(t0);
     const u = unitOf(record, decoder.format, d);
     const skipped = d.kind === 'events' ? d.skipped : undefined;
     countUnit(this.summary, u, skipped);
@@ -135,6 +143,14 @@ export class IngestPipeline {
     const b = this.current;
     b.units.push(u);
     if (record.checkpoint) b.checkpoints.set(record.checkpoint.stream, record.checkpoint);
+  }
+
+  private decoded(t0: number): void {
+    const b = this.current;
+    const now = Date.now();
+    if (b.units.length === 0 && b.decodeMs === 0) b.decodeStart = t0;
+    b.decodeEnd = now;
+    b.decodeMs += now - t0;
   }
 
   /** Hand the current batch to the writer; resolves when the previous write finished (one in flight). */
@@ -151,10 +167,21 @@ export class IngestPipeline {
     return previous;
   }
 
-  private async write(b: PendingBatch): Promise<void> {
+  private write(b: PendingBatch): Promise<void> {
+    const t = tracing();
+    if (!t.enabled) return this.writeBatch(b);
+    return t.span('ingest.batch', async () => {
+      // Decoding ran as the records arrived, between reads of the source: one span over it, with the time spent.
+      const decode = t.start('ingest.decode', { 'auditql.records': b.units.length, 'auditql.decode_ms': b.decodeMs }, { startTimeMs: b.decodeStart || Date.now() });
+      decode.end(b.decodeEnd || Date.now());
+      await this.writeBatch(b);
+    }, { 'auditql.source': this.o.sourceName, 'auditql.records': b.units.length });
+  }
+
+  private async writeBatch(b: PendingBatch): Promise<void> {
     const checkpoints = [...b.checkpoints.values()];
     try {
-      const r = await storeUnits(this.store, b.units, checkpoints);
+      const r = await tracing().span('ingest.sink_write', () => storeUnits(this.store, b.units, checkpoints));
       this.summary.stored += r.stored;
       this.summary.duplicates += r.duplicates;
       this.summary.deadLettered += r.deadLettered;

@@ -18,6 +18,7 @@ import { WarehouseSink } from '../warehouse/sink.js';
 import { sealerFor } from '../warehouse/ledger/sealer.js';
 import { ledgerConfig } from '../config/ledger.js';
 import { IngestPipeline } from './pipeline.js';
+import { tracing } from '../trace/tracing.js';
 import { FINITE_OUTAGE, LIVE_OUTAGE, type OutagePolicy } from '../retry-policy.js';
 import { rowImageKeyWarnings } from './key-warnings.js';
 import { summaryLine, type IngestSummary } from './summary.js';
@@ -26,7 +27,14 @@ import { summaryLine, type IngestSummary } from './summary.js';
  * The one place the warehouse sink is assembled: every write settles attribution and appends to the ledger
  * in its transaction; with AUDITQL_SIGNING_KEY it seals signed checkpoints (docs/ledger.md).
  */
-export const warehouseSink = (pool: pg.Pool): WarehouseSink => new WarehouseSink(pool, settleAttribution, sealerFor(pool, ledgerConfig()));
+export const warehouseSink = (pool: pg.Pool, log?: Logger): WarehouseSink =>
+  new WarehouseSink(pool, tracedSettle, sealerFor(pool, ledgerConfig(), log && ((err) => log.warn(`ledger: ${err.message}`)), log?.warn));
+
+/** Attribution settles inside the sink's transaction: traced as a child of the batch's sink write. */
+const tracedSettle: typeof settleAttribution = (client, seqs) => {
+  const t = tracing();
+  return t.enabled ? t.span('ingest.attribution_settle', () => settleAttribution(client, seqs)) : settleAttribution(client, seqs);
+};
 
 export interface IngestRunOptions {
   /** The warehouse pool. */
@@ -56,7 +64,7 @@ export interface IngestRun {
 }
 
 export function startIngest(o: IngestRunOptions): IngestRun {
-  const sink = warehouseSink(o.pool);
+  const sink = warehouseSink(o.pool, o.log);
   const log = childLogger(o.log, { component: 'ingest', source: o.sourceName });
   const keyWarnings = rowImageKeyWarnings(log.warn);
   const pipeline = new IngestPipeline({

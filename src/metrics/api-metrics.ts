@@ -10,6 +10,9 @@ import { operationLabeler } from './operation-label.js';
 
 export const METRICS_PATH = '/metrics';
 
+/** The `le` buckets of auditql_api_subscriptions_by_backlog (events waiting). */
+const BACKLOG_BUCKETS = [0, 10, 100, 500, 1000, 5000] as const;
+
 /** A counter that reports a number kept elsewhere (the feed's own stats), read at scrape time. */
 function countOf(registry: Registry, name: string, help: string, value: () => number): void {
   new Counter({
@@ -43,6 +46,30 @@ export class ApiMetrics {
       new Gauge({ name, help, registers, collect() { this.set(sum(f)()); } });
     feedGauge('auditql_api_subscriptions_open', 'Subscriptions open over graphql-ws.', (f) => f.size.subscriptions);
     feedGauge('auditql_api_subscription_groups', 'Distinct live subscription filters read together from the feed.', (f) => f.size.groups);
+    // Per-subscription backlog, sampled at scrape: no subscription id as a label, only its distribution.
+    const feeds = this.feeds;
+    const backlogs = () => [...feeds].flatMap((f) => f.backlogs());
+    new Gauge({
+      name: 'auditql_api_subscription_backlog_max_events', help: 'Events waiting for the most backlogged subscription (read for it, not yet written to its socket).', registers,
+      collect() { this.set(backlogs().reduce((m, n) => Math.max(m, n), 0)); },
+    });
+    new Gauge({
+      name: 'auditql_api_subscription_backlog_events', help: 'Events waiting for all subscriptions together.', registers,
+      collect() { this.set(backlogs().reduce((m, n) => m + n, 0)); },
+    });
+    new Gauge({
+      name: 'auditql_api_subscriptions_by_backlog', labelNames: ['le'], registers,
+      help: 'Subscriptions with at most `le` events waiting, sampled at scrape (cumulative, like histogram buckets).',
+      collect() {
+        const now = backlogs();
+        for (const le of BACKLOG_BUCKETS) this.set({ le: String(le) }, now.filter((n) => n <= le).length);
+        this.set({ le: '+Inf' }, now.length);
+      },
+    });
+    new Gauge({
+      name: 'auditql_api_subscription_queue_limit_events', help: 'Events a subscription may have waiting before it catches up from the warehouse instead.', registers,
+      collect() { this.set([...feeds].reduce((m, f) => Math.max(m, f.queueLimit), 0)); },
+    });
     countOf(registry, 'auditql_api_slow_subscriber_closes_total', 'Subscribers closed as too slow (AUDITQL_SUBSCRIBER_TOO_SLOW).', sum((f) => f.stats.dropped));
     countOf(registry, 'auditql_api_subscriber_detaches_total', 'Live subscribers whose queue filled and who fell back to catching up from the warehouse.', sum((f) => f.stats.detached));
     countOf(registry, 'auditql_api_feed_rows_read_total', 'Rows the change feed read for subscriptions.', sum((f) => f.stats.rowsRead));

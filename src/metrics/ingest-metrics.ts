@@ -9,8 +9,12 @@ import { isTransient } from '../retry-policy.js';
 import type { ReadinessCheck } from '../health/readiness.js';
 import type { IngestObserver, ObservedUnit } from './ingest-observer.js';
 import type { SourceLag } from '../contracts/source.js';
+import { withTimeout } from './registry.js';
+import { checkpointPostStats } from '../warehouse/ledger/checkpoint-post.js';
 
 const UNSTORABLE = 'AUDITQL_UNSTORABLE_RECORD';
+/** How long a scrape waits for a source's lag (a source bounds its own queries below this). */
+const LAG_TIMEOUT_MS = 3000;
 
 /** The format a record is counted under: its decoder's, or with --format auto the one it was decoded as. */
 const formatOf = (u: ObservedUnit): string =>
@@ -33,7 +37,9 @@ export class IngestMetrics {
   private readonly up: Gauge<'source'>;
   private readonly states = new Map<string, { state: SourceState; outage: boolean }>();
   /** Per source, how to read its lag now (Source.lag), read on each scrape. */
-  private readonly lags = new Map<string, () => readonly SourceLag[]>();
+  private readonly lags = new Map<string, () => readonly SourceLag[] | Promise<readonly SourceLag[]>>();
+  /** The lags of the scrape under way: the three lag gauges collect together, each source is asked once. */
+  private reading: Promise<readonly (readonly [string, SourceLag])[]> | null = null;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -54,21 +60,43 @@ export class IngestMetrics {
     this.outages = new Counter({ name: 'auditql_ingest_warehouse_outages_total', help: 'Warehouse outages (a run of transient write failures) waited out or still going.', labelNames: ['source'], registers });
     this.inOutage = new Gauge({ name: 'auditql_ingest_warehouse_outage', help: '1 while the source waits out a warehouse outage.', labelNames: ['source'], registers });
     this.lastBatch = new Gauge({ name: 'auditql_ingest_last_batch_timestamp_seconds', help: 'Unix time the last batch committed.', labelNames: ['source'], registers });
-    // Read on each scrape from the sources themselves (Source.lag): no timer, nothing stale.
-    const lags = this.lags;
+    // Read on each scrape from the sources themselves (Source.lag): no timer, nothing stale. A source that
+    // cannot answer in time (its database is away) is left out of this scrape rather than hang it.
+    const lagsNow = () => this.lagsNow();
     for (const [unit, help] of [
-      ['records', 'How far each stream is behind its end, in records (Kafka: high watermark minus the committed offset).'],
-      ['bytes', 'How far each stream is behind its end, in bytes (files: bytes not read yet).'],
+      ['records', 'How far each stream is behind its end, in records (Kafka: high watermark minus the committed offset; AMQP: messages in the queue and unacknowledged).'],
+      ['bytes', 'How far each stream is behind its end, in bytes (files: bytes not read yet; replication slot: WAL after its confirmed LSN).'],
+      ['seconds', 'How far each stream is behind its end, in seconds (replication slot: age of the oldest commit received and not stored; Kinesis: MillisBehindLatest).'],
     ] as const) {
       new Gauge({
         name: `auditql_ingest_source_lag_${unit}`, help, labelNames: ['source', 'stream'], registers,
-        collect() {
+        async collect() {
+          const lags = await lagsNow();
           this.reset();
-          for (const [source, lag] of lags) for (const l of lag()) if (l.unit === unit) this.set({ source, stream: l.stream }, l.value);
+          for (const [source, l] of lags) if (l.unit === unit) this.set({ source, stream: l.stream }, l.value);
         },
       });
     }
+    new Counter({
+      name: 'auditql_ledger_checkpoint_posts_total', labelNames: ['outcome'], registers,
+      help: 'Signed checkpoints POSTed to AUDITQL_CHECKPOINT_URL, by outcome: delivered, retried (an attempt failed and is retried), failed (given up on), dropped (the queue was full).',
+      collect() {
+        this.reset();
+        for (const [outcome, n] of Object.entries(checkpointPostStats)) this.inc({ outcome }, n);
+      },
+    });
     this.up = new Gauge({ name: 'auditql_ingest_source_up', help: '1 while the source runs; 0 once it ended or failed.', labelNames: ['source'], registers });
+  }
+
+  private lagsNow(): Promise<readonly (readonly [string, SourceLag])[]> {
+    this.reading ??= Promise.all([...this.lags].map(async ([source, lag]) => {
+      try {
+        return (await withTimeout(LAG_TIMEOUT_MS, Promise.resolve(lag()))).map((l) => [source, l] as const);
+      } catch {
+        return [];
+      }
+    })).then((all) => all.flat()).finally(() => { this.reading = null; });
+    return this.reading;
   }
 
   /** The observer for one source's runs (src/ingest/run.ts `observer`). */
@@ -116,6 +144,7 @@ export class IngestMetrics {
       },
       ended: (error) => {
         st.state = error === undefined ? 'ended' : 'failed';
+        this.lags.delete(source); // a source that no longer runs has no lag to report
         this.up.set({ source }, 0);
       },
     };

@@ -24,7 +24,7 @@ export interface ObservedOutcome {
 
 export interface IngestObserver {
   /** How to read the source's lag now (Source.lag); called once, before `started`. */
-  watchLag?(lag: () => readonly SourceLag[]): void;
+  watchLag?(lag: () => readonly SourceLag[] | Promise<readonly SourceLag[]>): void;
   /** The run started reading its source. */
   started(): void;
   /** A record was read and decoded; `skipped` is the reason when it decoded to no events. */

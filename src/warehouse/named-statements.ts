@@ -34,6 +34,8 @@
  */
 import type { Kysely, PostgresPool, PostgresPoolClient, QueryResult, RawBuilder } from 'kysely';
 import type pg from 'pg';
+import { tracing } from '../trace/tracing.js';
+import { sqlSpanName } from '../trace/sql-span-name.js';
 
 /**
  * How many distinct statement texts one opted-in query may name; more run unnamed. 8 covers an entity's
@@ -81,14 +83,21 @@ export function namingPool(pool: pg.Pool): PostgresPool {
     // Called through the client each time, so a `query` wrapped after connecting (statement counters in
     // tests and benches) still sees what goes out.
     const query: Query = (...args) => (client.query as Query).apply(client, args);
+    const send: Query = (...args) => {
+      const text = args[0];
+      if (typeof text === 'string') {
+        const name = nameByText.get(text);
+        if (name !== undefined) return query({ name, text, values: args[1] });
+      }
+      return query(...args);
+    };
     const wrapper = {
       query(...args: unknown[]) {
+        const t = tracing();
+        if (!t.enabled || typeof args[0] !== 'string') return send(...args);
+        // One span per statement, named by what it does (sql-span-name.ts): never its text or values.
         const text = args[0];
-        if (typeof text === 'string') {
-          const name = nameByText.get(text);
-          if (name !== undefined) return query({ name, text, values: args[1] });
-        }
-        return query(...args);
+        return t.span(sqlSpanName(text, nameByText.get(text)), async () => send(...args));
       },
       release: (err?: Error | boolean) => client.release(err),
     } as PostgresPoolClient;

@@ -80,8 +80,8 @@ describe('API metrics', () => {
     const a = subscribe(c.client, 'subscription { changeAdded(filter: {table: "open-a"}) { id } }');
     const b = subscribe(c.client, 'subscription { changeAdded(filter: {table: "open-b"}) { id } }');
     await probeUntil('two open subscriptions', () => scrape(metricsUrl), (m) => sampleValue(m, 'auditql_api_subscriptions_open') === 2);
-    const m2 = await scrape(metricsUrl);
-    expect(sampleValue(m2, 'auditql_api_subscription_groups')).toBe(2);
+    // A subscription joins its group once it has read the head: open at once, grouped a moment later.
+    await probeUntil('two groups', () => scrape(metricsUrl), (m) => sampleValue(m, 'auditql_api_subscription_groups') === 2);
     a.dispose();
     await probeUntil('one open subscription', () => scrape(metricsUrl), (m) => sampleValue(m, 'auditql_api_subscriptions_open') === 1);
     b.dispose();
@@ -109,4 +109,45 @@ describe('API metrics', () => {
     expect(c.closed[0]!.code).toBe(4429);
     await c.client.dispose();
   });
+
+  it("sample each subscription's backlog at scrape: the paused one's queue full, the reading one's empty, drained on resume", async () => {
+    const patient = await startApiServer({ auth: { mode: 'none' },
+      warehouse: w, port: 0, host: '127.0.0.1', log: silentLogger, telemetry: createTelemetry(),
+      subscriptions: { feed: { pollMs: 200, queueLimit: 8, stallMs: 120_000, pageSize: 50 } },
+    });
+    const url = patient.url.replace(/\/graphql$/, '/metrics');
+    try {
+      const reading = connect(patient.url);
+      const r = subscribe(reading.client, 'subscription { changeAdded(filter: {table: "backlog"}) { id } }');
+      const paused = connect(patient.url, { webSocketImpl: PausedReader });
+      const p = subscribe(paused.client, 'subscription { changeAdded(filter: {table: "backlog"}) { id after } }');
+      await probeUntil('two subscriptions', () => scrape(url), (m) => sampleValue(m, 'auditql_api_subscriptions_open') === 2);
+      const big = 'x'.repeat(20_000);
+      await write([mkChange({ table: 'backlog', key: { id: 0 }, after: { id: 0, blob: big } })]);
+      await until('the first row, both', () => r.results.length === 1 && p.results.length === 1);
+      PausedReader.last!.pause();
+      for (let i = 1; i <= 300; i += 50) {
+        await write(Array.from({ length: 50 }, (_, j) => mkChange({ table: 'backlog', key: { id: i + j }, after: { id: i + j, blob: big } })));
+      }
+      await until('the reading one got everything', () => r.results.length === 301);
+      // The paused client's socket is full, so its queue fills to the limit (8) and stays there.
+      const m = await probeUntil('the paused backlog', () => scrape(url), (x) => sampleValue(x, 'auditql_api_subscription_backlog_max_events') === 8);
+      expect(sampleValue(m, 'auditql_api_subscription_backlog_events')).toBe(8);
+      expect(sampleValue(m, 'auditql_api_subscription_queue_limit_events')).toBe(8);
+      expect(sampleValue(m, 'auditql_api_subscriptions_by_backlog', { le: '0' })).toBe(1);
+      expect(sampleValue(m, 'auditql_api_subscriptions_by_backlog', { le: '10' })).toBe(2);
+      expect(sampleValue(m, 'auditql_api_subscriptions_by_backlog', { le: '+Inf' })).toBe(2);
+      expect(m.get('auditql_api_subscriptions_by_backlog')?.type).toBe('gauge');
+      expect(sampleValue(m, 'auditql_api_slow_subscriber_closes_total')).toBe(0);
+
+      PausedReader.last!.resume();
+      await until('the paused one caught up', () => p.results.length === 301, 60_000);
+      const after = await probeUntil('drained', () => scrape(url), (x) => sampleValue(x, 'auditql_api_subscription_backlog_max_events') === 0);
+      expect(sampleValue(after, 'auditql_api_subscriptions_by_backlog', { le: '0' })).toBe(2);
+      await Promise.all([reading.client.dispose(), paused.client.dispose()]);
+      await probeUntil('none open', () => scrape(url), (x) => sampleValue(x, 'auditql_api_subscriptions_by_backlog', { le: '+Inf' }) === 0);
+    } finally {
+      await patient.close();
+    }
+  }, 90_000);
 });

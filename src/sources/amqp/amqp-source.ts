@@ -11,7 +11,7 @@
  */
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { Checkpoint, SourceRecord } from '../../contracts/records.js';
-import type { Source } from '../../contracts/source.js';
+import type { Source, SourceLag } from '../../contracts/source.js';
 import type { Logger } from '../../log.js';
 import { RecordQueue } from '../record-queue.js';
 import { messagePosition, queueStream } from './amqp-position.js';
@@ -63,10 +63,26 @@ export function amqpSource(o: AmqpSourceOptions): Source {
   let done = false;
   let wake: (() => void) | null = null;
 
+  /** A channel of its own for the lag's passive queue.declare: a failure there must not close the consumer's. */
+  let lagChannel: { readonly of: ChannelModel; readonly ch: Promise<Channel> } | null = null;
+  const lagChannelOf = (c: ChannelModel): Promise<Channel> => {
+    if (lagChannel?.of !== c) {
+      const ch = c.createChannel().then((made) => {
+        made.on('error', () => {});
+        made.on('close', () => { if (lagChannel?.ch === ch) lagChannel = null; });
+        return made;
+      });
+      ch.catch(() => { if (lagChannel?.ch === ch) lagChannel = null; });
+      lagChannel = { of: c, ch };
+    }
+    return lagChannel.ch;
+  };
+
   const closeConnection = async () => {
     const c = connection;
     connection = null;
     channel = null;
+    lagChannel = null;
     await c?.close().catch(() => {});
   };
 
@@ -139,6 +155,13 @@ export function amqpSource(o: AmqpSourceOptions): Source {
         void run();
       }
       return queue.drain();
+    },
+    /** Messages ready in the queue (a passive queue.declare) plus those delivered here and not yet stored. */
+    async lag(): Promise<readonly SourceLag[]> {
+      const c = connection;
+      if (!c || !channel) return [];
+      const ok = await (await lagChannelOf(c)).checkQueue(o.queue);
+      return [{ stream: queueStream(o.queue), unit: 'records', value: ok.messageCount + Math.max(0, queued - acked) }];
     },
     async acknowledge(checkpoints: readonly Checkpoint[]) {
       const cp = checkpoints.find((c) => c.stream === queueStream(o.queue));

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Checkpoint, SourceRecord } from '../../contracts/records.js';
-import type { Source } from '../../contracts/source.js';
+import type { Source, SourceLag } from '../../contracts/source.js';
 import type { Logger } from '../../log.js';
 import type { ShardLeases } from '../../warehouse/shard-leases.js';
 import { RecordQueue } from '../record-queue.js';
@@ -45,6 +45,7 @@ export interface KinesisSource extends Source {
   readonly owner: string;
   /** The shards this process reads now. */
   shards(): string[];
+  lag(): readonly SourceLag[];
 }
 
 export function kinesisSource(o: KinesisSourceOptions): KinesisSource {
@@ -165,6 +166,10 @@ export function kinesisSource(o: KinesisSourceOptions): KinesisSource {
       }
       return queue.drain();
     },
+    /** Per shard read here, the last GetRecords' MillisBehindLatest, in seconds. */
+    lag: (): readonly SourceLag[] => [...tasks.values()]
+      .filter((t) => t.state === 'reading' && t.behindMs !== undefined)
+      .map((t) => ({ stream: t.name, unit: 'seconds' as const, value: t.behindMs! / 1000 })),
     async acknowledge(checkpoints: readonly Checkpoint[]) {
       for (const cp of checkpoints) {
         const t = tasks.get(cp.stream);

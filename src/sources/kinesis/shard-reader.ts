@@ -26,6 +26,8 @@ export interface ShardReaderOptions {
   readonly pollMs: number;
   readonly limit: number;
   readonly log: Logger;
+  /** Each GetRecords' MillisBehindLatest: how far the shard's reading is behind its tip (the source's lag). */
+  readonly behind?: (ms: number) => void;
 }
 
 export type ShardReadResult =
@@ -57,6 +59,7 @@ export async function readShard(o: ShardReaderOptions): Promise<ShardReadResult>
       }
       const page = await o.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: o.limit }));
       backoff = BACKOFF_MIN_MS;
+      if (page.MillisBehindLatest !== undefined) o.behind?.(page.MillisBehindLatest);
       for (const r of page.Records ?? []) {
         const seq = r.SequenceNumber!;
         const pushed = await o.push({

@@ -11,6 +11,8 @@ export class ShardTask {
   stored: string | null;
   /** For an ended shard: its last sequence number (null: it held none). */
   last: string | null = null;
+  /** The last GetRecords' MillisBehindLatest (undefined before the first). */
+  behindMs: number | undefined;
   private readonly abort = new AbortController();
 
   constructor(readonly shardId: string, readonly name: string, after: string | null) {
@@ -46,13 +48,14 @@ export class ShardTask {
     this.abort.abort();
   }
 
-  async run(o: Omit<ShardReaderOptions, 'shardId' | 'after' | 'active' | 'wait' | 'push'> & { push: (r: SourceRecord, wanted: () => boolean) => Promise<boolean> }): Promise<void> {
+  async run(o: Omit<ShardReaderOptions, 'shardId' | 'after' | 'active' | 'wait' | 'push' | 'behind'> & { push: (r: SourceRecord, wanted: () => boolean) => Promise<boolean> }): Promise<void> {
     const result = await readShard({
       ...o,
       shardId: this.shardId,
       after: this.handedOn,
       active: () => this.reading,
       wait: this.wait,
+      behind: (ms) => { this.behindMs = ms; },
       push: async (r) => {
         const pushed = await o.push(r, () => this.reading);
         if (pushed) this.handedOn = r.checkpoint!.position;

@@ -20,7 +20,7 @@ import type { Pgoutput } from 'pg-logical-replication';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Checkpoint } from '../../contracts/records.js';
-import type { Source } from '../../contracts/source.js';
+import type { Source, SourceLag } from '../../contracts/source.js';
 import type { SourceRecord } from '../../contracts/records.js';
 import { databaseOf, sourceClientConfig } from './connection.js';
 import { formatLsn, isLsn, maxLsn, parseLsn } from './lsn.js';
@@ -30,6 +30,7 @@ import { RecordQueue } from '../record-queue.js';
 import { RelationCatalog } from './relation-catalog.js';
 import { backoff } from '../../retry-policy.js';
 import { ReplicationSession } from './replication-session.js';
+import { SlotLag } from './slot-lag.js';
 
 export interface PostgresSourceOptions {
   /** The source database (a role with REPLICATION, or superuser). */
@@ -67,12 +68,14 @@ export class PostgresSource implements Source {
   private wake: (() => void) | null = null;
   private readonly queue: RecordQueue<SourceRecord>;
   private readonly catalog: RelationCatalog;
+  private readonly slotLag: SlotLag;
 
   constructor(private readonly o: PostgresSourceOptions, private readonly pool: pg.Pool, private readonly pre: PreflightResult) {
     this.description = `postgres ${databaseOf(o.url)} slot ${o.slot} publication ${o.publication}`;
     this.stream = slotStream(o.slot);
     this.queue = new RecordQueue<SourceRecord>(o.queueCapacity ?? 2000);
     this.catalog = new RelationCatalog(pool, o.log);
+    this.slotLag = new SlotLag(pool, o.slot, this.stream);
     const checkpoint = o.startLsn ? parseLsn(o.startLsn) : null;
     this.acked = maxLsn(checkpoint ?? 0n, pre.slotConfirmed);
     this.resume = checkpoint ?? 0n;
@@ -114,8 +117,14 @@ export class PostgresSource implements Source {
       const lsn = parseLsn(cp.position);
       if (lsn <= this.acked) continue;
       this.acked = lsn;
+      this.slotLag.stored(lsn);
       await this.session?.sendStatus();
     }
+  }
+
+  /** The slot's lag: WAL bytes after its confirmed LSN (asked of the source) and seconds (slot-lag.ts). */
+  lag(): Promise<readonly SourceLag[]> {
+    return this.slotLag.read();
   }
 
   /** Stop producing records; the replication connection stays open for the final acknowledgement until close(). */
@@ -123,6 +132,7 @@ export class PostgresSource implements Source {
     this.stopping = true;
     // Queued records are dropped, not handed over: none will be acknowledged, so the slot sends them again.
     this.queue.discard();
+    this.slotLag.clear();
     this.wake?.();
   }
 
@@ -205,6 +215,7 @@ export class PostgresSource implements Source {
     for (const built of builder.accept(lsn, message)) {
       const queued = await this.queue.push(built.record, () => session.isOpen && !this.stopping);
       if (!queued) return;
+      if (built.committedAtMs !== undefined && built.resumeLsn !== undefined) this.slotLag.handedOn(built.resumeLsn, built.committedAtMs);
       if (built.resumeLsn !== undefined && built.resumeLsn > this.resume) this.resume = built.resumeLsn;
     }
   }

@@ -34,6 +34,8 @@ interface OpenTx {
 export interface BuiltRecord {
   readonly record: SourceRecord;
   readonly resumeLsn?: bigint;
+  /** On a Commit: the transaction's commit time (ms since the epoch), for the slot's lag in seconds. */
+  readonly committedAtMs?: number;
 }
 
 export class ProtocolError extends Error {
@@ -209,6 +211,6 @@ export class RecordBuilder {
       changes: tx.changes,
       dataCollections: [...tx.collections].map(([dataCollection, eventCount]) => ({ dataCollection, eventCount })),
     };
-    return this.built(rec, `${tx.commitLsn}:${tx.seq}`, parseLsn(endLsn));
+    return { ...this.built(rec, `${tx.commitLsn}:${tx.seq}`, parseLsn(endLsn)), committedAtMs: Date.parse(tx.commitTime) };
   }
 }

@@ -4,7 +4,7 @@
  * after the first uncovered batch committed; `sealNow` seals what is left (a finite ingest, before it
  * exits). Nothing is sealed when nothing was written since the last checkpoint. Each checkpoint is
  * announced on CHECKPOINT_CHANNEL (Subscription.checkpointAdded) and, when configured, written to a
- * directory so it leaves the warehouse.
+ * directory and POSTed to a URL (checkpoint-post.ts, in the background) so it leaves the warehouse.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ import type pg from 'pg';
 import { appendLeaves, lockLedger, type LedgerState } from './append.js';
 import { signCheckpoint } from './checkpoint.js';
 import type { Signer } from './signed-note.js';
+import type { LedgerConfig } from '../../config/ledger.js';
+import { CheckpointPoster } from './checkpoint-post.js';
 
 export const CHECKPOINT_CHANNEL = 'auditql_checkpoint';
 
@@ -21,7 +23,11 @@ export interface SealerOptions {
   readonly everyRows: number;
   readonly everyMs: number;
   readonly exportDir?: string | null;
+  readonly exportUrl?: string | null;
+  readonly exportTokenFile?: string | null;
   readonly onError?: (err: Error) => void;
+  /** Warnings of the checkpoint POSTs. */
+  readonly log?: (msg: string) => void;
 }
 
 export interface SealedCheckpoint {
@@ -48,8 +54,12 @@ export async function sealState(client: pg.ClientBase, state: LedgerState, o: Pi
 export class Sealer {
   private timer: NodeJS.Timeout | null = null;
   private pending: Promise<unknown> = Promise.resolve();
+  /** The checkpoints' POSTs, when AUDITQL_CHECKPOINT_URL is set. */
+  readonly poster: CheckpointPoster | null;
 
-  constructor(private readonly pool: pg.Pool, private readonly o: SealerOptions) {}
+  constructor(private readonly pool: pg.Pool, private readonly o: SealerOptions) {
+    this.poster = o.exportUrl ? new CheckpointPoster({ url: o.exportUrl, tokenFile: o.exportTokenFile ?? null, ...(o.log ? { log: o.log } : {}) }) : null;
+  }
 
   /** In the ledger follower's transaction, after the append: seal when `everyRows` leaves are uncovered. */
   async sealIfDue(client: pg.ClientBase, state: LedgerState): Promise<SealedCheckpoint | null> {
@@ -92,6 +102,7 @@ export class Sealer {
   }
 
   private async export(c: SealedCheckpoint): Promise<void> {
+    this.poster?.post(c); // queued: delivered in the background, never awaited here
     if (!this.o.exportDir) return;
     try {
       await mkdir(this.o.exportDir, { recursive: true });
@@ -103,7 +114,15 @@ export class Sealer {
 }
 
 /** A sealer for this configuration, or null without a signing key (leaves are still appended). */
-export function sealerFor(pool: pg.Pool, c: { readonly signer: Signer | null; readonly origin: string | null; readonly everyRows: number; readonly everyMs: number; readonly exportDir: string | null }, onError?: (err: Error) => void): Sealer | null {
+export function sealerFor(
+  pool: pg.Pool,
+  c: Pick<LedgerConfig, 'signer' | 'origin' | 'everyRows' | 'everyMs' | 'exportDir'> & Partial<Pick<LedgerConfig, 'exportUrl' | 'exportTokenFile'>>,
+  onError?: (err: Error) => void,
+  log?: (msg: string) => void,
+): Sealer | null {
   if (!c.signer) return null;
-  return new Sealer(pool, { signer: c.signer, origin: c.origin ?? c.signer.name, everyRows: c.everyRows, everyMs: c.everyMs, exportDir: c.exportDir, ...(onError ? { onError } : {}) });
+  return new Sealer(pool, {
+    signer: c.signer, origin: c.origin ?? c.signer.name, everyRows: c.everyRows, everyMs: c.everyMs, exportDir: c.exportDir,
+    exportUrl: c.exportUrl ?? null, exportTokenFile: c.exportTokenFile ?? null, ...(onError ? { onError } : {}), ...(log ? { log } : {}),
+  });
 }
