@@ -104,7 +104,7 @@ export interface ApiServerOptions {
   readonly telemetry?: Telemetry;
   /** More `/readyz` checks besides the warehouse's (e.g. the sources `auditql start` ingests). */
   readonly readiness?: readonly ReadinessCheck[];
-  /** Record every HTTP operation in `auditql.api_access` (docs/security.md "Access audit"; default true). */
+  /** Record every HTTP operation and subscription in `auditql.api_access` (docs/security.md "Access audit"; default true). */
   readonly accessAudit?: boolean;
 }
 
@@ -265,6 +265,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       auth: authHookOf(authenticator),
       verifyUpgrade: (req) => allowsRequest(origins, req),
       watch: (who, end) => watch.watch(who, end),
+      ...(access ? { recordAccess: (e) => access.record(e) } : {}),
       ...o.subscriptions,
     };
     const ws = o.subscriptions === false ? []

@@ -9,7 +9,7 @@ export interface ApiAccessEntry {
   readonly authKind: string | null;
   readonly clientAddress: string | null;
   readonly transport: 'http' | 'ws';
-  readonly event: 'operation' | 'refusal';
+  readonly event: 'operation' | 'refusal' | 'subscription_start' | 'subscription_end';
   readonly operationType: string | null;
   readonly operationName: string | null;
   readonly documentHash: string | null;
