@@ -300,6 +300,16 @@ describe.each(ROLES)('role %s', (role) => {
     const r = await q<{ apiAccess: { nodes: { id: string }[] } }>('{ apiAccess(first: 100) { nodes { id principal role operationName variables decision } } }');
     if (role === 'admin' || role === 'auditor') expect(r.errors).toBeUndefined();
     else forbidden(r);
+    // and apiAccessAdded, replaying the records of this role's requests above
+    const { client } = connect(api.url);
+    try {
+      const s = subscribe<{ apiAccessAdded: { id: string; role: string } }>(client, 'subscription($a: String, $r: String) { apiAccessAdded(filter: {role: $r}, after: $a) { id role } }', { a: Buffer.from('x1:0:0').toString('base64url'), r: role });
+      await until('a record or the refusal', () => s.results.length > 0 || s.errors.length > 0);
+      if (role === 'admin' || role === 'auditor') expect(s.results[0]!.data!.apiAccessAdded.role).toBe(role);
+      else expect(s.results[0]?.errors?.map((e) => e.extensions?.['code'])).toEqual(['AUDITQL_FORBIDDEN']);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('changeAdded and activityAdded: the same rows and values, replayed from the start', async () => {

@@ -22,6 +22,7 @@ import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { WarehouseDb } from '../../warehouse/db.js';
 import { ChangeFeed, type ChangeFeedOptions } from '../../feed/change-feed.js';
+import { ACCESS_CHANNEL, apiAccessHead } from '../../warehouse/queries/api-access.js';
 import { allowAll, ANONYMOUS, type AuthContext, type AuthHook } from '../auth.js';
 import { createFormatError } from '../errors.js';
 import { graphqlJs } from '../graphql-js.js';
@@ -99,6 +100,11 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
     const auth = o.auth ?? allowAll;
     const maxSubs = o.maxSubscriptionsPerConnection ?? 100;
     const feed = new ChangeFeed({ db: warehouse.db, listenUrl: warehouse.url, log, ...o.feed });
+    // Started by its first subscriber, like the change feed: no connection until someone follows the audit.
+    const accessFeed = new ChangeFeed({
+      db: warehouse.db, listenUrl: warehouse.url, log, ...o.feed, sequence: { head: apiAccessHead, channel: ACCESS_CHANNEL },
+    });
+    const feeds = { feed, accessFeed };
     o.onFeed?.(feed);
     const formatError = createFormatError(log);
     const format = (errors: readonly GraphQLErrorType[]): GraphQLFormattedError[] =>
@@ -217,7 +223,7 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
         document,
         operationName: payload.operationName,
         variableValues: variables,
-        contextValue: subscriptionContext(s.context(), feed, who, (error) => slow.drop(socket, 'queue', error, id)),
+        contextValue: subscriptionContext(s.context(), feeds, who, (error) => slow.drop(socket, 'queue', error, id)),
       };
       const frames = slow.frames(socket);
       const onEvent = audit ? () => audit.delivered() : undefined;
@@ -238,7 +244,7 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
           }, 2000);
           await Promise.resolve(server.dispose()).catch((err: unknown) => log.warn(`graphql-ws: closing: ${(err as Error).message}`));
           clearTimeout(stragglers);
-          await feed.close();
+          await Promise.all([feed.close(), accessFeed.close()]);
         })();
         return closing;
       },

@@ -1,4 +1,4 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { DateTimeScalar, JSONScalar } from './scalars.js';
 import { PageInfo } from './page-info.js';
 
@@ -78,4 +78,28 @@ export class ApiAccessConnection {
 
   @Field(() => PageInfo)
   pageInfo!: PageInfo;
+}
+
+@InputType({ description: 'Narrows the access audit; every field narrows, absent fields do not (docs/security.md "Access audit").' })
+export class ApiAccessFilter {
+  @Field(() => String, { nullable: true, description: 'This principal (JWT subject or API key name).' })
+  principal?: string | null;
+
+  @Field(() => String, { nullable: true })
+  role?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'allowed or refused.' })
+  decision?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'operation, refusal, subscription_start or subscription_end.' })
+  event?: string | null;
+
+  @Field(() => String, { nullable: true })
+  operationName?: string | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Recorded at or after (inclusive).' })
+  since?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Recorded before (exclusive).' })
+  until?: Date | null;
 }
