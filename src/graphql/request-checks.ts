@@ -1,7 +1,8 @@
 /**
  * What is refused after parsing and before anything runs, so before any SQL, each with HTTP 400 and a
  * client code (docs/errors.md): a mutation (the API is read-only: it has none), an argument holding a NUL
- * character (nul-arguments.ts), an operation over the depth or cost limits (limits.ts).
+ * character (nul-arguments.ts), an operation over the depth or cost limits (limits.ts; the caller's role's
+ * when lower, role-limits.ts).
  *
  * Runs on the operation Apollo resolved, with the request's variables — directly, not through graphql's
  * `validate` (a TypeInfo walk of the whole document on every request cost more than the check itself).
@@ -13,6 +14,7 @@ import type { ApiContext } from './context.js';
 import { graphqlJs } from './graphql-js.js';
 import { limitsError, type QueryLimits } from './limits.js';
 import { nulArgumentError } from './nul-arguments.js';
+import { callerLimits } from './role-limits.js';
 
 const { GraphQLError, Kind } = graphqlJs;
 
@@ -52,7 +54,9 @@ export function requestChecksPlugin(limits: QueryLimits): ApolloServerPlugin<Api
       // of them, as the validation rule does.
       const ops = rc.operation ? [rc.operation]
         : rc.request.operationName ? [] : rc.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-      const error = requestError(limits, rc.schema, rc.document, ops, rc.request.variables);
+      const ctx = rc.contextValue;
+      const mine = callerLimits(ctx.policy, ctx.auth.role, { ...limits, maxPageSize: ctx.maxPageSize });
+      const error = requestError(mine, rc.schema, rc.document, ops, rc.request.variables);
       if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
     },
   };

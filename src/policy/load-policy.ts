@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { AuditqlError, ErrorCode } from '../errors.js';
-import { BUILTIN_ROLES, MASK_METHODS, STATEMENT_POLICIES, type MaskRule, type Policy, type RolePolicy } from './policy.js';
+import { BUILTIN_ROLES, MASK_METHODS, NO_ROLE_LIMITS, STATEMENT_POLICIES, type MaskRule, type Policy, type RateLimit, type RolePolicy } from './policy.js';
 
 const bad = (key: string, message: string) => new AuditqlError(ErrorCode.BAD_CONFIG, `AUDITQL_POLICY: ${key}: ${message}`);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,11 +37,26 @@ function maskRules(v: unknown, key: string): MaskRule[] {
   });
 }
 
+function positive(v: unknown, key: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw bad(key, 'expected a whole number of at least 1');
+  return v;
+}
+
+function rateLimit(v: unknown, key: string): RateLimit | null {
+  if (v === null) return null;
+  if (!isObject(v)) throw bad(key, 'expected {"perSecond": N, "burst": N} or null');
+  only(v, key, ['perSecond', 'burst']);
+  if (typeof v.perSecond !== 'number' || !(v.perSecond > 0) || !Number.isFinite(v.perSecond)) throw bad(`${key}.perSecond`, 'expected a number above 0');
+  return Object.freeze({ perSecond: v.perSecond, burst: positive(v.burst, `${key}.burst`) });
+}
+
 function rolePolicy(name: string, v: unknown, base: RolePolicy | undefined): RolePolicy {
   const key = `roles.${name}`;
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw bad(key, 'a role name is a letter then letters, digits, _ or - (at most 64)');
   if (!isObject(v)) throw bad(key, 'expected an object');
-  only(v, key, ['tables', 'mask', 'statements', 'privacyByDefault', 'fields']);
+  only(v, key, ['tables', 'mask', 'statements', 'privacyByDefault', 'fields', 'maxPageSize', 'maxDepth', 'maxCost', 'rateLimit']);
+  const limit = (k: 'maxPageSize' | 'maxDepth' | 'maxCost') =>
+    v[k] === undefined ? (base?.limits ?? NO_ROLE_LIMITS)[k] : v[k] === null ? null : positive(v[k], `${key}.${k}`);
   if (v.statements !== undefined && !STATEMENT_POLICIES.includes(v.statements as never)) {
     throw bad(`${key}.statements`, `expected one of ${STATEMENT_POLICIES.join(', ')}`);
   }
@@ -53,6 +68,10 @@ function rolePolicy(name: string, v: unknown, base: RolePolicy | undefined): Rol
     statements: (v.statements as RolePolicy['statements'] | undefined) ?? base?.statements ?? 'digest',
     privacyByDefault: (v.privacyByDefault as boolean | undefined) ?? base?.privacyByDefault ?? false,
     fields: Object.freeze(v.fields === undefined ? (base?.fields ?? ['Query.*', 'Subscription.*', '!Query.apiAccess', '!Subscription.apiAccessAdded']) : globs(v.fields, `${key}.fields`, 2)),
+    limits: Object.freeze({
+      maxPageSize: limit('maxPageSize'), maxDepth: limit('maxDepth'), maxCost: limit('maxCost'),
+      rateLimit: v.rateLimit === undefined ? (base?.limits ?? NO_ROLE_LIMITS).rateLimit : rateLimit(v.rateLimit, `${key}.rateLimit`),
+    }),
   });
 }
 

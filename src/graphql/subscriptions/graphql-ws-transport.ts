@@ -36,6 +36,8 @@ import type { DeliveryTarget } from './fanout-delivery.js';
 import { SlowConnections, type TooSlowConnection } from './slow-connections.js';
 import { subscriptionAudit, type RecordAccess, type SubscriptionAudit } from '../access/subscription-access.js';
 import { refusalEntry } from '../access/access-entry.js';
+import { callerKey, type RateLimiter } from '../auth/rate-limit.js';
+import { callerLimits } from '../role-limits.js';
 
 const { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate } = graphqlJs;
 
@@ -70,6 +72,8 @@ export interface SubscriptionOptions {
    * and of each subscription's start (or refusal) and end.
    */
   readonly recordAccess?: RecordAccess;
+  /** Per-principal rate limits (src/graphql/auth/rate-limit.ts): each `subscribe` takes a token of its role's `rateLimit`. */
+  readonly rateLimiter?: RateLimiter;
   /** Called with the feed once it exists (tests and benchmarks read its stats). */
   readonly onFeed?: (feed: ChangeFeed) => void;
 }
@@ -212,18 +216,25 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
       if (op.operation !== 'subscription') {
         return [new GraphQLError('only subscriptions are served over WebSocket; send queries over HTTP POST to /graphql', { nodes: [op], extensions: { code: ErrorCode.BAD_INPUT } })];
       }
-      const errors = validate(s.schema, document, [...specifiedRules, queryLimitsRule(s.limits, variables, payload.operationName)]);
+      const who = auths.get(ctx) ?? ANONYMOUS;
+      const base = s.context();
+      const role = who.role === undefined ? undefined : base.policy.roles.get(who.role);
+      const rate = role?.limits.rateLimit;
+      if (rate && o.rateLimiter?.take(callerKey(who.kind, who.principal, addressOf(ctx.extra.request)), rate) != null) {
+        return [new GraphQLError(`too many requests: the role ${JSON.stringify(who.role)} allows ${rate.perSecond} a second (burst ${rate.burst})`, { extensions: { code: ErrorCode.RATE_LIMITED } })];
+      }
+      const limits = callerLimits(base.policy, who.role, { ...s.limits, maxPageSize: base.maxPageSize });
+      const errors = validate(s.schema, document, [...specifiedRules, queryLimitsRule(limits, variables, payload.operationName)]);
       if (errors.length > 0) return errors;
       const nul = nulArgumentError(document, variables);
       if (nul) return [nul];
       const socket = ctx.extra.socket;
-      const who = auths.get(ctx) ?? ANONYMOUS;
       const args: ExecutionArgs = {
         schema: s.schema,
         document,
         operationName: payload.operationName,
         variableValues: variables,
-        contextValue: subscriptionContext(s.context(), feeds, who, (error) => slow.drop(socket, 'queue', error, id)),
+        contextValue: subscriptionContext({ ...base, maxPageSize: limits.maxPageSize }, feeds, who, (error) => slow.drop(socket, 'queue', error, id)),
       };
       const frames = slow.frames(socket);
       const onEvent = audit ? () => audit.delivered() : undefined;
