@@ -1,6 +1,8 @@
 /**
- * What is refused after parsing and before anything runs, so before any SQL, each with HTTP 400 and a
- * client code (docs/errors.md): a mutation (the API is read-only: it has none), an argument holding a NUL
+ * What is refused after parsing and before anything runs, so before any SQL, each with HTTP 400 (403 for
+ * the first) and a client code (docs/errors.md): a document the caller's role may not send (its
+ * persisted-operation allow-list, introspection without `adHoc`: policy/operation-allow-list.ts), a
+ * mutation (the API is read-only: it has none), an argument holding a NUL
  * character (nul-arguments.ts), an operation over the depth or cost limits (limits.ts; the caller's role's
  * when lower, role-limits.ts).
  *
@@ -15,6 +17,7 @@ import { graphqlJs } from './graphql-js.js';
 import { limitsError, type QueryLimits } from './limits.js';
 import { nulArgumentError } from './nul-arguments.js';
 import { callerLimits } from './role-limits.js';
+import { operationNotAllowed } from './policy/operation-allow-list.js';
 
 const { GraphQLError, Kind } = graphqlJs;
 
@@ -55,6 +58,8 @@ export function requestChecksPlugin(limits: QueryLimits): ApolloServerPlugin<Api
       const ops = rc.operation ? [rc.operation]
         : rc.request.operationName ? [] : rc.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
       const ctx = rc.contextValue;
+      const refused = operationNotAllowed(ctx.auth.role === undefined ? undefined : ctx.policy.roles.get(ctx.auth.role), rc.source, rc.document);
+      if (refused) throw new GraphQLError(refused.message, { extensions: { ...refused.extensions, http: { status: 403 } } });
       const mine = callerLimits(ctx.policy, ctx.auth.role, { ...limits, maxPageSize: ctx.maxPageSize });
       const error = requestError(mine, rc.schema, rc.document, ops, rc.request.variables);
       if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });

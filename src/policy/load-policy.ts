@@ -50,11 +50,21 @@ function rateLimit(v: unknown, key: string): RateLimit | null {
   return Object.freeze({ perSecond: v.perSecond, burst: positive(v.burst, `${key}.burst`) });
 }
 
+function operationHashes(v: unknown, key: string): readonly string[] | null {
+  if (v === null) return null;
+  if (!Array.isArray(v)) throw bad(key, 'expected an array of "sha256:<64 hex digits>" or null');
+  return Object.freeze(v.map((h, i) => {
+    if (typeof h !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(h)) throw bad(`${key}[${i}]`, 'expected "sha256:" and the 64 lowercase hex digits of the document\'s SHA-256');
+    return h;
+  }));
+}
+
 function rolePolicy(name: string, v: unknown, base: RolePolicy | undefined): RolePolicy {
   const key = `roles.${name}`;
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw bad(key, 'a role name is a letter then letters, digits, _ or - (at most 64)');
   if (!isObject(v)) throw bad(key, 'expected an object');
-  only(v, key, ['tables', 'mask', 'statements', 'privacyByDefault', 'fields', 'maxPageSize', 'maxDepth', 'maxCost', 'rateLimit']);
+  only(v, key, ['tables', 'mask', 'statements', 'privacyByDefault', 'fields', 'maxPageSize', 'maxDepth', 'maxCost', 'rateLimit', 'adHoc', 'operations']);
+  if (v.adHoc !== undefined && typeof v.adHoc !== 'boolean') throw bad(`${key}.adHoc`, 'expected true or false');
   const limit = (k: 'maxPageSize' | 'maxDepth' | 'maxCost') =>
     v[k] === undefined ? (base?.limits ?? NO_ROLE_LIMITS)[k] : v[k] === null ? null : positive(v[k], `${key}.${k}`);
   if (v.statements !== undefined && !STATEMENT_POLICIES.includes(v.statements as never)) {
@@ -68,6 +78,8 @@ function rolePolicy(name: string, v: unknown, base: RolePolicy | undefined): Rol
     statements: (v.statements as RolePolicy['statements'] | undefined) ?? base?.statements ?? 'digest',
     privacyByDefault: (v.privacyByDefault as boolean | undefined) ?? base?.privacyByDefault ?? false,
     fields: Object.freeze(v.fields === undefined ? (base?.fields ?? ['Query.*', 'Subscription.*', '!Query.apiAccess', '!Subscription.apiAccessAdded']) : globs(v.fields, `${key}.fields`, 2)),
+    adHoc: (v.adHoc as boolean | undefined) ?? base?.adHoc ?? true,
+    operations: v.operations === undefined ? (base?.operations ?? null) : operationHashes(v.operations, `${key}.operations`),
     limits: Object.freeze({
       maxPageSize: limit('maxPageSize'), maxDepth: limit('maxDepth'), maxCost: limit('maxCost'),
       rateLimit: v.rateLimit === undefined ? (base?.limits ?? NO_ROLE_LIMITS).rateLimit : rateLimit(v.rateLimit, `${key}.rateLimit`),

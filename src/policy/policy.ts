@@ -44,6 +44,10 @@ export interface RolePolicy {
   /** Root fields the role may use, globs over `Query.<field>` / `Subscription.<field>`. */
   readonly fields: readonly string[];
   readonly limits: RoleLimits;
+  /** May send documents of its own: introspection, GraphiQL (docs/security.md "Persisted operations"). */
+  readonly adHoc: boolean;
+  /** When set, the only documents the role may send: `sha256:<hex of the document text>`. */
+  readonly operations: readonly string[] | null;
 }
 
 export interface Policy {
@@ -59,7 +63,8 @@ const PII_RULE: MaskRule = Object.freeze({ columns: Object.freeze(PII_PATTERNS.m
 const API_ACCESS_FIELDS = ['Query.apiAccess', 'Subscription.apiAccessAdded'];
 const ALL_BUT_ACCESS = Object.freeze(['Query.*', 'Subscription.*', ...API_ACCESS_FIELDS.map((f) => `!${f}`)]);
 
-const role = (r: Omit<RolePolicy, 'limits'> & { limits?: RoleLimits }): RolePolicy => Object.freeze({ limits: NO_ROLE_LIMITS, ...r });
+const role = (r: Omit<RolePolicy, 'limits' | 'adHoc' | 'operations'> & Partial<RolePolicy>): RolePolicy =>
+  Object.freeze({ limits: NO_ROLE_LIMITS, adHoc: true, operations: null, ...r });
 /** People reading by hand: pages and operations of a reasonable size, and no scripted scraping. */
 const READER_LIMITS: RoleLimits = Object.freeze({ maxPageSize: 200, maxDepth: 10, maxCost: 20_000, rateLimit: Object.freeze({ perSecond: 20, burst: 40 }) });
 /** A connector: subscriptions and a few pages; generous, but bounded. */
@@ -74,5 +79,6 @@ export const BUILTIN_ROLES: readonly RolePolicy[] = Object.freeze([
     name: 'siem', tables: ['**'], mask: [PII_RULE], statements: 'digest', privacyByDefault: false,
     fields: ['Subscription.*', '!Subscription.apiAccessAdded', 'Query.activityByUser', 'Query.activity', 'Query.activities'],
     limits: SIEM_LIMITS,
+    adHoc: false,
   }),
 ]);

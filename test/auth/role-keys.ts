@@ -2,6 +2,11 @@
 import { newApiKey } from '../../src/auth/api-key-secret.js';
 import { insertApiKey } from '../../src/warehouse/queries/api-keys.js';
 import type { TestWarehouse } from '../helpers/db.js';
+import { loadAuthConfig } from '../../src/config/auth.js';
+import { createAuthenticator } from '../../src/auth/authenticator.js';
+import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
+import type { Policy } from '../../src/policy/policy.js';
+import { silentLogger } from '../../src/log.js';
 
 export async function roleKeys(w: TestWarehouse, roles: readonly string[]): Promise<Record<string, string>> {
   const keys: Record<string, string> = {};
@@ -11,4 +16,12 @@ export async function roleKeys(w: TestWarehouse, roles: readonly string[]): Prom
     keys[role] = k.key;
   }
   return keys;
+}
+
+/** The API server on 127.0.0.1 with API-key authentication over `policy`'s roles. */
+export function startWithKeys(w: TestWarehouse, policy: Policy): Promise<ApiServer> {
+  return startApiServer({
+    warehouse: w, port: 0, host: '127.0.0.1', log: silentLogger, policy,
+    auth: { mode: 'verify', authenticator: createAuthenticator({ config: loadAuthConfig({}), db: w.db, roles: new Set(policy.roles.keys()) }) },
+  });
 }

@@ -5,17 +5,14 @@
  * naming the bad key; the built-in roles have defaults.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAuthConfig } from '../../src/config/auth.js';
-import { createAuthenticator } from '../../src/auth/authenticator.js';
-import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
+import type { ApiServer } from '../../src/graphql/server.js';
 import { parsePolicy } from '../../src/policy/load-policy.js';
 import { rateLimiter } from '../../src/graphql/auth/rate-limit.js';
-import { silentLogger } from '../../src/log.js';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
 import { connect, subscribe } from '../helpers/graphql-ws-client.js';
 import { until } from '../helpers/until.js';
 import { postGraphql } from '../graphql/helpers.js';
-import { roleKeys } from './role-keys.js';
+import { roleKeys, startWithKeys } from './role-keys.js';
 
 const policy = parsePolicy({
   roles: {
@@ -34,10 +31,7 @@ const codes = (r: { errors?: readonly { extensions?: Record<string, unknown> }[]
 beforeAll(async () => {
   w = await freshWarehouse();
   keys = await roleKeys(w, ['tight', 'burst', 'wsburst', 'analyst', 'admin']);
-  api = await startApiServer({
-    warehouse: w, port: 0, host: '127.0.0.1', log: silentLogger, policy,
-    auth: { mode: 'verify', authenticator: createAuthenticator({ config: loadAuthConfig({}), db: w.db, roles: new Set(policy.roles.keys()) }) },
-  });
+  api = await startWithKeys(w, policy);
 });
 
 afterAll(async () => {

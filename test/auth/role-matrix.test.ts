@@ -296,6 +296,12 @@ describe.each(ROLES)('role %s', (role) => {
     expect(proof.errors?.map((e) => e.extensions?.['code']) ?? []).not.toContain('AUDITQL_FORBIDDEN');
   });
 
+  it('introspection: only for roles allowed ad-hoc queries (all but siem)', async () => {
+    const r = await q<{ __schema: { queryType: { name: string } } }>('{ __schema { queryType { name } } }');
+    if (role === 'siem') expect(r.errors?.map((e) => e.extensions?.['code'])).toEqual(['AUDITQL_OPERATION_NOT_ALLOWED']);
+    else expect(r.data!.__schema.queryType.name).toBe('Query');
+  });
+
   it('apiAccess: the access audit, for admin and auditor only', async () => {
     const r = await q<{ apiAccess: { nodes: { id: string }[] } }>('{ apiAccess(first: 100) { nodes { id principal role operationName variables decision } } }');
     if (role === 'admin' || role === 'auditor') expect(r.errors).toBeUndefined();

@@ -35,6 +35,7 @@ export function accessPlugin(recorder: AccessRecorder): ApolloServerPlugin<ApiCo
         async willSendResponse({ contextValue: ctx, operation, response }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : null;
           const forbidden = body?.errors?.some((e) => e.extensions?.['code'] === ErrorCode.FORBIDDEN) ?? false;
+          const notAllowed = body?.errors?.some((e) => e.extensions?.['code'] === ErrorCode.OPERATION_NOT_ALLOWED) ?? false;
           recorder.record({
             at: new Date(),
             ...whoOf(ctx.auth, ctx.clientAddress ?? null),
@@ -45,8 +46,8 @@ export function accessPlugin(recorder: AccessRecorder): ApolloServerPlugin<ApiCo
             documentHash: documentHash(request.query),
             variables: redactVariables(request.variables),
             rowsReturned: body?.data ? rowsIn(body.data) : 0,
-            decision: forbidden ? 'refused' : 'allowed',
-            reason: forbidden ? 'forbidden_field' : (body?.errors?.[0]?.extensions?.['code'] as string | undefined) ?? null,
+            decision: forbidden || notAllowed ? 'refused' : 'allowed',
+            reason: forbidden ? 'forbidden_field' : notAllowed ? 'operation_not_allowed' : (body?.errors?.[0]?.extensions?.['code'] as string | undefined) ?? null,
             durationMs: performance.now() - started,
           });
         },

@@ -27,6 +27,7 @@ type Errors = readonly (GraphQLError | GraphQLFormattedError)[];
 export function refusalReason(errors: Errors): string {
   const codes = errors.map(codeOf);
   if (codes.includes(ErrorCode.FORBIDDEN)) return 'forbidden_field';
+  if (codes.includes(ErrorCode.OPERATION_NOT_ALLOWED)) return 'operation_not_allowed';
   return codes[0] ?? 'invalid';
 }
 

@@ -38,6 +38,7 @@ import { subscriptionAudit, type RecordAccess, type SubscriptionAudit } from '..
 import { refusalEntry } from '../access/access-entry.js';
 import { callerKey, type RateLimiter } from '../auth/rate-limit.js';
 import { callerLimits } from '../role-limits.js';
+import { operationNotAllowed } from '../policy/operation-allow-list.js';
 
 const { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate } = graphqlJs;
 
@@ -223,6 +224,8 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
       if (rate && o.rateLimiter?.take(callerKey(who.kind, who.principal, addressOf(ctx.extra.request)), rate) != null) {
         return [new GraphQLError(`too many requests: the role ${JSON.stringify(who.role)} allows ${rate.perSecond} a second (burst ${rate.burst})`, { extensions: { code: ErrorCode.RATE_LIMITED } })];
       }
+      const notAllowed = operationNotAllowed(role, payload.query, document);
+      if (notAllowed) return [notAllowed];
       const limits = callerLimits(base.policy, who.role, { ...s.limits, maxPageSize: base.maxPageSize });
       const errors = validate(s.schema, document, [...specifiedRules, queryLimitsRule(limits, variables, payload.operationName)]);
       if (errors.length > 0) return errors;
