@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { AuditqlError, ErrorCode } from '../errors.js';
-import { BUILTIN_ROLES, MASK_METHODS, NO_ROLE_LIMITS, STATEMENT_POLICIES, type MaskRule, type Policy, type RateLimit, type RolePolicy } from './policy.js';
+import { APP_CONTEXT_POLICIES, BUILTIN_ROLES, MASK_METHODS, NO_ROLE_LIMITS, STATEMENT_POLICIES, type MaskRule, type Policy, type RateLimit, type RolePolicy } from './policy.js';
 
 const bad = (key: string, message: string) => new AuditqlError(ErrorCode.BAD_CONFIG, `AUDITQL_POLICY: ${key}: ${message}`);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -63,7 +63,10 @@ function rolePolicy(name: string, v: unknown, base: RolePolicy | undefined): Rol
   const key = `roles.${name}`;
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw bad(key, 'a role name is a letter then letters, digits, _ or - (at most 64)');
   if (!isObject(v)) throw bad(key, 'expected an object');
-  only(v, key, ['tables', 'mask', 'statements', 'privacyByDefault', 'fields', 'maxPageSize', 'maxDepth', 'maxCost', 'rateLimit', 'adHoc', 'operations']);
+  only(v, key, ['tables', 'mask', 'statements', 'privacyByDefault', 'fields', 'maxPageSize', 'maxDepth', 'maxCost', 'rateLimit', 'adHoc', 'operations', 'appContext']);
+  if (v.appContext !== undefined && !APP_CONTEXT_POLICIES.includes(v.appContext as never)) {
+    throw bad(`${key}.appContext`, `expected one of ${APP_CONTEXT_POLICIES.join(', ')}`);
+  }
   if (v.adHoc !== undefined && typeof v.adHoc !== 'boolean') throw bad(`${key}.adHoc`, 'expected true or false');
   const limit = (k: 'maxPageSize' | 'maxDepth' | 'maxCost') =>
     v[k] === undefined ? (base?.limits ?? NO_ROLE_LIMITS)[k] : v[k] === null ? null : positive(v[k], `${key}.${k}`);
@@ -79,6 +82,7 @@ function rolePolicy(name: string, v: unknown, base: RolePolicy | undefined): Rol
     privacyByDefault: (v.privacyByDefault as boolean | undefined) ?? base?.privacyByDefault ?? false,
     fields: Object.freeze(v.fields === undefined ? (base?.fields ?? ['Query.*', 'Subscription.*', '!Query.apiAccess', '!Subscription.apiAccessAdded']) : globs(v.fields, `${key}.fields`, 2)),
     adHoc: (v.adHoc as boolean | undefined) ?? base?.adHoc ?? true,
+    appContext: (v.appContext as RolePolicy['appContext'] | undefined) ?? base?.appContext ?? 'raw',
     operations: v.operations === undefined ? (base?.operations ?? null) : operationHashes(v.operations, `${key}.operations`),
     limits: Object.freeze({
       maxPageSize: limit('maxPageSize'), maxDepth: limit('maxDepth'), maxCost: limit('maxCost'),

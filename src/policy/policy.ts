@@ -8,6 +8,9 @@ export type MaskMethod = (typeof MASK_METHODS)[number];
 export const STATEMENT_POLICIES = ['raw', 'digest', 'none'] as const;
 export type StatementPolicy = (typeof STATEMENT_POLICIES)[number];
 
+export const APP_CONTEXT_POLICIES = ['raw', 'redact'] as const;
+export type AppContextPolicy = (typeof APP_CONTEXT_POLICIES)[number];
+
 export interface MaskRule {
   /** Globs over `database.schema.table.column` (`*` within a part, `**` across parts). */
   readonly columns: readonly string[];
@@ -48,6 +51,8 @@ export interface RolePolicy {
   readonly adHoc: boolean;
   /** When set, the only documents the role may send: `sha256:<hex of the document text>`. */
   readonly operations: readonly string[] | null;
+  /** `redact`: application context and application users are masked (docs/security.md "Application context"). */
+  readonly appContext: AppContextPolicy;
 }
 
 export interface Policy {
@@ -63,8 +68,8 @@ const PII_RULE: MaskRule = Object.freeze({ columns: Object.freeze(PII_PATTERNS.m
 const API_ACCESS_FIELDS = ['Query.apiAccess', 'Subscription.apiAccessAdded'];
 const ALL_BUT_ACCESS = Object.freeze(['Query.*', 'Subscription.*', ...API_ACCESS_FIELDS.map((f) => `!${f}`)]);
 
-const role = (r: Omit<RolePolicy, 'limits' | 'adHoc' | 'operations'> & Partial<RolePolicy>): RolePolicy =>
-  Object.freeze({ limits: NO_ROLE_LIMITS, adHoc: true, operations: null, ...r });
+const role = (r: Omit<RolePolicy, 'limits' | 'adHoc' | 'operations' | 'appContext'> & Partial<RolePolicy>): RolePolicy =>
+  Object.freeze({ limits: NO_ROLE_LIMITS, adHoc: true, operations: null, appContext: 'raw', ...r });
 /** People reading by hand: pages and operations of a reasonable size, and no scripted scraping. */
 const READER_LIMITS: RoleLimits = Object.freeze({ maxPageSize: 200, maxDepth: 10, maxCost: 20_000, rateLimit: Object.freeze({ perSecond: 20, burst: 40 }) });
 /** A connector: subscriptions and a few pages; generous, but bounded. */
@@ -74,7 +79,8 @@ const SIEM_LIMITS: RoleLimits = Object.freeze({ maxPageSize: 500, maxDepth: 8, m
 export const BUILTIN_ROLES: readonly RolePolicy[] = Object.freeze([
   role({ name: 'admin', tables: ['**'], mask: [], statements: 'raw', privacyByDefault: false, fields: ['Query.*', 'Subscription.*'] }),
   role({ name: 'auditor', tables: ['**'], mask: [], statements: 'raw', privacyByDefault: false, fields: ['Query.*', 'Subscription.*'] }),
-  role({ name: 'analyst', tables: ['**'], mask: [PII_RULE], statements: 'digest', privacyByDefault: false, fields: ALL_BUT_ACCESS, limits: READER_LIMITS }),
+  role({ name: 'analyst', tables: ['**'], mask: [PII_RULE], statements: 'digest', privacyByDefault: false, fields: ALL_BUT_ACCESS, limits: READER_LIMITS,
+    appContext: 'redact' }),
   role({
     name: 'siem', tables: ['**'], mask: [PII_RULE], statements: 'digest', privacyByDefault: false,
     fields: ['Subscription.*', '!Subscription.apiAccessAdded', 'Query.activityByUser', 'Query.activity', 'Query.activities'],
