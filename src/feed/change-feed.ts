@@ -26,6 +26,11 @@ export interface ChangeFeedOptions {
   /** The warehouse URL for the LISTEN connection; null: poll only. */
   readonly listenUrl: string | null;
   readonly log: Logger;
+  /**
+   * Another sequence to follow than the change feed's (the access audit's): how to read its head, and the
+   * channel its writers notify. Its writers must make rows visible in seq order, as the sink does.
+   */
+  readonly sequence?: { readonly head: (db: Kysely<Warehouse>) => Promise<string>; readonly channel: string };
   /** Poll fallback interval (default 1000 ms). */
   readonly pollMs?: number;
   /** Rows per warehouse read (default 500). */
@@ -66,6 +71,7 @@ export class ChangeFeed implements FeedAccess {
       ? new FeedListener({
           url: o.listenUrl,
           log: o.log,
+          ...(o.sequence ? { channel: o.sequence.channel } : {}),
           onWake: (hint) => {
             if (hint !== null) this.stats.notifications++;
             this.wake(hint);
@@ -179,7 +185,7 @@ export class ChangeFeed implements FeedAccess {
 
   private readHead(): Promise<bigint> {
     this.stats.headReads++;
-    const read = feedHead(this.o.db).then((h) => {
+    const read = (this.o.sequence?.head ?? feedHead)(this.o.db).then((h) => {
       const head = BigInt(h);
       if (head > this.head) this.head = head;
       // Whoever read it, every group follows: a later notification at or below it is skipped.

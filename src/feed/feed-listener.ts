@@ -13,6 +13,8 @@ import { FEED_CHANNEL } from '../warehouse/sink.js';
 
 export interface FeedListenerOptions {
   readonly url: string;
+  /** The channel to LISTEN on (default FEED_CHANNEL, the sink's). */
+  readonly channel?: string;
   /** Called on every notification (with its payload) and after every (re)connect (with null). */
   readonly onWake: (hint: string | null) => void;
   readonly log: Logger;
@@ -75,11 +77,11 @@ export class FeedListener {
     c.on('error', (err) => lost(err.message));
     c.on('end', () => lost('connection ended'));
     c.on('notification', (n) => {
-      if (n.channel === FEED_CHANNEL) this.o.onWake(n.payload ?? null);
+      if (n.channel === (this.o.channel ?? FEED_CHANNEL)) this.o.onWake(n.payload ?? null);
     });
     try {
       await c.connect();
-      await c.query(`LISTEN ${FEED_CHANNEL}`);
+      await c.query(`LISTEN ${this.o.channel ?? FEED_CHANNEL}`);
     } catch (err) {
       lost((err as Error).message);
       return;

@@ -1,7 +1,10 @@
 /**
- * What is refused after parsing and before anything runs, so before any SQL, each with HTTP 400 and a
- * client code (docs/errors.md): a mutation (the API is read-only: it has none), an argument holding a NUL
- * character (nul-arguments.ts), an operation over the depth or cost limits (limits.ts).
+ * What is refused after parsing and before anything runs, so before any SQL, each with HTTP 400 (403 for
+ * the first) and a client code (docs/errors.md): a document the caller's role may not send (its
+ * persisted-operation allow-list, introspection without `adHoc`: policy/operation-allow-list.ts), a
+ * mutation (the API is read-only: it has none), an argument holding a NUL
+ * character (nul-arguments.ts), an operation over the depth or cost limits (limits.ts; the caller's role's
+ * when lower, role-limits.ts).
  *
  * Runs on the operation Apollo resolved, with the request's variables — directly, not through graphql's
  * `validate` (a TypeInfo walk of the whole document on every request cost more than the check itself).
@@ -15,6 +18,8 @@ import type { ApiContext } from './context.js';
 import { graphqlJs } from './graphql-js.js';
 import { costReadsVariables, limitsError, type QueryLimits } from './limits.js';
 import { nulArgumentError } from './nul-arguments.js';
+import { callerLimits } from './role-limits.js';
+import { operationNotAllowed } from './policy/operation-allow-list.js';
 
 const { GraphQLError, Kind } = graphqlJs;
 
@@ -60,15 +65,25 @@ export function requestError(
 }
 
 export function requestChecksPlugin(limits: QueryLimits): ApolloServerPlugin<ApiContext> {
-  // Apollo's schema is fixed for the server's life, so verdicts cached per operation hold for it.
-  const cache: LimitsCache = new WeakMap();
+  // Apollo's schema is fixed for the server's life, so verdicts cached per operation hold for it, per set of
+  // limits: one cache per (role, page-size limit) a caller brings.
+  const caches = new Map<string, LimitsCache>();
+  const cacheFor = (key: string): LimitsCache => {
+    let c = caches.get(key);
+    if (!c) caches.set(key, (c = new WeakMap()));
+    return c;
+  };
   const hooks = {
     async didResolveOperation(rc: GraphQLRequestContextDidResolveOperation<ApiContext>) {
       // The operation that will run; with none resolved and no name given (several anonymous choices), all
       // of them, as the validation rule does.
       const ops = rc.operation ? [rc.operation]
         : rc.request.operationName ? [] : rc.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-      const error = requestError(limits, rc.schema, rc.document, ops, rc.request.variables, cache);
+      const ctx = rc.contextValue;
+      const refused = operationNotAllowed(ctx.auth.role === undefined ? undefined : ctx.policy.roles.get(ctx.auth.role), rc.source, rc.document);
+      if (refused) throw new GraphQLError(refused.message, { extensions: { ...refused.extensions, http: { status: 403 } } });
+      const mine = callerLimits(ctx.policy, ctx.auth.role, { ...limits, maxPageSize: ctx.maxPageSize });
+      const error = requestError(mine, rc.schema, rc.document, ops, rc.request.variables, cacheFor(`${ctx.auth.role ?? ''}\u0000${ctx.maxPageSize}`));
       if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
     },
   };

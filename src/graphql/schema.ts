@@ -22,6 +22,7 @@ import { CheckpointSubscription } from './ledger/checkpoint-subscription.js';
 import { enforcePolicy } from './policy/enforce-policy.js';
 import { ApiAccessQueries } from './access/api-access-queries.js';
 import { ForwarderQueries } from './resolvers/forwarder-queries.js';
+import { ApiAccessSubscription } from './access/api-access-subscription.js';
 
 export const API_RESOLVERS = [
   ChangeQueries, ActivityQueries, EntityAtQueries, TransactionFields, ChangeFields, ActivityFields, AttributionQueries,
@@ -33,7 +34,7 @@ let built: Promise<GraphQLSchema> | undefined;
 /** The schema (built once per process; it is immutable). */
 export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [...API_RESOLVERS, FeedSubscriptions, CheckpointSubscription],
+    resolvers: [...API_RESOLVERS, FeedSubscriptions, CheckpointSubscription, ApiAccessSubscription],
     pubSub: NO_PUBSUB, // required with subscriptions; ours read the warehouse (src/graphql/subscriptions/)
     // No class-validator: arguments are checked where they are used, with stable error codes.
     validate: false,

@@ -51,6 +51,10 @@ import { sessionWatch } from './auth/session-watch.js';
 import type { Policy } from '../policy/policy.js';
 import { createAccessRecorder } from './access/access-recorder.js';
 import { accessPlugin, refusalRecorder } from './access/access-plugin.js';
+import { callerLimits } from './role-limits.js';
+import { rateLimiter } from './auth/rate-limit.js';
+import { httpRateLimit } from './auth/http-rate-limit.js';
+import { BUILTIN_POLICY } from '../policy/load-policy.js';
 
 export type { ServerAttachment } from './server-attachment.js';
 
@@ -105,7 +109,7 @@ export interface ApiServerOptions {
   readonly telemetry?: Telemetry;
   /** More `/readyz` checks besides the warehouse's (e.g. the sources `auditql start` ingests). */
   readonly readiness?: readonly ReadinessCheck[];
-  /** Record every HTTP operation in `auditql.api_access` (docs/security.md "Access audit"; default true). */
+  /** Record every HTTP operation and subscription in `auditql.api_access` (docs/security.md "Access audit"; default true). */
   readonly accessAudit?: boolean;
 }
 
@@ -181,9 +185,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const origins = originPolicy(o.allowedOrigins ?? []);
   const watch = sessionWatch(authenticator, { revocationCheckMs: (o.auth.mode === 'verify' ? o.auth.revocationCheckMs : undefined) ?? 5000, log });
   const access = o.accessAudit === false ? null : createAccessRecorder({ db: o.warehouse.db, log });
+  const policy = o.policy ?? BUILTIN_POLICY;
+  const rates = rateLimiter();
   const contextFor = (p: Principal | undefined, clientAddress?: string) =>
     createApiContext({
-      warehouse: o.warehouse, maxPageSize, log, auth: p ? authContextOf(p) : undefined, ...(o.policy ? { policy: o.policy } : {}), clientAddress,
+      warehouse: o.warehouse, maxPageSize: callerLimits(policy, p?.role, { ...limits, maxPageSize }).maxPageSize, log, auth: p ? authContextOf(p) : undefined, ...(o.policy ? { policy: o.policy } : {}), clientAddress,
       ...(telemetry ? { onLoaderBatch: telemetry.api.loaderBatchSize } : {}),
     });
   const context = () => contextFor(undefined);
@@ -254,6 +260,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     app.use(
       GRAPHQL_PATH,
       httpAuthentication(authenticator, origins, access ? refusalRecorder(access) : undefined),
+      httpRateLimit(rates, policy, access),
       express.json({ limit: BODY_LIMIT }),
       requestTracing, // after the body is read: stream callbacks would not carry the request's span
       expressMiddleware(apollo, { context: async ({ req, res }) => contextFor(principalOf(res), req.socket.remoteAddress) }),
@@ -268,6 +275,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       auth: authHookOf(authenticator),
       verifyUpgrade: (req) => allowsRequest(origins, req),
       watch: (who, end) => watch.watch(who, end),
+      rateLimiter: rates,
+      ...(access ? { recordAccess: (e) => access.record(e) } : {}),
       ...o.subscriptions,
     };
     const ws = o.subscriptions === false ? []

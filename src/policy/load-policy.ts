@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { AuditqlError, ErrorCode } from '../errors.js';
-import { ALL_BUT_ACCESS, BUILTIN_ROLES, MASK_METHODS, STATEMENT_POLICIES, type MaskRule, type Policy, type RolePolicy } from './policy.js';
+import { ALL_BUT_ACCESS, APP_CONTEXT_POLICIES, BUILTIN_ROLES, MASK_METHODS, NO_ROLE_LIMITS, STATEMENT_POLICIES, type MaskRule, type Policy, type RateLimit, type RolePolicy } from './policy.js';
 
 const bad = (key: string, message: string) => new AuditqlError(ErrorCode.BAD_CONFIG, `AUDITQL_POLICY: ${key}: ${message}`);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,11 +37,39 @@ function maskRules(v: unknown, key: string): MaskRule[] {
   });
 }
 
+function positive(v: unknown, key: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw bad(key, 'expected a whole number of at least 1');
+  return v;
+}
+
+function rateLimit(v: unknown, key: string): RateLimit | null {
+  if (v === null) return null;
+  if (!isObject(v)) throw bad(key, 'expected {"perSecond": N, "burst": N} or null');
+  only(v, key, ['perSecond', 'burst']);
+  if (typeof v.perSecond !== 'number' || !(v.perSecond > 0) || !Number.isFinite(v.perSecond)) throw bad(`${key}.perSecond`, 'expected a number above 0');
+  return Object.freeze({ perSecond: v.perSecond, burst: positive(v.burst, `${key}.burst`) });
+}
+
+function operationHashes(v: unknown, key: string): readonly string[] | null {
+  if (v === null) return null;
+  if (!Array.isArray(v)) throw bad(key, 'expected an array of "sha256:<64 hex digits>" or null');
+  return Object.freeze(v.map((h, i) => {
+    if (typeof h !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(h)) throw bad(`${key}[${i}]`, 'expected "sha256:" and the 64 lowercase hex digits of the document\'s SHA-256');
+    return h;
+  }));
+}
+
 function rolePolicy(name: string, v: unknown, base: RolePolicy | undefined): RolePolicy {
   const key = `roles.${name}`;
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw bad(key, 'a role name is a letter then letters, digits, _ or - (at most 64)');
   if (!isObject(v)) throw bad(key, 'expected an object');
-  only(v, key, ['tables', 'mask', 'statements', 'privacyByDefault', 'fields']);
+  only(v, key, ['tables', 'mask', 'statements', 'privacyByDefault', 'fields', 'maxPageSize', 'maxDepth', 'maxCost', 'rateLimit', 'adHoc', 'operations', 'appContext']);
+  if (v.appContext !== undefined && !APP_CONTEXT_POLICIES.includes(v.appContext as never)) {
+    throw bad(`${key}.appContext`, `expected one of ${APP_CONTEXT_POLICIES.join(', ')}`);
+  }
+  if (v.adHoc !== undefined && typeof v.adHoc !== 'boolean') throw bad(`${key}.adHoc`, 'expected true or false');
+  const limit = (k: 'maxPageSize' | 'maxDepth' | 'maxCost') =>
+    v[k] === undefined ? (base?.limits ?? NO_ROLE_LIMITS)[k] : v[k] === null ? null : positive(v[k], `${key}.${k}`);
   if (v.statements !== undefined && !STATEMENT_POLICIES.includes(v.statements as never)) {
     throw bad(`${key}.statements`, `expected one of ${STATEMENT_POLICIES.join(', ')}`);
   }
@@ -53,6 +81,13 @@ function rolePolicy(name: string, v: unknown, base: RolePolicy | undefined): Rol
     statements: (v.statements as RolePolicy['statements'] | undefined) ?? base?.statements ?? 'digest',
     privacyByDefault: (v.privacyByDefault as boolean | undefined) ?? base?.privacyByDefault ?? false,
     fields: Object.freeze(v.fields === undefined ? (base?.fields ?? ALL_BUT_ACCESS) : globs(v.fields, `${key}.fields`, 2)),
+    adHoc: (v.adHoc as boolean | undefined) ?? base?.adHoc ?? true,
+    appContext: (v.appContext as RolePolicy['appContext'] | undefined) ?? base?.appContext ?? 'raw',
+    operations: v.operations === undefined ? (base?.operations ?? null) : operationHashes(v.operations, `${key}.operations`),
+    limits: Object.freeze({
+      maxPageSize: limit('maxPageSize'), maxDepth: limit('maxDepth'), maxCost: limit('maxCost'),
+      rateLimit: v.rateLimit === undefined ? (base?.limits ?? NO_ROLE_LIMITS).rateLimit : rateLimit(v.rateLimit, `${key}.rateLimit`),
+    }),
   });
 }
 

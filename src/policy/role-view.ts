@@ -6,7 +6,7 @@
 import type { Json, JsonRow } from '../model/json.js';
 import { globSet, tableName, type GlobSet } from './glob.js';
 import { ABSENT, maskValue, type Masked } from './mask-value.js';
-import type { MaskMethod, Policy, RolePolicy, StatementPolicy } from './policy.js';
+import type { AppContextPolicy, MaskMethod, Policy, RolePolicy, StatementPolicy } from './policy.js';
 import { errorDigest, statementDigest } from './statement-digest.js';
 
 export interface TableRef {
@@ -22,6 +22,8 @@ export interface RoleView {
   /** Its table scope is `**`. */
   readonly allTables: boolean;
   readonly statements: StatementPolicy;
+  /** How application context (who the application says acted) is shown. */
+  readonly appContext: AppContextPolicy;
   seesTable(t: TableRef): boolean;
   /** An activity event: its object's table when it names one, else its database. */
   seesActivity(a: { readonly database: string | null; readonly objectName: string | null }): boolean;
@@ -61,6 +63,7 @@ function compile(r: RolePolicy, key: Buffer | null): RoleView {
     transparent: tables.all && noMasks,
     allTables: tables.all,
     statements: r.statements,
+    appContext: r.appContext,
     seesTable: (t: TableRef) => tables.all || tables.matches(tableName(t.database, t.schema, t.table)),
     seesActivity(a: { readonly database: string | null; readonly objectName: string | null }) {
       if (tables.all) return true;

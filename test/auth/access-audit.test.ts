@@ -8,19 +8,18 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthConfig } from '../../src/config/auth.js';
 import { createAuthenticator } from '../../src/auth/authenticator.js';
-import { newApiKey } from '../../src/auth/api-key-secret.js';
-import { insertApiKey } from '../../src/warehouse/queries/api-keys.js';
 import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
 import { BUILTIN_POLICY } from '../../src/policy/load-policy.js';
 import { silentLogger } from '../../src/log.js';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
 import { mkChange, store } from '../graphql/seed.js';
 import { postGraphql } from '../graphql/helpers.js';
+import { roleKeys } from './role-keys.js';
 
 const SECRET = 'hunter2-variable-secret';
 
 let w: TestWarehouse;
-const keys: Record<string, string> = {};
+let keys: Record<string, string> = {};
 
 const start = (): Promise<ApiServer> => startApiServer({
   warehouse: w, port: 0, host: '127.0.0.1', log: silentLogger,
@@ -37,11 +36,7 @@ interface Rec {
 
 beforeAll(async () => {
   w = await freshWarehouse();
-  for (const role of ['admin', 'analyst', 'auditor']) {
-    const k = await newApiKey();
-    await insertApiKey(w.db, { keyId: k.keyId, name: `${role}-key`, role, secretHash: k.secretHash });
-    keys[role] = k.key;
-  }
+  keys = await roleKeys(w, ['admin', 'analyst', 'auditor']);
   // A row image holding an `edges` list: a value, not rows of the answer.
   await store(w, [mkChange({ table: 'orders', key: { id: 1 } }), mkChange({ table: 'orders', key: { id: 2 }, after: { id: 2, edges: ['a', 'b', 'c'] } })]);
 });

@@ -296,10 +296,26 @@ describe.each(ROLES)('role %s', (role) => {
     expect(proof.errors?.map((e) => e.extensions?.['code']) ?? []).not.toContain('AUDITQL_FORBIDDEN');
   });
 
+  it('introspection: only for roles allowed ad-hoc queries (all but siem)', async () => {
+    const r = await q<{ __schema: { queryType: { name: string } } }>('{ __schema { queryType { name } } }');
+    if (role === 'siem') expect(r.errors?.map((e) => e.extensions?.['code'])).toEqual(['AUDITQL_OPERATION_NOT_ALLOWED']);
+    else expect(r.data!.__schema.queryType.name).toBe('Query');
+  });
+
   it('apiAccess: the access audit, for admin and auditor only', async () => {
     const r = await q<{ apiAccess: { nodes: { id: string }[] } }>('{ apiAccess(first: 100) { nodes { id principal role operationName variables decision } } }');
     if (role === 'admin' || role === 'auditor') expect(r.errors).toBeUndefined();
     else forbidden(r);
+    // and apiAccessAdded, replaying the records of this role's requests above
+    const { client } = connect(api.url);
+    try {
+      const s = subscribe<{ apiAccessAdded: { id: string; role: string } }>(client, 'subscription($a: String, $r: String) { apiAccessAdded(filter: {role: $r}, after: $a) { id role } }', { a: Buffer.from('x1:0:0').toString('base64url'), r: role });
+      await until('a record or the refusal', () => s.results.length > 0 || s.errors.length > 0);
+      if (role === 'admin' || role === 'auditor') expect(s.results[0]!.data!.apiAccessAdded.role).toBe(role);
+      else expect(s.results[0]?.errors?.map((e) => e.extensions?.['code'])).toEqual(['AUDITQL_FORBIDDEN']);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('changeAdded and activityAdded: the same rows and values, replayed from the start', async () => {

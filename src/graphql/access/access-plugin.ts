@@ -5,18 +5,13 @@
  * (rows: edges and nodes in the answer), the decision (refused when a field was forbidden) and how long.
  * Refusals before GraphQL (no or bad credentials) are recorded by `refusalRecorder`.
  */
-import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { AuthRefusal } from '../../auth/principal.js';
 import { ErrorCode } from '../../errors.js';
 import type { ApiContext } from '../context.js';
 import type { AccessRecorder } from './access-recorder.js';
-
-const REDACTED = Object.freeze({ $masked: 'redact' });
-
-const redactVariables = (v: Record<string, unknown> | undefined | null) =>
-  v ? Object.fromEntries(Object.keys(v).map((k) => [k, REDACTED])) : null;
+import { documentHash, redactVariables, refusalEntry, whoOf } from './access-entry.js';
 
 /**
  * Rows in an answer: the length of every `edges` list (or `nodes`, when there are no edges beside it).
@@ -51,22 +46,20 @@ export function accessPlugin(recorder: AccessRecorder): ApolloServerPlugin<ApiCo
         async willSendResponse({ contextValue: ctx, operation, response, queryHash }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : null;
           const forbidden = body?.errors?.some((e) => e.extensions?.['code'] === ErrorCode.FORBIDDEN) ?? false;
+          const notAllowed = body?.errors?.some((e) => e.extensions?.['code'] === ErrorCode.OPERATION_NOT_ALLOWED) ?? false;
           recorder.record({
             at: new Date(),
-            principal: ctx.auth.principal,
-            role: ctx.auth.role ?? null,
-            authKind: ctx.auth.kind ?? null,
-            clientAddress: ctx.clientAddress ?? null,
+            ...whoOf(ctx.auth, ctx.clientAddress ?? null),
             transport: 'http',
             event: 'operation',
             operationType: operation?.operation ?? null,
             operationName: request.operationName ?? operation?.name?.value ?? null,
             // Apollo's queryHash is the SHA-256 (hex) of this text, computed for its document cache.
-            documentHash: request.query ? (queryHash ?? createHash('sha256').update(request.query).digest('hex')) : null,
+            documentHash: request.query ? (queryHash ?? documentHash(request.query)) : null,
             variables: redactVariables(request.variables),
             rowsReturned: body?.data ? rowsIn(body.data) : 0,
-            decision: forbidden ? 'refused' : 'allowed',
-            reason: forbidden ? 'forbidden_field' : (body?.errors?.[0]?.extensions?.['code'] as string | undefined) ?? null,
+            decision: forbidden || notAllowed ? 'refused' : 'allowed',
+            reason: forbidden ? 'forbidden_field' : notAllowed ? 'operation_not_allowed' : (body?.errors?.[0]?.extensions?.['code'] as string | undefined) ?? null,
             durationMs: performance.now() - started,
           });
         },
@@ -77,8 +70,4 @@ export function accessPlugin(recorder: AccessRecorder): ApolloServerPlugin<ApiCo
 
 /** The `httpAuthentication` refusal hook: a refused request is recorded with its reason. */
 export const refusalRecorder = (recorder: AccessRecorder) => (req: Request, r: AuthRefusal): void =>
-  recorder.record({
-    at: new Date(), principal: null, role: null, authKind: null, clientAddress: req.socket.remoteAddress ?? null, transport: 'http',
-    event: 'refusal', operationType: null, operationName: null, documentHash: null, variables: null, rowsReturned: null,
-    decision: 'refused', reason: r.reason, durationMs: null,
-  });
+  recorder.record(refusalEntry('http', req.socket.remoteAddress ?? null, r.reason));

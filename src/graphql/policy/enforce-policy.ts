@@ -41,7 +41,17 @@ const CONNECTIONS: Readonly<Record<string, ScopedKind>> = { ChangeConnection: 'C
 const row = (v: unknown, view: RoleView, c: unknown) => (view.transparent ? v : view.maskRow(c as ChangeNode, v as JsonRow | null));
 const columns = (v: unknown, view: RoleView, c: unknown) => scopedColumns(view, c as ChangeNode, v as string[]);
 
+/** Application context under `appContext: redact`: JSON says it is masked; a String field can only be null. */
+const APP_REDACTED = Object.freeze({ $masked: 'redact' });
+const appJson: Rewrite = (v, view) => (view.appContext === 'redact' && v != null ? APP_REDACTED : v);
+const appString: Rewrite = (v, view) => (view.appContext === 'redact' ? null : v);
+
 const VALUE_FIELDS: Readonly<Record<string, Rewrite>> = {
+  'Transaction.context': appJson,
+  'Transaction.appUser': appString,
+  'Actor.appUser': appString,
+  'Evidence.appUser': appString,
+  'Evidence.detail': appJson,
   'Change.before': row,
   'Change.after': row,
   'Change.key': row,

@@ -27,6 +27,8 @@ import type { FrameOut } from './socket-writes.js';
 export interface DeliveryTarget {
   readonly id: string;
   readonly frames: FrameOut;
+  /** Told of each event written (the access audit counts them). */
+  readonly onEvent?: () => void;
 }
 
 /** Events behind a waiting one whose executions are started with it (they share its loaders' batch). */
@@ -73,6 +75,7 @@ export function deliverFeed<R extends FeedRow, T extends object>(
       }
       reader.shift();
       frames.next(prefix, p.bytes);
+      target.onEvent?.();
     }
     if (reader.closed) finish();
   }

@@ -17,11 +17,12 @@ import type { IncomingMessage } from 'node:http';
 import type { DocumentNode, ExecutionArgs, GraphQLError as GraphQLErrorType, GraphQLFormattedError } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { Context } from 'graphql-ws';
+import type { Context, SubscribePayload } from 'graphql-ws';
 import { AuditqlError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { WarehouseDb } from '../../warehouse/db.js';
 import { ChangeFeed, type ChangeFeedOptions } from '../../feed/change-feed.js';
+import { ACCESS_CHANNEL, apiAccessHead } from '../../warehouse/queries/api-access.js';
 import { allowAll, ANONYMOUS, type AuthContext, type AuthHook } from '../auth.js';
 import { createFormatError } from '../errors.js';
 import { graphqlJs } from '../graphql-js.js';
@@ -33,6 +34,11 @@ import { subscriptionContext } from './subscription-context.js';
 import { executionKey, subscribeShared } from './shared-execution.js';
 import type { DeliveryTarget } from './fanout-delivery.js';
 import { SlowConnections, type TooSlowConnection } from './slow-connections.js';
+import { subscriptionAudit, type RecordAccess, type SubscriptionAudit } from '../access/subscription-access.js';
+import { refusalEntry } from '../access/access-entry.js';
+import { callerKey, type RateLimiter } from '../auth/rate-limit.js';
+import { callerLimits } from '../role-limits.js';
+import { operationNotAllowed } from '../policy/operation-allow-list.js';
 
 const { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate } = graphqlJs;
 
@@ -62,6 +68,13 @@ export interface SubscriptionOptions {
    * connection (token expiry, key revocation); the returned function stops watching when it closes.
    */
   readonly watch?: (who: AuthContext, end: (code: number, reason: string) => void) => () => void;
+  /**
+   * The access audit (docs/security.md "Access audit"): told of each refused upgrade or `connection_init`
+   * and of each subscription's start (or refusal) and end.
+   */
+  readonly recordAccess?: RecordAccess;
+  /** Per-principal rate limits (src/graphql/auth/rate-limit.ts): each `subscribe` takes a token of its role's `rateLimit`. */
+  readonly rateLimiter?: RateLimiter;
   /** Called with the feed once it exists (tests and benchmarks read its stats). */
   readonly onFeed?: (feed: ChangeFeed) => void;
 }
@@ -92,6 +105,11 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
     const auth = o.auth ?? allowAll;
     const maxSubs = o.maxSubscriptionsPerConnection ?? 100;
     const feed = new ChangeFeed({ db: warehouse.db, listenUrl: warehouse.url, log, ...o.feed });
+    // Started by its first subscriber, like the change feed: no connection until someone follows the audit.
+    const accessFeed = new ChangeFeed({
+      db: warehouse.db, listenUrl: warehouse.url, log, ...o.feed, sequence: { head: apiAccessHead, channel: ACCESS_CHANNEL },
+    });
+    const feeds = { feed, accessFeed };
     o.onFeed?.(feed);
     const formatError = createFormatError(log);
     const format = (errors: readonly GraphQLErrorType[]): GraphQLFormattedError[] =>
@@ -102,7 +120,9 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
       });
     const auths = new WeakMap<object, AuthContext>();
     /** Operation context → how it is executed and delivered (shared-execution.ts, fanout-delivery.ts). */
-    const operations = new WeakMap<object, { readonly key: string; readonly target?: DeliveryTarget }>();
+    const operations = new WeakMap<object, { readonly key: string; readonly target?: DeliveryTarget; readonly audit?: SubscriptionAudit }>();
+    const recordAccess = o.recordAccess;
+    const addressOf = (req: IncomingMessage) => req.socket.remoteAddress ?? null;
     const sharedOp = (key: string) => ({ key, format });
 
     const slow = new SlowConnections({
@@ -117,8 +137,11 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
     const wss = new WebSocketServer({
       server: s.httpServer, path: s.path, maxPayload: o.maxPayloadBytes ?? 256 * 1024,
       ...(verifyUpgrade ? {
-        verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, status?: number, message?: string) => void) =>
-          done(verifyUpgrade(info.req), 403, 'Origin not allowed'),
+        verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, status?: number, message?: string) => void) => {
+          const ok = verifyUpgrade(info.req);
+          if (!ok) recordAccess?.(refusalEntry('ws', addressOf(info.req), 'bad_origin'));
+          done(ok, 403, 'Origin not allowed');
+        },
       } : {}),
     });
     wss.on('error', (err) => log.error(`graphql-ws: ${err.message}`));
@@ -130,12 +153,16 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
         execute: (args: ExecutionArgs) => execute(args),
         subscribe: (args: ExecutionArgs) => {
           const op = operations.get(args.contextValue as object);
-          return subscribeShared(args, sharedOp(op?.key ?? String(Math.random())), op?.target);
+          const result = subscribeShared(args, sharedOp(op?.key ?? String(Math.random())), op?.target);
+          return op?.audit ? result.then((r) => op.audit!.track(r)) : result;
         },
         async onConnect(ctx: WsContext) {
           try {
             const who = await auth(ctx.connectionParams);
-            if (!who) return false;
+            if (!who) {
+              recordAccess?.(refusalEntry('ws', addressOf(ctx.extra.request), 'forbidden'));
+              return false;
+            }
             auths.set(ctx, who);
             slow.track(ctx.extra.socket, () => ctx.subscriptions);
             const socket = ctx.extra.socket;
@@ -144,43 +171,21 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
             return true;
           } catch (err) {
             log.warn(`graphql-ws: the auth hook failed, connection refused: ${(err as Error).message}`);
+            const reason = (err as { reason?: unknown }).reason;
+            recordAccess?.(refusalEntry('ws', addressOf(ctx.extra.request), typeof reason === 'string' ? reason : err instanceof AuditqlError ? err.code : 'error'));
             // A refusal with a stable code says why in the close reason (graphql-ws's own close is then a no-op).
             if (err instanceof AuditqlError) ctx.extra.socket.close(SubscriptionCloseCode.Forbidden, closeReasonOf(err));
             return false;
           }
         },
         onSubscribe(ctx: WsContext, id, payload) {
-          if (Object.keys(ctx.subscriptions).length > maxSubs) {
-            return [new GraphQLError(`at most ${maxSubs} subscriptions per connection`, { extensions: { code: ErrorCode.BAD_INPUT } })];
-          }
-          let document: DocumentNode;
-          try {
-            document = parse(payload.query);
-          } catch (err) {
-            return [err as GraphQLErrorType];
-          }
-          const variables = payload.variables ?? undefined;
-          const op = getOperationAST(document, payload.operationName);
-          if (!op) return [new GraphQLError('Unable to identify operation')];
-          if (op.operation !== 'subscription') {
-            return [new GraphQLError('only subscriptions are served over WebSocket; send queries over HTTP POST to /graphql', { nodes: [op], extensions: { code: ErrorCode.BAD_INPUT } })];
-          }
-          const errors = validate(s.schema, document, [...specifiedRules, queryLimitsRule(s.limits, variables, payload.operationName)]);
-          if (errors.length > 0) return errors;
-          const nul = nulArgumentError(document, variables);
-          if (nul) return [nul];
-          const socket = ctx.extra.socket;
-          const who = auths.get(ctx) ?? ANONYMOUS;
-          const args: ExecutionArgs = {
-            schema: s.schema,
-            document,
-            operationName: payload.operationName,
-            variableValues: variables,
-            contextValue: subscriptionContext(s.context(), feed, who, (error) => slow.drop(socket, 'queue', error, id)),
-          };
-          const frames = slow.frames(socket);
-          operations.set(args.contextValue as object, { key: executionKey(payload.query, args, who), ...(frames ? { target: { id, frames } } : {}) });
-          return args;
+          const audit = recordAccess ? subscriptionAudit(recordAccess, {
+            auth: auths.get(ctx) ?? ANONYMOUS, clientAddress: addressOf(ctx.extra.request), query: payload.query,
+            operationName: payload.operationName, variables: payload.variables,
+          }) : undefined;
+          const checked = checkSubscribe(ctx, id, payload, audit);
+          if (Array.isArray(checked)) audit?.refused(checked);
+          return checked;
         },
         onNext(_ctx, _id, _payload, _args, result) {
           if (!result.errors) return undefined;
@@ -194,6 +199,54 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
       o.keepAliveMs,
     );
 
+    /** The checks of a `subscribe` message before it runs: the execution args, or why it is refused. */
+    function checkSubscribe(ctx: WsContext, id: string, payload: SubscribePayload, audit: SubscriptionAudit | undefined): ExecutionArgs | readonly GraphQLErrorType[] {
+      if (Object.keys(ctx.subscriptions).length > maxSubs) {
+        return [new GraphQLError(`at most ${maxSubs} subscriptions per connection`, { extensions: { code: ErrorCode.BAD_INPUT } })];
+      }
+      let document: DocumentNode;
+      try {
+        document = parse(payload.query);
+      } catch (err) {
+        return [err as GraphQLErrorType];
+      }
+      const variables = payload.variables ?? undefined;
+      const op = getOperationAST(document, payload.operationName);
+      if (!op) return [new GraphQLError('Unable to identify operation')];
+      audit?.named(op.name?.value);
+      if (op.operation !== 'subscription') {
+        return [new GraphQLError('only subscriptions are served over WebSocket; send queries over HTTP POST to /graphql', { nodes: [op], extensions: { code: ErrorCode.BAD_INPUT } })];
+      }
+      const who = auths.get(ctx) ?? ANONYMOUS;
+      const base = s.context();
+      const role = who.role === undefined ? undefined : base.policy.roles.get(who.role);
+      const rate = role?.limits.rateLimit;
+      if (rate && o.rateLimiter?.take(callerKey(who.kind, who.principal, addressOf(ctx.extra.request)), rate) != null) {
+        return [new GraphQLError(`too many requests: the role ${JSON.stringify(who.role)} allows ${rate.perSecond} a second (burst ${rate.burst})`, { extensions: { code: ErrorCode.RATE_LIMITED } })];
+      }
+      const notAllowed = operationNotAllowed(role, payload.query, document);
+      if (notAllowed) return [notAllowed];
+      const limits = callerLimits(base.policy, who.role, { ...s.limits, maxPageSize: base.maxPageSize });
+      const errors = validate(s.schema, document, [...specifiedRules, queryLimitsRule(limits, variables, payload.operationName)]);
+      if (errors.length > 0) return errors;
+      const nul = nulArgumentError(document, variables);
+      if (nul) return [nul];
+      const socket = ctx.extra.socket;
+      const args: ExecutionArgs = {
+        schema: s.schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: variables,
+        contextValue: subscriptionContext({ ...base, maxPageSize: limits.maxPageSize }, feeds, who, (error) => slow.drop(socket, 'queue', error, id)),
+      };
+      const frames = slow.frames(socket);
+      const onEvent = audit ? () => audit.delivered() : undefined;
+      operations.set(args.contextValue as object, {
+        key: executionKey(payload.query, args, who), ...(frames ? { target: { id, frames, ...(onEvent ? { onEvent } : {}) } } : {}), ...(audit ? { audit } : {}),
+      });
+      return args;
+    }
+
     let closing: Promise<void> | undefined;
     return {
       close() {
@@ -205,7 +258,7 @@ export function graphqlWsSubscriptions(warehouse: WarehouseDb, o: SubscriptionOp
           }, 2000);
           await Promise.resolve(server.dispose()).catch((err: unknown) => log.warn(`graphql-ws: closing: ${(err as Error).message}`));
           clearTimeout(stragglers);
-          await feed.close();
+          await Promise.all([feed.close(), accessFeed.close()]);
         })();
         return closing;
       },

@@ -13,6 +13,8 @@ import type { AuditqlError } from '../../errors.js';
 
 export interface SubscriptionContext extends ApiContext {
   readonly feed: ChangeFeed;
+  /** The access audit's own feed (`Subscription.apiAccessAdded`). */
+  readonly accessFeed: ChangeFeed;
   readonly auth: AuthContext;
   /** The transport's reaction to a subscriber dropped as too slow (close the connection). */
   readonly onDrop: (error: AuditqlError) => void;
@@ -21,12 +23,13 @@ export interface SubscriptionContext extends ApiContext {
 }
 
 export function subscriptionContext(
-  base: ApiContext, feed: ChangeFeed, auth: AuthContext, onDrop: (error: AuditqlError) => void,
+  base: ApiContext, feeds: { readonly feed: ChangeFeed; readonly accessFeed: ChangeFeed }, auth: AuthContext, onDrop: (error: AuditqlError) => void,
 ): SubscriptionContext {
   let loaders = base.loaders;
   return {
     ...base,
-    feed,
+    feed: feeds.feed,
+    accessFeed: feeds.accessFeed,
     auth,
     onDrop,
     get loaders() {

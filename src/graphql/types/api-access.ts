@@ -1,4 +1,4 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { DateTimeScalar, JSONScalar } from './scalars.js';
 import { PageInfo } from './page-info.js';
 
@@ -25,10 +25,13 @@ export class ApiAccess {
   @Field(() => String, { nullable: true })
   clientAddress!: string | null;
 
-  @Field(() => String, { description: 'http (WebSocket subscriptions are not recorded yet).' })
+  @Field(() => String, { description: 'http, or ws (graphql-ws subscriptions and their refusals).' })
   transport!: string;
 
-  @Field(() => String, { description: 'operation, or refusal (credentials refused before GraphQL ran).' })
+  @Field(() => String, {
+    description: 'operation (an HTTP request that reached GraphQL), refusal (refused before GraphQL ran: credentials, Origin, rate limit), ' +
+      'subscription_start (a graphql-ws subscribe, allowed or refused) or subscription_end (a subscription ended; rowsReturned: the events it delivered).',
+  })
   event!: string;
 
   @Field(() => String, { nullable: true, description: 'query, mutation or subscription.' })
@@ -43,7 +46,7 @@ export class ApiAccess {
   @Field(() => JSONScalar, { nullable: true, description: 'The variables sent, each value replaced by {"$masked": "redact"}.' })
   variables!: unknown;
 
-  @Field(() => Int, { nullable: true, description: 'Rows returned: edges (or nodes) in the answer.' })
+  @Field(() => Int, { nullable: true, description: 'Rows returned: edges (or nodes) in the answer; for subscription_end, the events delivered.' })
   rowsReturned!: number | null;
 
   @Field(() => String, { description: 'allowed or refused.' })
@@ -52,7 +55,7 @@ export class ApiAccess {
   @Field(() => String, { nullable: true, description: 'Why refused (a refusal reason of docs/security.md, or forbidden_field), or the first error code.' })
   reason!: string | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'How long the request took; for subscription_end, how long the subscription ran.' })
   durationMs!: number | null;
 }
 
@@ -75,4 +78,28 @@ export class ApiAccessConnection {
 
   @Field(() => PageInfo)
   pageInfo!: PageInfo;
+}
+
+@InputType({ description: 'Narrows the access audit; every field narrows, absent fields do not (docs/security.md "Access audit").' })
+export class ApiAccessFilter {
+  @Field(() => String, { nullable: true, description: 'This principal (JWT subject or API key name).' })
+  principal?: string | null;
+
+  @Field(() => String, { nullable: true })
+  role?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'allowed or refused.' })
+  decision?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'operation, refusal, subscription_start or subscription_end.' })
+  event?: string | null;
+
+  @Field(() => String, { nullable: true })
+  operationName?: string | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Recorded at or after (inclusive).' })
+  since?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Recorded before (exclusive).' })
+  until?: Date | null;
 }
