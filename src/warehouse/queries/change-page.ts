@@ -1,7 +1,8 @@
 /**
  * A page of changes matching a filter: the one query behind `entityHistory`, `whoChanged` and `changes`.
  * Newest first walks `(part_at, seq)` down the `changes_entity`, `changes_table_time` or `changes_time`
- * index (and prunes partitions by time); feed order walks `seq` up, as subscriptions do.
+ * index (and prunes partitions by time); feed order walks `seq` up, as subscriptions do. One entity's page
+ * newest first reads through the entity locator (located-changes.ts) instead of every partition.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { executeNamed } from '../named-statements.js';
@@ -77,8 +78,8 @@ export async function pageChanges(db: Kysely<Warehouse>, q: ChangeQuery, page: P
   }
   const statement = sql<ChangeRecord>`select ${changeColumns('c')} from auditql.changes c
     where ${allOf(where)} ${orderBy('c', page.order)} limit ${page.limit}`;
-  // One entity's page (entityHistory, whoChanged with a key) walks changes_entity whatever the values:
-  // a named statement, planned once per connection. Table-wide pages keep a plan made for their values.
+  // One entity's page where the locator is bypassed (TimescaleDB, feed order) walks changes_entity whatever
+  // the values: a named statement, planned once per connection. Table-wide pages keep a plan made for their values.
   const r = q.keyText != null && q.table != null ? await executeNamed(db, 'entity_page', statement) : await statement.execute(db);
   return r.rows;
 }
