@@ -19,6 +19,7 @@ import type { Sink } from '../contracts/sink.js';
 import { dayOf, EPOCH, PartitionManager } from './partitions.js';
 import { writeDirect } from './direct-write.js';
 import { writeStaged } from './staged-write.js';
+import { locateChanges } from './entity-locator.js';
 import { SinkLedger } from './ledger/sink-ledger.js';
 import type { Sealer } from './ledger/sealer.js';
 
@@ -123,6 +124,7 @@ export class WarehouseSink implements Sink {
       for (const seq of kindSeqs) if (BigInt(seq) > BigInt(maxSeq)) maxSeq = seq;
       if (kind === 'change' || kind === 'activity' || kind === 'context') seqs[kind].push(...kindSeqs);
     }
+    if (seqs.change.length > 0) await locateChanges(client, byKind.get('change'));
     let deadLettered = 0;
     if (batch.deadLetters.length > 0) {
       const d = batch.deadLetters;

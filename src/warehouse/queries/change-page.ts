@@ -1,13 +1,16 @@
 /**
  * A page of changes matching a filter: the one query behind `entityHistory`, `whoChanged` and `changes`.
  * Newest first walks `(part_at, seq)` down the `changes_entity`, `changes_table_time` or `changes_time`
- * index (and prunes partitions by time); feed order walks `seq` up, as subscriptions do.
+ * index (and prunes partitions by time); feed order walks `seq` up, as subscriptions do. One entity's page
+ * newest first reads through the entity locator (located-changes.ts) instead of every partition.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { executeNamed } from '../named-statements.js';
 import type { Warehouse } from '../tables.js';
 import { changeColumns, type ChangeRecord } from './change-record.js';
 import { afterKeyset, allOf, orderBy, type Keyset, type PageOrder } from './keyset.js';
+import { dayOfPartUs, locatedChanges } from './located-changes.js';
+import { dayOf } from '../partitions.js';
 
 export interface ChangeQuery {
   readonly table?: string | null;
@@ -64,10 +67,19 @@ export function changeConditions(q: ChangeQuery): RawBuilder<unknown>[] {
 export async function pageChanges(db: Kysely<Warehouse>, q: ChangeQuery, page: PageRequest): Promise<ChangeRecord[]> {
   const where = changeConditions(q);
   if (page.after) where.push(afterKeyset('c', page.order, page.after));
+  if (q.keyText != null && q.table != null && page.order === 'NEWEST_FIRST') {
+    // One entity newest first: only the partitions of the days the page needs (located-changes.ts).
+    const bounds = [page.after ? dayOfPartUs(page.after.partUs) : null, q.until ? dayOf(new Date(q.until.getTime() - 1)) : null]
+      .filter((d): d is string => d != null).sort();
+    const located = await locatedChanges(db, { table: q.table, keyText: q.keyText, database: q.database, schema: q.schema }, {
+      where, toDay: bounds[0] ?? null, fromDay: q.since ? dayOf(q.since) : null, partialToDay: bounds.length > 0, limit: page.limit,
+    });
+    if (located) return located;
+  }
   const statement = sql<ChangeRecord>`select ${changeColumns('c')} from auditql.changes c
     where ${allOf(where)} ${orderBy('c', page.order)} limit ${page.limit}`;
-  // One entity's page (entityHistory, whoChanged with a key) walks changes_entity whatever the values:
-  // a named statement, planned once per connection. Table-wide pages keep a plan made for their values.
+  // One entity's page where the locator is bypassed (TimescaleDB, feed order) walks changes_entity whatever
+  // the values: a named statement, planned once per connection. Table-wide pages keep a plan made for their values.
   const r = q.keyText != null && q.table != null ? await executeNamed(db, 'entity_page', statement) : await statement.execute(db);
   return r.rows;
 }

@@ -7,6 +7,8 @@ import { executeNamed } from '../named-statements.js';
 import type { Warehouse } from '../tables.js';
 import { changeColumns, type ChangeRecord } from './change-record.js';
 import { allOf, olderThan, type Keyset } from './keyset.js';
+import { dayOfPartUs, locatedChanges } from './located-changes.js';
+import { dayOf } from '../partitions.js';
 
 /** An entity: a table's row by canonical key text, optionally narrowed to a database and schema. */
 export interface EntityRef {
@@ -39,7 +41,10 @@ export async function entityChangesBackward(
 ): Promise<ChangeRecord[]> {
   const where = [sql`c.table_name = ${e.table}`, sql`c.key_text = ${e.keyText}`, ...scope('c', e)];
   where.push('atOrBefore' in bound ? sql`c.part_at <= ${bound.atOrBefore}::timestamptz` : olderThan('c', bound.olderThan));
-  // Walks changes_entity whatever the values (entityAt, history stitching): named, planned once per connection.
+  const toDay = 'atOrBefore' in bound ? dayOf(bound.atOrBefore) : dayOfPartUs(bound.olderThan.partUs);
+  const located = await locatedChanges(db, e, { where, toDay, fromDay: null, partialToDay: true, limit });
+  if (located) return located;
+  // TimescaleDB: walks changes_entity whatever the values, so named, planned once per connection.
   const r = await executeNamed(db, 'entity_backward', sql<ChangeRecord>`select ${changeColumns('c')} from auditql.changes c
     where ${allOf(where)} order by c.part_at desc, c.seq desc limit ${limit}`);
   return r.rows;
