@@ -13,6 +13,7 @@
 import type { AuditEvent } from '../model/events.js';
 import { holdsNul, isWellFormed } from '../model/storable-text.js';
 import { KIND_TABLES, type ColumnSpec } from '../warehouse/columns.js';
+import { textArrayLiteralMaxLength } from '../warehouse/pg-array.js';
 
 /** Deepest JSON nesting stored; deeper values are dead-lettered (JSON.stringify overflows near 5,000). */
 export const MAX_JSON_DEPTH = 1000;
@@ -28,6 +29,18 @@ function textProblem(s: string): string | null {
   if (!isWellFormed(s)) return 'an unpaired UTF-16 surrogate (not valid Unicode)';
   if (s.length > MAX_VALUE_CHARS) return `more than ${MAX_VALUE_CHARS} characters`;
   return null;
+}
+
+/**
+ * The array literal's problem, judged on its elements: quoting and escaping add no NUL and split no
+ * surrogate pair, so only the literal's length needs the literal, and only when it could be too long.
+ */
+function textArrayProblem<E>(values: readonly string[], spec: ColumnSpec<E>, e: E): string | null {
+  for (const v of values) if (holdsNul(v)) return textProblem(v);
+  for (const v of values) if (!isWellFormed(v)) return textProblem(v);
+  if (textArrayLiteralMaxLength(values) <= MAX_VALUE_CHARS) return null;
+  const cell = spec.get(e);
+  return typeof cell === 'string' ? textProblem(cell) : null;
 }
 
 function bigintProblem(v: unknown): string | null {
@@ -102,11 +115,12 @@ function scalarProblem(v: unknown): string | null {
 
 function cellProblem<E>(spec: ColumnSpec<E>, e: E): string | null {
   switch (spec.type) {
-    case 'text':
-    case 'text[]': {
+    case 'text': {
       const cell = spec.get(e);
       return typeof cell === 'string' ? textProblem(cell) : null;
     }
+    case 'text[]':
+      return spec.value ? textArrayProblem(spec.value(e) as readonly string[], spec, e) : null;
     case 'bigint':
       return bigintProblem(spec.get(e));
     case 'timestamptz':

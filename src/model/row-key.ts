@@ -74,7 +74,13 @@ export function parseKeyColumns(specs: readonly string[]): Map<string, readonly 
  * values: `{id: 1001}` and `{id: "1001"}` give the same text. Columns sorted; values as text.
  */
 export function keyText(key: { readonly [column: string]: unknown }): string {
-  const cols = Object.keys(key).sort();
+  const cols = Object.keys(key);
+  if (cols.length === 1) {
+    // what JSON.stringify([[c, text]]) writes, without the arrays
+    const t = scalarText(key[cols[0]!]);
+    return '[[' + JSON.stringify(cols[0]) + ',' + (t === null ? 'null' : JSON.stringify(t)) + ']]';
+  }
+  cols.sort();
   return JSON.stringify(cols.map((c) => [c, scalarText(key[c])]));
 }
 

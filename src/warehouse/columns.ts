@@ -18,13 +18,24 @@ export interface ColumnSpec<E> {
   readonly type: 'text' | 'bigint' | 'boolean' | 'timestamptz' | 'jsonb' | 'text[]';
   readonly get: (e: E) => Cell;
   /**
-   * jsonb and timestamptz columns: the value `get` encodes (a JSON value, a Date), so it can be checked
-   * before it reaches SQL (src/ingest/validate-event.ts).
+   * jsonb, timestamptz and text[] columns: the value `get` encodes (a JSON value, a Date, the elements), so it
+   * can be checked before it reaches SQL (src/ingest/validate-event.ts) without encoding it twice.
    */
   readonly value?: (e: E) => unknown;
 }
 
-const iso = (d: Date | null): string | null => (d && !Number.isNaN(d.getTime()) ? d.toISOString() : null);
+// A row asks for the same instant's text more than once (part_at and committed_at): the last one is kept.
+let lastTime = NaN;
+let lastIso = '';
+const iso = (d: Date | null): string | null => {
+  if (!d) return null;
+  const t = d.getTime();
+  if (t === lastTime) return lastIso;
+  if (Number.isNaN(t)) return null;
+  lastIso = d.toISOString();
+  lastTime = t;
+  return lastIso;
+};
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const partAt = (d: Date | null): string => iso(d) ?? EPOCH.toISOString();
 
@@ -41,9 +52,9 @@ export const CHANGE_COLUMNS: readonly ColumnSpec<ChangeEvent>[] = [
   { column: 'before', type: 'jsonb', get: (e) => json(e.before), value: (e) => e.before },
   { column: 'after', type: 'jsonb', get: (e) => json(e.after), value: (e) => e.after },
   { column: 'before_complete', type: 'boolean', get: (e) => e.beforeComplete },
-  { column: 'unknown_before', type: 'text[]', get: (e) => textArrayLiteral(e.unknownBefore) },
-  { column: 'unknown_after', type: 'text[]', get: (e) => textArrayLiteral(e.unknownAfter) },
-  { column: 'changed_fields', type: 'text[]', get: (e) => textArrayLiteral(e.changedFields) },
+  { column: 'unknown_before', type: 'text[]', get: (e) => textArrayLiteral(e.unknownBefore), value: (e) => e.unknownBefore },
+  { column: 'unknown_after', type: 'text[]', get: (e) => textArrayLiteral(e.unknownAfter), value: (e) => e.unknownAfter },
+  { column: 'changed_fields', type: 'text[]', get: (e) => textArrayLiteral(e.changedFields), value: (e) => e.changedFields },
   { column: 'tx_id', type: 'text', get: (e) => e.txId },
   { column: 'tx_order', type: 'bigint', get: (e) => e.txOrder },
   { column: 'committed_at', type: 'timestamptz', get: (e) => iso(e.committedAt), value: (e) => e.committedAt },

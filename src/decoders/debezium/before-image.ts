@@ -38,20 +38,36 @@ export function assessBefore(
   if (operation === 'INSERT' || operation === 'SNAPSHOT') return { before: before?.row ?? null, beforeComplete: true };
   if (operation === 'TRUNCATE' || before === null) return { before: before?.row ?? null, beforeComplete: false };
 
-  if (keyColumns && keyColumns.length > 0) {
-    const keys = new Set(keyColumns);
-    const others = new Set([...tableColumns, ...Object.keys(before.row), ...before.unknown, ...Object.keys(after?.row ?? {}), ...(after?.unknown ?? [])]);
-    for (const k of keys) others.delete(k);
-    const keyOnly = others.size > 0 && [...others].every((c) => !before.unknown.includes(c) && (!has(before.row, c) || before.row[c] === null));
-    if (keyOnly) {
-      const reduced = Object.fromEntries(Object.entries(before.row).filter(([c]) => keys.has(c)));
-      return { before: reduced, beforeComplete: false };
-    }
+  if (keyColumns && keyColumns.length > 0 && keyOnly(before, after, keyColumns, tableColumns)) {
+    const reduced = Object.fromEntries(Object.entries(before.row).filter(([c]) => keyColumns.includes(c)));
+    return { before: reduced, beforeComplete: false };
   }
   if (before.unknown.length > 0) return { before: before.row, beforeComplete: false };
   if (after) {
-    const missing = [...Object.keys(after.row), ...after.unknown].some((c) => !has(before.row, c));
-    if (missing) return { before: before.row, beforeComplete: false };
+    for (const c in after.row) if (has(after.row, c) && !has(before.row, c)) return { before: before.row, beforeComplete: false };
+    for (const c of after.unknown) if (!has(before.row, c)) return { before: before.row, beforeComplete: false };
   }
   return { before: before.row, beforeComplete: true };
+}
+
+/**
+ * Does the before image hold nothing but the key columns? True when some column besides the keys is named
+ * (by the schema, either image, or their unavailable lists) and every such column is absent from the before
+ * image or null there, and none of them is unavailable in it.
+ */
+function keyOnly(before: RowImage, after: RowImage | null, keyColumns: readonly string[], tableColumns: readonly string[]): boolean {
+  let others = false;
+  const holdsOnlyNull = (c: string): boolean => {
+    if (keyColumns.includes(c)) return true;
+    others = true;
+    return !before.unknown.includes(c) && (!has(before.row, c) || before.row[c] === null);
+  };
+  for (const c of tableColumns) if (!holdsOnlyNull(c)) return false;
+  for (const c in before.row) if (has(before.row, c) && !holdsOnlyNull(c)) return false;
+  for (const c of before.unknown) if (!holdsOnlyNull(c)) return false;
+  if (after) {
+    for (const c in after.row) if (has(after.row, c) && !holdsOnlyNull(c)) return false;
+    for (const c of after.unknown) if (!holdsOnlyNull(c)) return false;
+  }
+  return others;
 }

@@ -10,21 +10,27 @@ import { bigIntOf } from './scalars.js';
 
 // JavaScript Date range: ±8.64e15 ms.
 const MAX_MS = 8_640_000_000_000_000n;
+const MAX_MS_NUMBER = 8_640_000_000_000_000;
+const MAX_S = 8_640_000_000_000;
+
+/** The timestamp fields in order of preference, and how many of their units make a millisecond (0: seconds). */
+const FIELDS: readonly (readonly [string, number])[] = [['ts_us', 1_000], ['ts_ms', 1], ['ts_ns', 1_000_000], ['ts_usec', 1_000], ['ts_sec', 0]];
 
 /** Epoch ms of a block's first positive timestamp field (ts_us, ts_ms, ts_ns, then legacy ts_usec / ts_sec), or null. */
 export function instantOf(block: unknown): Date | null {
   if (!isPlainObject(block)) return null;
-  const fields: readonly [string, (n: bigint) => bigint][] = [
-    ['ts_us', (n) => n / 1_000n],
-    ['ts_ms', (n) => n],
-    ['ts_ns', (n) => n / 1_000_000n],
-    ['ts_usec', (n) => n / 1_000n],
-    ['ts_sec', (n) => n * 1_000n],
-  ];
-  for (const [field, toMs] of fields) {
-    const n = bigIntOf(block[field]);
+  for (const [field, per] of FIELDS) {
+    const v = block[field];
+    if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      // Exact in doubles: v - v % per is a multiple of per below 2^53, and v * 1000 is only taken under the limit.
+      if (v <= 0) continue;
+      if (per === 0) return v <= MAX_S ? new Date(v * 1000) : null;
+      const ms = per === 1 ? v : (v - (v % per)) / per;
+      return ms <= MAX_MS_NUMBER ? new Date(ms) : null;
+    }
+    const n = bigIntOf(v);
     if (n === null || n <= 0n) continue;
-    const ms = toMs(n);
+    const ms = per === 0 ? n * 1_000n : n / BigInt(per);
     return ms <= MAX_MS ? new Date(Number(ms)) : null;
   }
   return null;

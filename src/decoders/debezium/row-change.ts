@@ -20,7 +20,7 @@ import { decodeImage } from './values.js';
 import { assessBefore } from './before-image.js';
 import { eventTime } from './event-time.js';
 import { keyHeaderOf, recordKeyOf } from './record-key.js';
-import { sourceInfo } from './source-info.js';
+import { sourceInfo, type SourceInfo } from './source-info.js';
 import { txPosition } from './transaction-id.js';
 
 export const ROW_OPERATIONS: Readonly<Record<string, Operation>> = { c: 'INSERT', u: 'UPDATE', d: 'DELETE', r: 'SNAPSHOT', t: 'TRUNCATE' };
@@ -28,8 +28,10 @@ export const ROW_OPERATIONS: Readonly<Record<string, Operation>> = { c: 'INSERT'
 /** Key sources that name the identifying columns (as opposed to the whole row image, or none). */
 const NAMED_KEY: ReadonlySet<KeySource> = new Set(['RECORD_KEY', 'SOURCE_PK', 'CONFIGURED', 'ID_COLUMN']);
 
-function headerExtra(record: RawRecord): Record<string, Json> {
-  const out: Record<string, Json> = {};
+/** The source block's facts (a fresh object per event, so it is filled in here), then the topic and key headers. */
+function extraOf(info: SourceInfo, record: RawRecord): Record<string, Json> {
+  const out = info.extra as Record<string, Json>;
+  if (record.topic) out['topic'] = record.topic;
   const newKey = record.headers?.[NEW_KEY_HEADER];
   const oldKey = record.headers?.[OLD_KEY_HEADER];
   if (newKey !== undefined) out['newkey'] = keyHeaderOf(newKey);
@@ -100,6 +102,6 @@ export function rowChange(
     committedAt: time.at,
     committedAtSource: time.from,
     origin: info.origin,
-    extra: { ...info.extra, ...(record.topic ? { topic: record.topic } : {}), ...headerExtra(record) },
+    extra: extraOf(info, record),
   });
 }

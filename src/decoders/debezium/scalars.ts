@@ -19,6 +19,7 @@ export function bigIntOf(value: unknown): bigint | null {
 
 /** An integer as plain JSON: a number when a double holds it exactly, else its decimal string. */
 export function jsonIntOf(value: unknown): number | string | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : null;
   const n = bigIntOf(value);
   if (n === null) return null;
   return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();

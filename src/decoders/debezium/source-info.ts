@@ -20,7 +20,7 @@ export interface SourceInfo {
   readonly schema: string | null;
   readonly table: string | null;
   readonly origin: Origin;
-  /** Position and provenance facts for `extra` (nulls left out). */
+  /** Position and provenance facts for `extra` (nulls left out); a fresh object per call. */
   readonly extra: Readonly<Record<string, Json>>;
 }
 
@@ -35,32 +35,32 @@ function dialectOf(s: SourceBlock): Dialect {
   return 'other';
 }
 
-/** Only the fields that are set; integers normalized (string-typed numbers accepted). */
-function definedEntries(entries: readonly [string, Json | null | undefined][]): Record<string, Json> {
-  return Object.fromEntries(entries.filter((e): e is [string, Json] => e[1] !== null && e[1] !== undefined));
+/** Sets `key` only when the value is set (nulls left out), in call order, so `extra`'s key order is fixed. */
+function put(out: Record<string, Json>, key: string, value: Json | null): void {
+  if (value !== null) out[key] = value;
 }
 
 export function sourceInfo(value: unknown): SourceInfo {
   if (!isPlainObject(value)) throw undecodable('Debezium record has no payload.source block');
   const s = value as SourceBlock;
   const dialect = dialectOf(s);
-  const extra = definedEntries([
-    ['connector', nonEmpty(s.connector)],
-    ['version', nonEmpty(s.version)],
-    ['snapshot', snapshotOf(s.snapshot)],
-    ['ts_us', jsonIntOf(s.ts_us)],
-    // PostgreSQL
-    ['lsn', jsonIntOf(s.lsn)],
-    ['xmin', jsonIntOf(s.xmin)],
-    ['sequence', nonEmpty(s.sequence)],
-    // MySQL
-    ['server_id', jsonIntOf(s.server_id)],
-    ['gtid', nonEmpty(s.gtid)],
-    ['file', nonEmpty(s.file)],
-    ['pos', jsonIntOf(s.pos)],
-    ['row', jsonIntOf(s.row)],
-    ['query', nonEmpty(s.query)],
-  ]);
+  // Only the fields that are set; integers normalized (string-typed numbers accepted).
+  const extra: Record<string, Json> = {};
+  put(extra, 'connector', nonEmpty(s.connector));
+  put(extra, 'version', nonEmpty(s.version));
+  put(extra, 'snapshot', snapshotOf(s.snapshot));
+  put(extra, 'ts_us', jsonIntOf(s.ts_us));
+  // PostgreSQL
+  put(extra, 'lsn', jsonIntOf(s.lsn));
+  put(extra, 'xmin', jsonIntOf(s.xmin));
+  put(extra, 'sequence', nonEmpty(s.sequence));
+  // MySQL
+  put(extra, 'server_id', jsonIntOf(s.server_id));
+  put(extra, 'gtid', nonEmpty(s.gtid));
+  put(extra, 'file', nonEmpty(s.file));
+  put(extra, 'pos', jsonIntOf(s.pos));
+  put(extra, 'row', jsonIntOf(s.row));
+  put(extra, 'query', nonEmpty(s.query));
   const thread = dialect === 'mysql' ? textOf(s.thread) : null;
   return {
     block: s,

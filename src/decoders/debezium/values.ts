@@ -64,18 +64,26 @@ export interface RowImage {
   readonly unknown: readonly string[];
 }
 
+/** `row[column] = v` as an own property, even for a column named `__proto__` (as Object.fromEntries would). */
+function setOwn(row: Record<string, Json>, column: string, v: Json): void {
+  if (column === '__proto__') Object.defineProperty(row, column, { value: v, enumerable: true, writable: true, configurable: true });
+  else row[column] = v;
+}
+
 /** Decode `before` or `after` with its struct schema (or none). null stays null. */
 export function decodeImage(schema: ConnectSchema | null, value: unknown, which: 'before' | 'after'): RowImage | null {
   if (value === null || value === undefined) return null;
   if (!isPlainObject(value)) throw undecodable(`Debezium payload.${which} is not an object`);
-  const known: [string, Json][] = [];
+  const row: Record<string, Json> = {};
   const unknown: string[] = [];
-  for (const [column, raw] of Object.entries(value)) {
-    const columnSchema = fieldSchema(schema, column);
+  for (const column in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, column)) continue;
+    const raw = value[column];
+    const columnSchema = schema === null ? null : fieldSchema(schema, column);
     if (isUnavailable(raw, columnSchema)) unknown.push(column);
-    else known.push([column, decodeValue(columnSchema, raw, column)]);
+    else setOwn(row, column, columnSchema === null ? (raw === undefined ? null : (raw as Json)) : decodeValue(columnSchema, raw, column));
   }
-  return { row: Object.fromEntries(known), unknown };
+  return { row, unknown };
 }
 
 /** Decode a key struct (Kafka record key or `__debezium.*key` header). */

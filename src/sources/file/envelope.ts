@@ -3,16 +3,24 @@
  * `{"topic","partition","offset","tstype","ts","broker","headers":["k","v",…],"key","payload"}`; other
  * tools write `value` instead of `payload`, or headers as an object. Anything else is a bare record value.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import type { RawRecord } from '../../contracts/records.js';
 import { isPlainObject } from '../../model/json.js';
 import { isStorableText, isWellFormed } from '../../model/storable-text.js';
 
 
+// crypto.hash (Node 20.12+) hashes in one call, without a Hash object per record.
+const sha256Hex: (bytes: Buffer) => string = typeof crypto.hash === 'function'
+  ? (bytes) => crypto.hash('sha256', bytes, 'hex')
+  : (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
+
 export function contentPosition(bytes: Buffer): string {
-  return 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+  return 'sha256:' + sha256Hex(bytes);
 }
+
+/** Envelopes name their topic near the start: only a `"topic"` beginning in the first bytes counts. */
+const TOPIC_WITHIN = 700;
 
 function toBytes(v: unknown): Buffer | null {
   if (v === null || v === undefined) return null;
@@ -58,8 +66,8 @@ function envelopeProblem(topic: string, partition: number | undefined, offset: s
  */
 export function itemToRecord(item: Buffer): RawRecord {
   // Cheap sniff first (a native byte search): envelopes name their topic near the start.
-  const topicAt = item[0] === 0x7b ? item.indexOf('"topic"') : -1;
-  if (topicAt >= 0 && topicAt < 700) {
+  const topicAt = item[0] === 0x7b ? item.subarray(0, TOPIC_WITHIN + 6).indexOf('"topic"') : -1;
+  if (topicAt >= 0 && topicAt < TOPIC_WITHIN) {
     let parsed: unknown;
     try {
       parsed = parseLossless(item.toString('utf8'));

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { resolve, basename } from 'node:path';
 import type { LogFramer, Source, SourceLag } from '../../contracts/source.js';
 import type { SourceRecord } from '../../contracts/records.js';
-import { readFileRecords } from './read-records.js';
+import { readFileRecordChunks } from './read-records.js';
 
 export interface FileSourceOptions {
   readonly paths: readonly string[];
@@ -62,13 +62,16 @@ export function fileSource(o: FileSourceOptions): Source {
           const rate = Math.round(n / ((now - started) / 1000));
           o.progress(`${basename(path)}: ${Math.floor((bytes / size) * 100)}% — ${n} records, ${rate}/s`);
         };
-        for await (const record of readFileRecords(abs, o.logFramer, {
+        const stream = `file:${abs}`;
+        for await (const records of readFileRecordChunks(abs, o.logFramer, {
           onProgress: report,
           ...(o.maxRecordBytes !== undefined ? { maxRecordBytes: o.maxRecordBytes } : {}),
           ...(o.follow ? { follow: stopped.signal } : {}),
         })) {
-          n++;
-          yield { ...record, checkpoint: { stream: `file:${abs}`, position: String(n) } };
+          for (const record of records) {
+            n++;
+            yield { ...record, checkpoint: { stream, position: String(n) } };
+          }
         }
         if (!o.follow) read.set(abs, { bytes: size, size });
       }

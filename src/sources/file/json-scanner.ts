@@ -83,6 +83,11 @@ export class JsonItemScanner {
   push(chunk: Buffer): FramedItem[] {
     const out: FramedItem[] = [];
     for (let i = 0; i < chunk.length; i++) {
+      if (this.inItem && !this.lineHead && this.broken === null && this.kind !== 'scalar') {
+        // the bulk of every item: brackets and strings up to the line's end, in one tight loop
+        i = this.scanToLineEnd(chunk, i, out);
+        if (i === chunk.length) break;
+      }
       const b = chunk[i]!;
       if (this.bom >= 0) {
         if (b === BOM[this.bom]) {
@@ -137,6 +142,41 @@ export class JsonItemScanner {
     const clean = this.kind === 'scalar' && this.broken === null;
     this.inItem = false;
     return [this.framed(clean ? null : (this.broken ?? FramingError.FILE_ENDS_INSIDE), false)];
+  }
+
+  /**
+   * Inside a struct or string item, past the line's first byte: track strings and depth from `from` up to
+   * the next line end (returns its index) or the item's last byte (finishes the item, returns the index
+   * after it), exactly as the byte-by-byte loop in push() would.
+   */
+  private scanToLineEnd(chunk: Buffer, from: number, out: FramedItem[]): number {
+    const n = chunk.length;
+    const base = this.base;
+    const stringItem = this.kind === 'string';
+    let depth = this.depth;
+    let inString = this.inString;
+    let escaped = this.escaped;
+    let i = from;
+    for (; i < n; i++) {
+      const b = chunk[i]!;
+      if (b === LF) break;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (b === BACKSLASH) escaped = true;
+        else if (b === QUOTE) {
+          inString = false;
+          if (stringItem) break;
+        }
+      } else if (b === QUOTE) inString = true;
+      else if (b === OPEN_OBJ || b === OPEN_ARR) depth++;
+      else if ((b === CLOSE_OBJ || b === CLOSE_ARR) && --depth === base) break;
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    if (i === n || chunk[i] === LF) return i;
+    this.finish(chunk, i + 1, out);
+    return i + 1;
   }
 
   /** A byte outside any item. */
