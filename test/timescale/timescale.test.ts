@@ -75,19 +75,33 @@ async function allActivity(url: string) {
   return nodes;
 }
 
+/**
+ * An answer without the values built on `seq` (ids, cursors). Seqs are the feed order, not a row's
+ * identity across warehouses: every writing transaction burns a marker seq, and a transaction that fails
+ * and is retried, or a staging fallback (a redelivery into compressed chunks, where the sink's probe does
+ * not see the stored rows), leaves seqs unused, so the same rows can get different seqs on the two paths.
+ * Order is still compared: lists keep theirs.
+ */
+const SEQ_KEYS = new Set(['id', 'cursor', 'endCursor', 'startCursor', 'changeId', 'contextId', 'activityId', 'seq']);
+function seqFree(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(seqFree);
+  if (typeof x !== 'object' || x === null) return x;
+  return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, SEQ_KEYS.has(k) && typeof v === 'string' ? '<seq>' : seqFree(v)]));
+}
+
 /** Every contract query over every entity, user and transaction the plain path holds, asked of both servers. */
 async function expectSameAnswers(least: { changes: number; activity: number; histories: number; txs: number }): Promise<void> {
   const changes = await allChanges(plainApi.url);
   const activity = await allActivity(plainApi.url);
   expect(changes.length).toBeGreaterThanOrEqual(least.changes);
   expect(activity.length).toBeGreaterThanOrEqual(least.activity);
-  expect(await allChanges(tsApi.url)).toEqual(changes);
-  expect(await allActivity(tsApi.url)).toEqual(activity);
+  expect(seqFree(await allChanges(tsApi.url))).toEqual(seqFree(changes));
+  expect(seqFree(await allActivity(tsApi.url))).toEqual(seqFree(activity));
 
   const asked: [string, unknown][] = [];
   const both = async <R, V>(doc: Parameters<typeof ok<R, V>>[1], vars: V) => {
     const [a, b] = await Promise.all([ok(tsApi.url, doc, vars), ok(plainApi.url, doc, vars)]);
-    expect(a, JSON.stringify(vars)).toEqual(b);
+    expect(seqFree(a), JSON.stringify(vars)).toEqual(seqFree(b));
     asked.push([JSON.stringify(vars), b]);
     return b;
   };
@@ -146,7 +160,7 @@ describe('TimescaleDB warehouse', () => {
     expect(tsLate![0]!.stored).toBeGreaterThan(0);
     expect(tsLate).toEqual(plainLate);
     const lateChanges = (url: string) => ok(url, ChangesDocument, { filter: { source: 'tsdb/late' }, first: 100, order: 'FEED_ORDER' });
-    expect(await lateChanges(tsApi.url)).toEqual(await lateChanges(plainApi.url));
+    expect(seqFree(await lateChanges(tsApi.url))).toEqual(seqFree(await lateChanges(plainApi.url)));
   });
 
   it('retention drops the same days as the plain path drops partitions, signs the same retention events, and keeps unknown times', async () => {

@@ -80,10 +80,20 @@ function scope(e: LocatedEntity): RawBuilder<unknown>[] {
   return w;
 }
 
+/**
+ * A day PostgreSQL's date type takes: JavaScript dates reach years 0 and beyond 9999 (`0000-01-01`,
+ * `+010000-01-01`), which a `date` refuses. No partition is that far out, so clamping changes no answer.
+ */
+function pgDay(day: string): string {
+  if (day.startsWith('-') || day < '0001-01-01') return '0001-01-01';
+  if (day.startsWith('+')) return '9999-12-31';
+  return day;
+}
+
 async function locate(db: Kysely<Warehouse>, e: LocatedEntity, toDay: string | null, fromDay: string | null, max: number): Promise<LocatedDay[]> {
   const where = [sql`l.table_name = ${e.table}`, sql`l.key_text = ${e.keyText}`, ...scope(e)];
-  if (toDay != null) where.push(sql`l.part_day <= ${toDay}::date`);
-  if (fromDay != null) where.push(sql`l.part_day >= ${fromDay}::date`);
+  if (toDay != null) where.push(sql`l.part_day <= ${pgDay(toDay)}::date`);
+  if (fromDay != null) where.push(sql`l.part_day >= ${pgDay(fromDay)}::date`);
   const r = await executeNamed(db, 'entity_locate', sql<LocatedDay>`select d.day::text as "day", d.n::text as "n",
       to_regclass('auditql.changes_p' || to_char(d.day, 'YYYYMMDD')) is not null as "own"
     from (select l.part_day as day, sum(l.n) as n from auditql.entity_parts l where ${allOf(where)}
