@@ -10,7 +10,8 @@
  * events already stored for the source, and repeats within the batch, are counted as duplicates. If a
  * writer that ignored the stream lock races the COPY (unique violation), that kind falls back to the
  * staging write (staged-write.ts: COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING).
- * Attribution settles last, under ATTRIBUTION_LOCK; the ledger follows after COMMIT (ledger/append.ts).
+ * Attribution settles last, under ATTRIBUTION_LOCK; the ledger follows after COMMIT, off the batch's path
+ * (ledger/sink-ledger.ts).
  */
 import type pg from 'pg';
 import type { AuditEvent, EventKind } from '../model/events.js';
@@ -91,9 +92,10 @@ export class WarehouseSink implements Sink {
       throw err;
     }
     client.release();
-    // After COMMIT, on a connection of its own: also after a batch that was all duplicates, so what the
-    // watermark covers reaches the log. A failed follower does not fail the batch (sink-ledger.ts).
-    if (!result.duplicateDelivery) await this.ledger.committed(byKind);
+    // After COMMIT, on a connection of its own, behind the batch: the next batch does not wait for it (one
+    // run at a time; `seal` does wait). Also after a batch that was all duplicates, so what the watermark
+    // covers reaches the log. A failed follower does not fail the batch (sink-ledger.ts).
+    if (!result.duplicateDelivery) void this.ledger.committed(byKind);
     return result;
   }
 
