@@ -28,7 +28,8 @@ import { summaryLine, type IngestSummary } from './summary.js';
  * in its transaction; with AUDITQL_SIGNING_KEY it seals signed checkpoints (docs/ledger.md).
  */
 export const warehouseSink = (pool: pg.Pool, log?: Logger): WarehouseSink =>
-  new WarehouseSink(pool, tracedSettle, sealerFor(pool, ledgerConfig(), log && ((err) => log.warn(`ledger: ${err.message}`)), log?.warn));
+  new WarehouseSink(pool, tracedSettle, sealerFor(pool, ledgerConfig(), log && ((err) => log.warn(`ledger: ${err.message}`)), log?.warn),
+    log ? { log: log.warn } : {});
 
 /** Attribution settles inside the sink's transaction: traced as a child of the batch's sink write. */
 const tracedSettle: typeof settleAttribution = (client, seqs) => {

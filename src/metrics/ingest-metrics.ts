@@ -10,6 +10,7 @@ import type { ReadinessCheck } from '../health/readiness.js';
 import type { IngestObserver, ObservedUnit } from './ingest-observer.js';
 import type { SourceLag } from '../contracts/source.js';
 import { withTimeout } from './registry.js';
+import { ledgerFollowerStats } from '../warehouse/ledger/sink-ledger.js';
 import { checkpointPostStats } from '../warehouse/ledger/checkpoint-post.js';
 
 const UNSTORABLE = 'AUDITQL_UNSTORABLE_RECORD';
@@ -83,6 +84,14 @@ export class IngestMetrics {
       collect() {
         this.reset();
         for (const [outcome, n] of Object.entries(checkpointPostStats)) this.inc({ outcome }, n);
+      },
+    });
+    new Counter({
+      name: 'auditql_ledger_follower_failures_total', registers,
+      help: 'Ledger follower runs that failed after a batch committed: the rows are stored, and a later run (the next batch, a retry, the seal) logs them.',
+      collect() {
+        this.reset();
+        this.inc(ledgerFollowerStats.failed);
       },
     });
     this.up = new Gauge({ name: 'auditql_ingest_source_up', help: '1 while the source runs; 0 once it ended or failed.', labelNames: ['source'], registers });

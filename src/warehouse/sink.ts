@@ -10,7 +10,8 @@
  * events already stored for the source, and repeats within the batch, are counted as duplicates. If a
  * writer that ignored the stream lock races the COPY (unique violation), that kind falls back to the
  * staging write (staged-write.ts: COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING).
- * Attribution settles last, under ATTRIBUTION_LOCK; the ledger follows after COMMIT (ledger/append.ts).
+ * Attribution settles last, under ATTRIBUTION_LOCK; the ledger follows after COMMIT, off the batch's path
+ * (ledger/sink-ledger.ts).
  */
 import type pg from 'pg';
 import type { AuditEvent, EventKind } from '../model/events.js';
@@ -20,7 +21,7 @@ import { dayOf, EPOCH, PartitionManager } from './partitions.js';
 import { writeDirect } from './direct-write.js';
 import { writeStaged } from './staged-write.js';
 import { locateChanges } from './entity-locator.js';
-import { SinkLedger } from './ledger/sink-ledger.js';
+import { SinkLedger, type SinkLedgerOptions } from './ledger/sink-ledger.js';
 import type { Sealer } from './ledger/sealer.js';
 
 import { ATTRIBUTION_LOCK } from './locks.js';
@@ -67,9 +68,9 @@ export class WarehouseSink implements Sink {
   /** Every stored row becomes a leaf of the ledger, appended after the batch's commit (docs/ledger.md). */
   readonly ledger: SinkLedger;
 
-  constructor(private readonly pool: pg.Pool, private readonly afterInsert?: AfterInsert, sealer: Sealer | null = null) {
+  constructor(private readonly pool: pg.Pool, private readonly afterInsert?: AfterInsert, sealer: Sealer | null = null, ledger: SinkLedgerOptions = {}) {
     this.partitions = new PartitionManager(pool);
-    this.ledger = new SinkLedger(sealer);
+    this.ledger = new SinkLedger(pool, sealer, ledger);
   }
 
   async write(batch: Batch): Promise<BatchResult> {
@@ -90,13 +91,11 @@ export class WarehouseSink implements Sink {
       client.release();
       throw err;
     }
-    try {
-      // After COMMIT, on the same connection: also after a batch that was all duplicates (a redelivery
-      // after a follower that failed), so what the watermark covers reaches the log.
-      if (!result.duplicateDelivery) await this.ledger.append(client, byKind);
-    } finally {
-      client.release();
-    }
+    client.release();
+    // After COMMIT, on a connection of its own, behind the batch: the next batch does not wait for it (one
+    // run at a time; `seal` does wait). Also after a batch that was all duplicates, so what the watermark
+    // covers reaches the log. A failed follower does not fail the batch (sink-ledger.ts).
+    if (!result.duplicateDelivery) void this.ledger.committed(byKind);
     return result;
   }
 

@@ -57,9 +57,11 @@ afterAll(async () => {
 });
 
 let n = 0;
-const writeOne = (sink: WarehouseSink) => {
+/** One batch, and its ledger follower (which trails the write) done: one checkpoint each (AUDITQL_CHECKPOINT_ROWS=1). */
+const writeOne = async (sink: WarehouseSink) => {
   n++;
-  return sink.write({ source: 'cp-post', events: [mkChange(`p${n}`, NEW_DAY, n)], deadLetters: [], checkpoints: [] });
+  await sink.write({ source: 'cp-post', events: [mkChange(`p${n}`, NEW_DAY, n)], deadLetters: [], checkpoints: [] });
+  await sink.ledger.settled();
 };
 const sealerTo = (target: string, log: string[]): Sealer => {
   const c = loadLedgerConfig({ AUDITQL_CHECKPOINT_URL: target, AUDITQL_CHECKPOINT_TOKEN_FILE: tokenFile, AUDITQL_CHECKPOINT_ROWS: '1' });

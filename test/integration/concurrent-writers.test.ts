@@ -119,6 +119,7 @@ describe('writers side by side', () => {
         const r = await sink.write(batch(`writer-${n}`, events, 's', String(m)));
         expect(r.stored).toBe(PER);
       }
+      await sink.ledger.settled(); // its follower trails the batches
     }));
     const expected = before + N * M * PER;
     await waitFor('both followers caught up', async () => f1.seen.length === expected && f2.seen.length === expected);

@@ -7,7 +7,8 @@ import { signCheckpoint, parseCheckpointText } from '../../src/warehouse/ledger/
 import { generateSigner, parseNote } from '../../src/warehouse/ledger/signed-note.js';
 import { verifyLedger, type VerifyReport } from '../../src/warehouse/ledger/verify.js';
 import { PartitionManager } from '../../src/warehouse/partitions.js';
-import { mkChange, NEW_DAY, one, ORIGIN, seedLedger, type Seeded } from '../helpers/ledger-seed.js';
+import { insertApiAccess } from '../../src/warehouse/queries/api-access.js';
+import { mkAccess, mkChange, NEW_DAY, one, ORIGIN, seedLedger, type Seeded } from '../helpers/ledger-seed.js';
 
 let seeded: Seeded[] = [];
 afterEach(async () => { for (const s of seeded) await s.w.destroy(); seeded = []; });
@@ -23,9 +24,10 @@ describe('auditql verify', () => {
     const r = await verify(s);
     expect(r.divergences).toEqual([]);
     expect(r.intact).toBe(true);
-    // 3 + 2 + 1 changes/activity/contexts per batch, plus SOURCE attributions for the 5 changes
+    // 3 + 2 + 1 changes/activity/contexts per batch, plus SOURCE attributions for the 5 changes, plus 3 API access records
     const rows = await one<{ n: number }>(s.w.pool, `select ((select count(*) from auditql.changes) + (select count(*) from auditql.activity)
-      + (select count(*) from auditql.contexts) + (select count(*) from auditql.attributions))::int as n`);
+      + (select count(*) from auditql.contexts) + (select count(*) from auditql.attributions) + (select count(*) from auditql.api_access))::int as n`);
+    expect(await one(s.w.pool, `select count(*)::int as n from auditql.ledger_leaves where kind = 7`)).toEqual({ n: 3 });
     expect(r.treeSize).toBe(rows.n);
     expect(r.rowsChecked).toBe(rows.n);
     expect(r.checkpointsVerified).toBeGreaterThanOrEqual(2);
@@ -147,6 +149,46 @@ describe('auditql verify', () => {
     expect(r.intact).toBe(false);
     expect(r.divergences.map((d) => d.kind)).toEqual(['ROOT_MISMATCH']);
     expect(r.divergences[0]!.detail).toContain('saved checkpoint');
+  });
+
+  const accessSeq = (s: Seeded, name: string) => seqOf(s, `select seq::text from auditql.api_access where operation_name = '${name}'`);
+
+  it('names the seq of an API access record updated by a superuser (one ulp of its duration), and of one deleted', async () => {
+    const s = await seed();
+    const changed = await accessSeq(s, 'Activity');
+    const deleted = await accessSeq(s, 'Entity');
+    await s.w.pool.query(`update auditql.api_access set duration_ms = 0.10000000000000002 where seq = $1`, [changed]);
+    await s.w.pool.query('delete from auditql.api_access where seq = $1', [deleted]);
+    const r = await verify(s);
+    expect(r.intact).toBe(false);
+    expect(r.divergences.map((d) => [d.kind, d.seq, d.table])).toEqual([['ROW_ALTERED', changed, 'api_access'], ['ROW_MISSING', deleted, 'api_access']]);
+  });
+
+  it('names an API access record inserted out of band below the logged ones', async () => {
+    const s = await seed();
+    const first = await accessSeq(s, 'Changes');
+    // a record given a seq the API never drew (below the first one logged)
+    await s.w.pool.query(`insert into auditql.api_access (seq, at, transport, event, decision)
+      values ($1::int8 - 1, now(), 'http', 'operation', 'allowed')`, [first]);
+    const r = await verify(s);
+    expect(r.divergences.map((d) => [d.kind, d.table])).toEqual([['ROW_ADDED', 'api_access']]);
+  });
+
+  it('passes API access records written after the last follower, then logs and seals them with the next batch', async () => {
+    const s = await seed();
+    await insertApiAccess(s.w.db, [mkAccess('k3', 'Late', 1e-300), mkAccess('k3', 'Later', -0)]);
+    const before = await verify(s);
+    expect(before.divergences).toEqual([]);
+    expect(before.unloggedAccess).toBe(2);
+    await s.write([mkChange('c9', NEW_DAY, 9)]);
+    await s.sink.ledger.seal();
+    const after = await verify(s);
+    expect(after.divergences).toEqual([]);
+    expect(after.unloggedAccess).toBe(0);
+    expect(after.unsealed).toBe(0);
+    // the access leaves follow the feed's of the same run, each space in its own seq order
+    const kinds7 = (await s.w.pool.query(`select kind from auditql.ledger_leaves order by leaf_index`)).rows.map((x) => x.kind === 7);
+    expect(kinds7.slice(-2)).toEqual([true, true]);
   });
 
   it('verifies from a seq on, taking the leaves below it as logged', async () => {

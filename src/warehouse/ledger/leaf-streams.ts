@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { LEAF_TABLES, leafHashSql } from './canonical.js';
+import { LEAF_TABLES, leafHashSql, type LeafTable } from './canonical.js';
 
 export interface LoggedLeaf {
   readonly index: number;
@@ -38,9 +38,12 @@ export async function* loggedLeaves(client: pg.ClientBase): AsyncGenerator<Logge
   }
 }
 
-/** Leaves recomputed from the rows with seq ≥ `fromSeq`, in seq order (a reused seq comes out twice). */
-export async function* rowLeaves(client: pg.ClientBase, fromSeq: bigint): AsyncGenerator<RowLeaf> {
-  const parts = LEAF_TABLES.map((t) =>
+/**
+ * Leaves recomputed from the rows of `tables` (one seq space: the feed's by default) with seq ≥ `fromSeq`,
+ * in seq order (a reused seq comes out twice).
+ */
+export async function* rowLeaves(client: pg.ClientBase, fromSeq: bigint, tables: readonly LeafTable[] = LEAF_TABLES): AsyncGenerator<RowLeaf> {
+  const parts = tables.map((t) =>
     `SELECT r.seq, ${t.kind} AS kind, encode(${leafHashSql(t, 'r')}, 'hex') AS leaf FROM auditql.${t.table} r WHERE r.seq >= ${fromSeq}::int8`);
   const sql = `SELECT seq, kind, leaf FROM (${parts.join(' UNION ALL ')}) u ORDER BY seq, kind`;
   for await (const [seq, kind, hash] of copyLines(client, sql)) {
@@ -48,10 +51,12 @@ export async function* rowLeaves(client: pg.ClientBase, fromSeq: bigint): AsyncG
   }
 }
 
-/** Two connections reading one snapshot: `a` exports it, `b` adopts it. Both end in ROLLBACK (read only). */
-export async function shareSnapshot(a: pg.ClientBase, b: pg.ClientBase): Promise<void> {
+/** Connections reading one snapshot: `a` exports it, the others adopt it. All end in ROLLBACK (read only). */
+export async function shareSnapshot(a: pg.ClientBase, ...others: pg.ClientBase[]): Promise<void> {
   await a.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   const snap = (await a.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
-  await b.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  await b.query(`SET TRANSACTION SNAPSHOT '${snap.replace(/'/g, "''")}'`);
+  for (const b of others) {
+    await b.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await b.query(`SET TRANSACTION SNAPSHOT '${snap.replace(/'/g, "''")}'`);
+  }
 }

@@ -4,6 +4,7 @@
  * 2^NODE_LEVEL leaves each, whatever the size of the log.
  */
 import type pg from 'pg';
+import { ACCESS_LEAF_TABLE } from './canonical.js';
 import { NODE_LEVEL } from './append.js';
 import { consistencyPath, inclusionPath, nodeHash, splitPoint, type Hash, type RangeHash } from './merkle.js';
 
@@ -71,9 +72,13 @@ export interface InclusionProof {
   readonly checkpoint: StoredCheckpoint;
 }
 
-/** The proof that the row with `seq` is in the latest checkpoint; null when it is not covered by one yet. */
-export async function inclusionProof(db: pg.Pool, seq: string): Promise<InclusionProof | null> {
-  const leaf = await db.query<{ leaf_index: string; leaf_hash: Buffer }>('SELECT leaf_index, leaf_hash FROM auditql.ledger_leaves WHERE seq = $1', [seq]);
+/**
+ * The proof that the row with feed seq `seq` (or, with `space` 'access', the API access record with that
+ * seq) is in the latest checkpoint; null when it is not covered by one yet.
+ */
+export async function inclusionProof(db: pg.Pool, seq: string, space: 'feed' | 'access' = 'feed'): Promise<InclusionProof | null> {
+  const leaf = await db.query<{ leaf_index: string; leaf_hash: Buffer }>(
+    `SELECT leaf_index, leaf_hash FROM auditql.ledger_leaves WHERE seq = $1 AND (kind = ${ACCESS_LEAF_TABLE.kind}) = $2`, [seq, space === 'access']);
   const l = leaf.rows[0];
   const cp = await latestCheckpoint(db);
   if (!l || !cp || Number(l.leaf_index) >= cp.treeSize) return null;

@@ -4,45 +4,16 @@
  * and retention event. Reports each divergence with the seq it is at; intact only when there is none.
  */
 import type pg from 'pg';
-import { leafHashSql, leafTableByKind } from './canonical.js';
+import { ACCESS_LEAF_TABLE, leafHashSql, leafTableByKind } from './canonical.js';
+import { DivergenceKind, type Divergence } from './divergence.js';
 import { openCheckpoint, type CheckpointBody } from './checkpoint.js';
-import { loggedLeaves, rowLeaves, shareSnapshot, type LoggedLeaf, type RowLeaf } from './leaf-streams.js';
+import { loggedLeaves, rowLeaves, shareSnapshot, type RowLeaf } from './leaf-streams.js';
 import { CompactRange, type Hash } from './merkle.js';
 import { openRetention, type RetentionEvent } from './retention-event.js';
+import { SeqWalk, type Altered } from './seq-walk.js';
 import type { Verifier } from './signed-note.js';
 
-export const DivergenceKind = {
-  /** A row's stored columns no longer hash to the leaf logged for its seq. */
-  ROW_ALTERED: 'ROW_ALTERED',
-  /** Two rows' seqs were exchanged: each row hashes to the leaf logged for the other's seq. */
-  SEQ_SWAPPED: 'SEQ_SWAPPED',
-  /** A logged leaf has no row, and no signed retention event removed it. */
-  ROW_MISSING: 'ROW_MISSING',
-  /** A row whose seq the log never had: written outside the sink. */
-  ROW_ADDED: 'ROW_ADDED',
-  /** Two rows carry the same seq. */
-  SEQ_REUSED: 'SEQ_REUSED',
-  /** The log of leaves itself was edited: the tree no longer has the signed root. */
-  ROOT_MISMATCH: 'ROOT_MISMATCH',
-  /** A checkpoint larger than the log: leaves were removed from its end. */
-  LOG_TRUNCATED: 'LOG_TRUNCATED',
-  /** A checkpoint whose signature does not verify with the trusted key it names. */
-  CHECKPOINT_FORGED: 'CHECKPOINT_FORGED',
-  /** A checkpoint signed only by a key not trusted here (re-signed with another key). */
-  CHECKPOINT_UNTRUSTED: 'CHECKPOINT_UNTRUSTED',
-  /** A retention event not signed by a trusted key, or not matching the leaves it names. */
-  RETENTION_INVALID: 'RETENTION_INVALID',
-} as const;
-export type DivergenceKind = (typeof DivergenceKind)[keyof typeof DivergenceKind];
-
-export interface Divergence {
-  readonly kind: DivergenceKind;
-  /** The seq where it is, when it is at one row. */
-  readonly seq: string | null;
-  readonly table: string | null;
-  readonly treeSize: number | null;
-  readonly detail: string;
-}
+export { DivergenceKind, type Divergence } from './divergence.js';
 
 export interface VerifyOptions {
   readonly trusted: readonly Verifier[];
@@ -63,6 +34,11 @@ export interface VerifyReport {
   readonly latestCheckpoint: { readonly size: number; readonly root: string } | null;
   /** Leaves not covered by any checkpoint yet (sealed within AUDITQL_CHECKPOINT_SECONDS). */
   readonly unsealed: number;
+  /**
+   * API access records above the last one logged: written by the API since the follower's last run, logged
+   * by its next (not a divergence, and not proven until then).
+   */
+  readonly unloggedAccess: number;
   readonly retentionEvents: number;
   readonly divergenceCount: number;
   readonly divergences: readonly Divergence[];
@@ -77,68 +53,35 @@ export async function verifyLedger(pool: pg.Pool, o: VerifyOptions): Promise<Ver
   const report = (d: Divergence) => { count++; if (found.length < max) found.push(d); };
   const a = await pool.connect();
   const b = await pool.connect();
+  const c = await pool.connect();
   try {
-    await shareSnapshot(a, b);
+    await shareSnapshot(a, b, c);
     const checkpoints = await readCheckpoints(a, o, report);
     const retention = await readRetention(a, o.trusted, report);
     const fromSeq = o.fromSeq ?? 0n;
     const tree = new CompactRange();
     const pending = [...checkpoints].sort((x, y) => x.size - y.size);
-    const altered = new Map<string, Altered>();
-    let rowsChecked = 0;
+    const altered: Altered[] = [];
     const name = (kind: number) => { try { return leafTableByKind(kind).table; } catch { return `kind ${kind}`; } };
+    const hooks = { report, name, altered: (x: Altered) => { altered.push(x); } };
+    const feed = new SeqWalk(bySeq(rowLeaves(b, fromSeq))[Symbol.asyncIterator](), fromSeq, 'added', { ...hooks, retained: (l) => {
+      const event = retention.find((e) => e.kind === l.kind && l.partAt !== null && l.partAt >= e.fromMicros && l.partAt < e.toMicros);
+      event?.removed.push(l.hash);
+      return event !== undefined;
+    } });
+    // the access records are always recomputed whole: `--from` is a feed seq
+    const access = new SeqWalk(bySeq(rowLeaves(c, 0n, [ACCESS_LEAF_TABLE]))[Symbol.asyncIterator](), 0n, 'unlogged', { ...hooks, retained: () => false });
+    await feed.start();
+    await access.start();
 
-    const leaves = loggedLeaves(a)[Symbol.asyncIterator]();
-    const groups = bySeq(rowLeaves(b, fromSeq))[Symbol.asyncIterator]();
-    let leaf = (await leaves.next()).value as LoggedLeaf | undefined;
-    let group = (await groups.next()).value as RowLeaf[] | undefined;
-    let prevLeafSeq = -1n;
-    const nextLeaf = async (h: Hash) => {
-      tree.append(h);
-      while (pending.length && pending[0]!.size === tree.size) checkRoot(pending.shift()!, tree, leaf!.seq, report);
+    for await (const leaf of loggedLeaves(a)) {
+      await (leaf.kind === ACCESS_LEAF_TABLE.kind ? access : feed).leaf(leaf);
+      tree.append(leaf.hash);
+      while (pending.length && pending[0]!.size === tree.size) checkRoot(pending.shift()!, tree, leaf.seq, report);
       if (o.onProgress && tree.size % 65_536 === 0) o.onProgress(tree.size);
-      prevLeafSeq = leaf!.seq;
-      leaf = (await leaves.next()).value as LoggedLeaf | undefined;
-    };
-    const nextGroup = async () => { rowsChecked += group!.length; group = (await groups.next()).value as RowLeaf[] | undefined; };
-
-    while (leaf || group) {
-      if (leaf && leaf.seq <= prevLeafSeq) {
-        report({ kind: DivergenceKind.ROOT_MISMATCH, seq: String(leaf.seq), table: name(leaf.kind), treeSize: leaf.index,
-          detail: `the logged leaves are out of seq order at leaf ${leaf.index}` });
-      }
-      if (leaf && leaf.seq < fromSeq) {
-        await nextLeaf(leaf.hash);
-        continue;
-      }
-      const seq = group?.[0]!.seq;
-      if (group && group.length > 1) {
-        report({ kind: DivergenceKind.SEQ_REUSED, seq: String(seq), table: group.map((r) => name(r.kind)).join(', '), treeSize: null,
-          detail: `seq ${seq} is carried by ${group.length} rows (${group.map((r) => name(r.kind)).join(', ')}); the sink gives each seq to one row` });
-      }
-      if (leaf && group && leaf.seq === seq) {
-        const l = leaf;
-        const row = group.find((r) => r.hash.equals(l.hash)) ?? group.find((r) => r.kind === l.kind) ?? group[0]!;
-        if (!row.hash.equals(l.hash)) altered.set(String(l.seq), { seq: l.seq, kind: row.kind, logged: l.hash });
-        await nextLeaf(l.hash);
-        await nextGroup();
-      } else if (leaf && (!group || leaf.seq < seq!)) {
-        const l = leaf;
-        const event = retention.find((e) => e.kind === l.kind && l.partAt !== null && l.partAt >= e.fromMicros && l.partAt < e.toMicros);
-        if (event) event.removed.push(l.hash);
-        else {
-          report({ kind: DivergenceKind.ROW_MISSING, seq: String(l.seq), table: name(l.kind), treeSize: null,
-            detail: `leaf ${l.index} (seq ${l.seq}, ${name(l.kind)}) has no row, and no signed retention event removed it` });
-        }
-        await nextLeaf(l.hash);
-      } else if (group) {
-        for (const r of group) {
-          report({ kind: DivergenceKind.ROW_ADDED, seq: String(r.seq), table: name(r.kind), treeSize: null,
-            detail: `a row of ${name(r.kind)} with seq ${r.seq} was never logged: it was written outside the sink` });
-        }
-        await nextGroup();
-      }
     }
+    await feed.finish();
+    await access.finish();
     await reportAltered(a, altered, report);
     for (const e of retention) checkRetention(e, report);
     for (const c of pending) {
@@ -150,19 +93,20 @@ export async function verifyLedger(pool: pg.Pool, o: VerifyOptions): Promise<Ver
     return {
       intact: count === 0,
       treeSize: tree.size,
-      rowsChecked,
+      rowsChecked: feed.rowsChecked + access.rowsChecked,
       checkpointsVerified: checkpoints.length,
       latestCheckpoint: latest ? { size: latest.size, root: latest.root.toString('base64') } : null,
       unsealed: tree.size - (latest?.size ?? 0),
+      unloggedAccess: access.unlogged,
       retentionEvents: retention.length,
       divergenceCount: count,
       divergences: found,
     };
   } finally {
-    await a.query('ROLLBACK').catch(() => {});
-    await b.query('ROLLBACK').catch(() => {});
-    a.release();
-    b.release();
+    for (const x of [a, b, c]) {
+      await x.query('ROLLBACK').catch(() => {});
+      x.release();
+    }
   }
 }
 
@@ -182,29 +126,26 @@ function checkRoot(c: TrustedCheckpoint, tree: CompactRange, seq: bigint, report
     detail: `the tree of the first ${c.size} leaves (up to seq ${seq}) does not have the root ${c.label} signed: the logged leaves were edited at or before it` });
 }
 
-interface Altered { readonly seq: bigint; readonly kind: number; readonly logged: Hash }
-
 /**
  * Altered rows, with exchanges of seqs told apart: a row that, given another altered seq, hashes to that
  * seq's logged leaf is that leaf's row moved (the canonical bytes include the seq, so a moved row always
  * differs from its new seq's leaf). Pairs are only tried among a few altered rows.
  */
-async function reportAltered(c: pg.ClientBase, altered: Map<string, Altered>, report: (d: Divergence) => void): Promise<void> {
-  const list = [...altered.values()];
-  const movedFrom = new Map<bigint, bigint>();
+async function reportAltered(c: pg.ClientBase, list: readonly Altered[], report: (d: Divergence) => void): Promise<void> {
+  const movedFrom = new Map<Altered, bigint>();
   if (list.length <= 32) {
     for (const x of list) {
       const t = leafTableByKind(x.kind);
       for (const y of list) {
         if (y === x || y.kind !== x.kind) continue;
         const r = await c.query<{ h: Buffer }>(`SELECT ${leafHashSql(t, 'r', '$2::int8')} AS h FROM auditql.${t.table} r WHERE r.seq = $1`, [x.seq, y.seq]);
-        if (r.rows.some((h) => h.h.equals(y.logged))) { movedFrom.set(x.seq, y.seq); break; }
+        if (r.rows.some((h) => h.h.equals(y.logged))) { movedFrom.set(x, y.seq); break; }
       }
     }
   }
   for (const x of list) {
     const table = leafTableByKind(x.kind).table;
-    const other = movedFrom.get(x.seq);
+    const other = movedFrom.get(x);
     if (other !== undefined) {
       report({ kind: DivergenceKind.SEQ_SWAPPED, seq: String(x.seq), table,
         treeSize: null, detail: `the row stored with seq ${x.seq} in ${table} is the row logged as seq ${other}` });

@@ -47,7 +47,8 @@ export async function verifyCommand(env: EnvConfig, argv: readonly string[], log
       const cp = report.latestCheckpoint;
       log.info(`${report.treeSize} leaves, ${report.rowsChecked} rows recomputed in ${seconds.toFixed(1)} s; ${report.checkpointsVerified} checkpoint(s) verified` +
         (cp ? `, the latest of size ${cp.size} (root ${cp.root})` : '') + (report.unsealed ? `; ${report.unsealed} leaves not covered by a checkpoint yet` : '') +
-        (report.retentionEvents ? `; ${report.retentionEvents} retention event(s)` : ''));
+        (report.retentionEvents ? `; ${report.retentionEvents} retention event(s)` : '') +
+        (report.unloggedAccess ? `; ${report.unloggedAccess} API access record(s) not logged yet` : ''));
       for (const d of report.divergences) {
         process.stdout.write(`${d.kind}${d.seq !== null ? ` at seq ${d.seq}` : d.treeSize !== null ? ` at tree size ${d.treeSize}` : ''}: ${d.detail}\n`);
       }
