@@ -25,8 +25,14 @@ beforeAll(async () => { w = await freshWarehouse(); });
 afterAll(async () => { await w?.destroy(); });
 
 /** Fails (instead of hanging) when `p` does not settle in `ms`: a bound, not a synchronisation. */
-const within = <T>(ms: number, what: string, p: Promise<T>): Promise<T> =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
+async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * `perStream` records on each of `streams` streams, interleaved record by record (as Kafka partitions fetched
