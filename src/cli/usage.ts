@@ -107,6 +107,8 @@ const ingest: CommandHelp = {
   --server NAME         the database server these events are from; give every ingest of one server
                         the same NAME so attribution can join them (docs/attribution.md)
   --batch-size N        events per warehouse transaction (default 5000)
+  --in-flight K         batches of different streams (files, Kafka partitions, Kinesis shards) written
+                        side by side, each on its own connection; a stream's stay in order (1-8, default 1)
 
 --from file:
   FILE...               JSON documents, arrays or JSON lines (records or kcat -J envelopes); pgAudit logs

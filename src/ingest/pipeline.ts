@@ -1,9 +1,11 @@
 /**
  * source → decode → dead letters → sink → acknowledge, with bounded batches and backpressure
  * (docs/architecture.md "The pipeline"). Records are decoded into a batch that is written when it reaches
- * `batchSize` records or `flushMs` passed since its first record. At most one write is in flight while the
- * next batch is decoded: when the sink lags, the loop waits, so the source is read no faster than the
- * warehouse absorbs it. The source is acknowledged only after its batch committed. A record that cannot be
+ * `batchSize` records or `flushMs` passed since its first record. Batches go through `inFlight` lanes
+ * (lanes.ts): a stream always in the same lane, a lane writing one batch at a time, so up to `inFlight`
+ * batches of disjoint streams commit side by side while the next ones are decoded, and a stream's batches
+ * commit and are acknowledged in order. When the sink lags, the loop waits, so the source is read no faster
+ * than the warehouse absorbs it. The source is acknowledged only after its batch committed. A record that cannot be
  * framed, decoded or stored is a dead letter and the stream goes on (store-batch.ts); a warehouse outage is
  * waited out for `outageLimitMs`.
  */
@@ -18,6 +20,7 @@ import { FINITE_OUTAGE, type OutagePolicy } from '../retry-policy.js';
 import { storeUnits, type StoreOptions } from './store-batch.js';
 import { countKeys, emptySummary, type IngestSummary } from './summary.js';
 import { unitOf, type Unit } from './unit.js';
+import { Lanes, PendingBatch, type Lane } from './lanes.js';
 import type { IngestObserver } from '../metrics/ingest-observer.js';
 
 export interface PipelineOptions {
@@ -30,21 +33,17 @@ export interface PipelineOptions {
   readonly sink: Sink;
   readonly batchSize?: number;
   readonly flushMs?: number;
+  /**
+   * Batches in flight at most (default 1), each on its own pooled connection: batches of different streams
+   * (checkpoint streams) are written side by side, a stream's own batches one after another.
+   */
+  readonly inFlight?: number;
   /** How long a warehouse outage is waited out before the run fails (default FINITE_OUTAGE; live: LIVE_OUTAGE). */
   readonly outage?: OutagePolicy;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
   /** Metrics (src/metrics/ingest-observer.ts): told of every record and committed batch. */
   readonly observer?: IngestObserver;
   readonly log?: (message: string) => void;
-}
-
-class PendingBatch {
-  units: Unit[] = [];
-  checkpoints = new Map<string, Checkpoint>();
-  /** For the batch's `ingest.decode` span, when tracing: its first decode's start and the time spent decoding. */
-  decodeStart = 0;
-  decodeEnd = 0;
-  decodeMs = 0;
 }
 
 /** Count one decoded unit into the summary (read, skipped, formats, key sources; stored counts come from the sink). */
@@ -64,11 +63,7 @@ export function countUnit(s: IngestSummary, u: Unit, skipped: string | undefined
 
 export class IngestPipeline {
   readonly summary: IngestSummary = emptySummary();
-  private current = new PendingBatch();
-  private inflight: Promise<void> = Promise.resolve();
-  /** Writes handed over and not finished yet, oldest first (they run one after another). */
-  private readonly writes: Promise<void>[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly lanes: Lanes;
   /** The warehouse write failed for good: nothing more is written. */
   private failure: unknown;
   private stopping = false;
@@ -81,6 +76,7 @@ export class IngestPipeline {
   constructor(private readonly o: PipelineOptions) {
     this.batchSize = o.batchSize ?? 5000;
     this.flushMs = o.flushMs ?? 250;
+    this.lanes = new Lanes(o.inFlight ?? 1);
     this.store = {
       source: o.sourceName,
       sink: o.sink,
@@ -96,24 +92,24 @@ export class IngestPipeline {
     try {
       for await (const record of this.o.source.records()) {
         if (this.failure) break;
-        await this.add(record);
-        if (this.current.units.length >= this.batchSize) await this.flush();
-        else if (!this.timer && this.current.units.length > 0) {
-          this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.flushMs);
+        const lane = await this.add(record);
+        if (lane.current.units.length >= this.batchSize) await this.flush(lane);
+        else if (!lane.timer && lane.current.units.length > 0) {
+          lane.timer = setTimeout(() => { lane.timer = undefined; void this.flush(lane); }, this.flushMs);
         }
-        // Backpressure whichever way batches were flushed (a timer flush does not wait): one write running
-        // and one queued at most, so the source is never read further ahead of the warehouse than that.
-        while (this.writes.length > 1) await this.writes[0];
+        // Backpressure whichever way batches were flushed (a timer flush does not wait): per lane one write
+        // running and one queued at most, so the source is never read further ahead of the warehouse than that.
+        while (lane.writes.length > 1) await lane.writes[0];
         if (this.stopping) break;
       }
     } catch (err) {
       // The source failed: what it yielded before still gets written, then the error is the run's.
       sourceError = err;
     } finally {
-      if (this.timer) clearTimeout(this.timer);
+      for (const lane of this.lanes.all) lane.clearTimer();
     }
-    if (!this.failure) await this.flush();
-    await this.inflight;
+    if (!this.failure) for (const lane of this.lanes.all) void this.flush(lane);
+    await Promise.all(this.lanes.all.map((lane) => lane.tail));
     if (this.failure) throw this.failure;
     if (sourceError) throw sourceError;
     return this.summary;
@@ -129,42 +125,39 @@ export class IngestPipeline {
     await this.o.source.stop?.();
   }
 
-  private async add(record: SourceRecord): Promise<void> {
+  /** Decode a record into its stream's lane's batch; returns that lane. */
+  private async add(record: SourceRecord): Promise<Lane> {
     const decoder = this.o.decoderFor(record);
     const traced = tracing().enabled;
     const t0 = traced ? Date.now() : 0;
     const d = await decodeRecord(decoder, record, this.o.ctx);
-    if (traced) this.decoded(t0);
     const u = unitOf(record, decoder.format, d);
     const skipped = d.kind === 'events' ? d.skipped : undefined;
     countUnit(this.summary, u, skipped);
     this.o.observer?.record(u, skipped);
     // Only after the await: a timer flush may have swapped the current batch meanwhile.
-    const b = this.current;
+    const lane = this.lanes.of(record.checkpoint?.stream ?? '');
+    const b = lane.current;
+    if (traced) this.decoded(b, t0);
     b.units.push(u);
     if (record.checkpoint) b.checkpoints.set(record.checkpoint.stream, record.checkpoint);
+    return lane;
   }
 
-  private decoded(t0: number): void {
-    const b = this.current;
+  private decoded(b: PendingBatch, t0: number): void {
     const now = Date.now();
     if (b.units.length === 0 && b.decodeMs === 0) b.decodeStart = t0;
     b.decodeEnd = now;
     b.decodeMs += now - t0;
   }
 
-  /** Hand the current batch to the writer; resolves when the previous write finished (one in flight). */
-  private flush(): Promise<void> {
-    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
-    const b = this.current;
-    if (b.units.length === 0) return this.inflight;
-    this.current = new PendingBatch();
-    const previous = this.inflight;
-    const written = previous.then(() => (this.failure ? undefined : this.write(b)));
-    this.inflight = written;
-    this.writes.push(written);
-    void written.finally(() => this.writes.shift()); // writes finish in order
-    return previous;
+  /** Hand the lane's current batch to its writer; resolves when the lane's previous write finished. */
+  private flush(lane: Lane): Promise<void> {
+    lane.clearTimer();
+    const b = lane.current;
+    if (b.units.length === 0) return lane.tail;
+    lane.current = new PendingBatch();
+    return lane.enqueue(() => (this.failure ? Promise.resolve() : this.write(b)));
   }
 
   private write(b: PendingBatch): Promise<void> {
@@ -189,7 +182,10 @@ export class IngestPipeline {
       this.o.onBatch?.(r, this.summary);
       this.o.observer?.batch(b.units, r);
     } catch (err) {
-      this.failure = err;
+      // The first failure is the run's; a batch of another lane still being written finishes, and is
+      // acknowledged if it commits (nothing of it is lost; a redelivery would be absorbed as duplicates).
+      if (this.failure !== undefined) return;
+      this.failure = err ?? new Error('the warehouse write failed');
       // A source waiting for acknowledgements (Kafka) would otherwise keep the loop waiting for a record.
       this.o.source.fail?.(err);
     }

@@ -51,6 +51,8 @@ export interface IngestRunOptions {
   readonly outage?: OutagePolicy;
   readonly batchSize?: number;
   readonly flushMs?: number;
+  /** `--in-flight K`: batches of different streams written side by side at most (default 1). */
+  readonly inFlight?: number;
   readonly log: Logger;
   readonly onBatch?: (result: BatchResult, summary: IngestSummary) => void;
   /** Metrics for this source (src/metrics/ingest-metrics.ts `observer(source)`). */
@@ -77,6 +79,7 @@ export function startIngest(o: IngestRunOptions): IngestRun {
     outage: o.outage ?? (o.live ? LIVE_OUTAGE : FINITE_OUTAGE),
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     ...(o.flushMs !== undefined ? { flushMs: o.flushMs } : {}),
+    ...(o.inFlight !== undefined ? { inFlight: o.inFlight } : {}),
     onBatch: (result, summary) => {
       keyWarnings(summary);
       o.onBatch?.(result, summary);

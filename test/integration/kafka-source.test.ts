@@ -28,6 +28,7 @@ import { parseTopicRoutes } from '../../src/sources/kafka/topic-routes.js';
 import { topicDecoders } from '../../src/cli/commands/ingest-kafka.js';
 import { readCheckpoints, WarehouseSink } from '../../src/warehouse/sink.js';
 import type { Batch } from '../../src/contracts/batch.js';
+import { maxwellRow } from '../helpers/array-source.js';
 
 const require = createRequire(import.meta.url);
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -335,7 +336,7 @@ interface Run {
 async function consume(
   w: TestWarehouse,
   kafka: StandInKafka,
-  o: { source: string; group?: string; sink?: Sink; queueRecords?: number; concurrency?: number; topicRefreshMs?: number; batchSize?: number; routes?: typeof ROUTES },
+  o: { source: string; group?: string; sink?: Sink; queueRecords?: number; concurrency?: number; topicRefreshMs?: number; batchSize?: number; routes?: typeof ROUTES; inFlight?: number },
 ): Promise<Run> {
   const log = lines();
   const routes = o.routes ?? ROUTES;
@@ -362,6 +363,7 @@ async function consume(
     sink: o.sink ?? new WarehouseSink(w.pool),
     batchSize: o.batchSize ?? 5000,
     flushMs: 10,
+    ...(o.inFlight !== undefined ? { inFlight: o.inFlight } : {}),
     outage: { limitMs: 0 },
   });
   const done = pipeline.run();
@@ -540,6 +542,73 @@ describe('Kafka source (kafkajs consumer, real pipeline, real PostgreSQL)', () =
     const summary = (await second.done) as { read: number; stored: number; duplicates: number };
     expect(summary).toMatchObject({ read: dumps.length, stored: dumps.length, duplicates: 0 });
     expect(await count(w, 'live-2')).toBe(dumps.length);
+  });
+
+  it('--in-flight 3: partitions are written side by side, each committed in order and only once its rows are stored, every record once', async () => {
+    const kafka = new StandInKafka();
+    const rows = 60;
+    for (const partition of [0, 1, 2]) {
+      kafka.produce('maxwell', partition, Array.from({ length: rows }, (_, i) => ({
+        key: null, value: Buffer.from(maxwellRow(100_000 * (partition + 1) + i, `p${partition}-${i}`)), headers: {}, timestamp: '1700000000000',
+      })));
+    }
+    kafka.maxPerFetch = 10;
+    // The first batch does not commit before a batch of another partition has started being written.
+    let otherStarted!: () => void;
+    const other = new Promise<void>((r) => { otherStarted = r; });
+    let firstStream: string | null = null;
+    const writing = new Map<string, number>();
+    let overlapSamePartition = false;
+    const real = new WarehouseSink(w.pool);
+    const sink: Sink = {
+      async write(batch) {
+        const streams = batch.checkpoints.map((c) => c.stream);
+        for (const st of streams) {
+          if (writing.get(st)) overlapSamePartition = true;
+          writing.set(st, (writing.get(st) ?? 0) + 1);
+        }
+        try {
+          if (firstStream === null) {
+            firstStream = streams[0]!;
+            let timer: NodeJS.Timeout | undefined;
+            const bound = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('no second partition in flight beside the first')), 10_000); });
+            try {
+              await Promise.race([other, bound]);
+            } finally {
+              clearTimeout(timer);
+            }
+          } else if (!streams.includes(firstStream)) otherStarted();
+          return await real.write(batch);
+        } finally {
+          for (const st of streams) writing.set(st, writing.get(st)! - 1);
+        }
+      },
+    };
+    const violations: string[] = [];
+    kafka.beforeCommit = async (commits) => {
+      for (const c of commits) {
+        const [topic, partition] = c.stream.split('/');
+        const r = await w.pool.query<{ n: number }>(
+          `select count(*)::int as n from auditql.changes where source = 'live-inflight' and position like $1`, [`kafka:${topic}/${partition}/%`]);
+        if (r.rows[0]!.n < Number(c.offset)) violations.push(`${c.stream}@${c.offset} with ${r.rows[0]!.n} rows stored`);
+      }
+    };
+    const run = await consume(w, kafka, { source: 'live-inflight', sink, concurrency: 3, inFlight: 3, batchSize: 10 });
+    await until('every partition committed to its end', () => [0, 1, 2].every((p) => kafka.committedOf('auditql-test', `maxwell/${p}`) === String(rows)));
+    await run.source.stop();
+    const summary = (await run.done) as { read: number; stored: number; duplicates: number };
+    expect(summary).toMatchObject({ read: 3 * rows, stored: 3 * rows, duplicates: 0 });
+    expect(violations).toEqual([]);
+    expect(overlapSamePartition).toBe(false);
+    const positions = (await w.pool.query<{ position: string }>(`select position from auditql.changes where source = 'live-inflight'`)).rows.map((r) => r.position);
+    expect(new Set(positions).size).toBe(3 * rows);
+    const byStream = new Map<string, number>();
+    for (const c of kafka.commits) {
+      expect(Number(c.offset)).toBeGreaterThanOrEqual(byStream.get(c.stream) ?? 0);
+      byStream.set(c.stream, Number(c.offset));
+    }
+    const cps = await readCheckpoints(w.pool, 'live-inflight');
+    for (const p of [0, 1, 2]) expect(cps.get(`maxwell/${p}`)).toBe(String(rows));
   });
 
   it('a crash between the warehouse commit and the Kafka commit: the next assignment seeks to the warehouse checkpoint and re-reads nothing', async () => {

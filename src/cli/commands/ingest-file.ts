@@ -34,11 +34,12 @@ export async function ingestFileCommand(env: EnvConfig, o: IngestOptions, log: L
     const run = startIngest({
       pool: c.warehouse.pool,
       sourceName: o.source,
-      source: fileSource({ paths: o.files, logFramer: logFramerOf(decoder, ctx), progress: (l) => log.info(l), follow: o.follow }),
+      source: fileSource({ paths: o.files, logFramer: logFramerOf(decoder, ctx), progress: (l) => log.info(l), follow: o.follow, parallel: o.inFlight }),
       decoderFor: () => decoder,
       ctx,
       live: o.follow,
       batchSize: o.batchSize,
+      inFlight: o.inFlight,
       outage,
       log,
       observer: processTelemetry().ingest.observer(o.source),

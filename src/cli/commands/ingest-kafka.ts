@@ -84,6 +84,7 @@ export async function ingestKafkaCommand(env: EnvConfig, o: IngestOptions, log: 
       ctx: o.ctx,
       live: true,
       batchSize: o.batchSize,
+      inFlight: o.inFlight,
       outage,
       log,
       observer: processTelemetry().ingest.observer(o.source),

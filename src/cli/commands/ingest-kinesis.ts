@@ -42,7 +42,7 @@ export async function ingestKinesisCommand(env: EnvConfig, o: IngestOptions, log
       ...(o.leaseMs !== undefined ? { leaseMs: o.leaseMs } : {}),
       log,
     });
-    const run = startIngest({ pool, sourceName: o.source, source, decoderFor: () => decoder, ctx, live: true, outage: outagePolicy(env.outageLimitS, LIVE_OUTAGE), batchSize: o.batchSize, log });
+    const run = startIngest({ pool, sourceName: o.source, source, decoderFor: () => decoder, ctx, live: true, outage: outagePolicy(env.outageLimitS, LIVE_OUTAGE), batchSize: o.batchSize, inFlight: o.inFlight, log });
     reportSummary(await run.done, { json: o.json, label: 'kinesis: ', log });
     return 0;
   } finally {

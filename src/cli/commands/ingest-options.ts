@@ -20,6 +20,8 @@ export interface IngestOptions {
   /** `--from file --follow`: read the one FILE as it grows, until stopped (a live source). */
   readonly follow: boolean;
   readonly batchSize: number;
+  /** `--in-flight K`: batches of different streams written side by side at most (1–8, default 1). */
+  readonly inFlight: number;
   readonly ctx: DecodeContext;
   readonly sourceUrl?: string;
   readonly publication?: string;
@@ -38,6 +40,9 @@ export interface IngestOptions {
   readonly queue?: string;
   readonly prefetch?: number;
 }
+
+/** Batches in flight at most: each holds a connection of the warehouse pool (10), which also serves checkpoints and leases. */
+export const MAX_IN_FLIGHT = 8;
 
 const bad = (m: string) => new AuditqlError(ErrorCode.BAD_CONFIG, m);
 
@@ -63,6 +68,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
         server: { type: 'string' },
         'context-prefix': { type: 'string', default: DEFAULT_CONTEXT_PREFIX },
         'batch-size': { type: 'string', default: '5000' },
+        'in-flight': { type: 'string', default: '1' },
         'source-url': { type: 'string' },
         publication: { type: 'string' },
         slot: { type: 'string' },
@@ -91,6 +97,8 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
   if (v.follow && (from !== 'file' || parsed.positionals.length !== 1)) throw bad('ingest: --follow reads exactly one FILE of --from file');
   const batchSize = Number(v['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw bad('ingest: --batch-size must be an integer from 1 to 100000');
+  const inFlight = Number(v['in-flight']);
+  if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > MAX_IN_FLIGHT) throw bad(`ingest: --in-flight must be an integer from 1 to ${MAX_IN_FLIGHT}`);
   if (!v.source || !/^[\w.:@/-]{1,200}$/.test(v.source)) throw bad('ingest: --source must be 1-200 characters of letters, digits and ._:@/-');
   if (v.server !== undefined && !/^[\w.:@/-]{1,200}$/.test(v.server)) throw bad('ingest: --server must be 1-200 characters of letters, digits and ._:@/-');
   let keyColumns;
@@ -119,6 +127,7 @@ export function parseIngestArgs(argv: readonly string[]): IngestOptions {
     files: parsed.positionals,
     follow: Boolean(v.follow),
     batchSize,
+    inFlight,
     ctx: decodeContext({
       keyColumns,
       contextPrefix: v['context-prefix']!,

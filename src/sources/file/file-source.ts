@@ -1,5 +1,6 @@
 /**
- * The file transport as a Source: files read one after another, progress reported for big ones; or, with
+ * The file transport as a Source: files read one after another (or `parallel` at once, a chunk of each in
+ * turn), each file its own checkpoint stream, progress reported for big ones; or, with
  * `follow`, one growing file (a server log) read as it grows until the source is stopped.
  */
 import { statSync } from 'node:fs';
@@ -21,6 +22,8 @@ export interface FileSourceOptions {
    * not exist yet; truncated or replaced under the same name, it is read again from its start.
    */
   readonly follow?: boolean;
+  /** Files read at once, a chunk of each in turn (default 1: one after another); `--in-flight`. */
+  readonly parallel?: number;
 }
 
 const sizeOf = (abs: string): number => {
@@ -47,34 +50,58 @@ export function fileSource(o: FileSourceOptions): Source {
     stop: () => stopped.abort(),
     async *records(): AsyncGenerator<SourceRecord> {
       for (const path of o.paths) read.set(resolve(path), { bytes: 0, size: o.follow ? 0 : statSync(resolve(path)).size });
-      for (const path of o.paths) {
-        const abs = resolve(path);
-        const size = read.get(abs)!.size;
-        const started = Date.now();
-        let last = started;
-        let n = 0;
-        const report = (bytes: number) => {
-          read.set(abs, { bytes, size });
-          if (!(size > 8 << 20 && o.progress)) return;
-          const now = Date.now();
-          if (now - last < 2000) return;
-          last = now;
-          const rate = Math.round(n / ((now - started) / 1000));
-          o.progress(`${basename(path)}: ${Math.floor((bytes / size) * 100)}% — ${n} records, ${rate}/s`);
-        };
-        const stream = `file:${abs}`;
-        for await (const records of readFileRecordChunks(abs, o.logFramer, {
-          onProgress: report,
-          ...(o.maxRecordBytes !== undefined ? { maxRecordBytes: o.maxRecordBytes } : {}),
-          ...(o.follow ? { follow: stopped.signal } : {}),
-        })) {
-          for (const record of records) {
-            n++;
-            yield { ...record, checkpoint: { stream, position: String(n) } };
+      const chunksOf = (path: string): AsyncGenerator<SourceRecord[]> => fileChunks(path, o, read, stopped.signal);
+      // Up to `parallel` files open at once, a chunk of each in turn: each file is its own checkpoint stream,
+      // so the pipeline can write their batches side by side (--in-flight).
+      const waiting = o.paths.map(chunksOf);
+      const open = waiting.splice(0, Math.max(1, o.parallel ?? 1));
+      try {
+        while (open.length > 0) {
+          for (let i = 0; i < open.length; i++) {
+            const next = await open[i]!.next();
+            if (next.done) {
+              open.splice(i--, 1, ...waiting.splice(0, 1));
+              continue;
+            }
+            yield* next.value;
           }
         }
-        if (!o.follow) read.set(abs, { bytes: size, size });
+      } finally {
+        // Ended early (the pipeline stopped reading): close the files still open.
+        await Promise.all(open.map((it) => it.return(undefined)));
       }
     },
   };
+}
+
+/** One file's records, chunk by chunk, each with its checkpoint in the file's stream; progress in `read`. */
+async function* fileChunks(
+  path: string,
+  o: FileSourceOptions,
+  read: Map<string, { bytes: number; size: number }>,
+  follow: AbortSignal,
+): AsyncGenerator<SourceRecord[]> {
+  const abs = resolve(path);
+  const size = read.get(abs)!.size;
+  const started = Date.now();
+  let last = started;
+  let n = 0;
+  const report = (bytes: number) => {
+    read.set(abs, { bytes, size });
+    if (!(size > 8 << 20 && o.progress)) return;
+    const now = Date.now();
+    if (now - last < 2000) return;
+    last = now;
+    const rate = Math.round(n / ((now - started) / 1000));
+    o.progress(`${basename(path)}: ${Math.floor((bytes / size) * 100)}% — ${n} records, ${rate}/s`);
+  };
+  const stream = `file:${abs}`;
+  for await (const records of readFileRecordChunks(abs, o.logFramer, {
+    onProgress: report,
+    ...(o.maxRecordBytes !== undefined ? { maxRecordBytes: o.maxRecordBytes } : {}),
+    ...(o.follow ? { follow } : {}),
+  })) {
+    yield records.map((record) => ({ ...record, checkpoint: { stream, position: String(++n) } }));
+  }
+  if (!o.follow) read.set(abs, { bytes: size, size });
 }
