@@ -29,7 +29,7 @@ import { openWarehouse } from '../src/warehouse/db.js';
 import { WarehouseSink } from '../src/warehouse/sink.js';
 import { writeDebeziumWorkload } from './debezium-workload.js';
 import { feedCounter, type FeedCounter } from './feed-counter.js';
-import { cli, cliOnce, intEnv, requireBuiltCli, scratchPostgres, until, type CliChild, type ScratchPostgres } from './support.js';
+import { cli, cliOnce, intEnv, requireBuiltCli, scratchPostgres, type CliChild, type ScratchPostgres } from './support.js';
 
 const PROCESSES = [1, 2, 4] as const;
 const MiB = (n: number) => (n / 2 ** 20).toFixed(0);
@@ -46,14 +46,26 @@ interface Run {
   readonly duplicates: number;
 }
 
-/** `auditql serve` on a free port; resolves with it and its GraphQL URL once it says where it listens. */
+/** `auditql serve` on a free port; resolves with it and its GraphQL URL once its log says where it listens. */
 async function startApi(env: Record<string, string>): Promise<{ api: CliChild; url: string }> {
   const api = cli(['serve'], { ...env, AUDITQL_AUTH: 'none', PORT: '0', HOST: '127.0.0.1' });
-  let ended: string | null = null;
-  void api.exited.then((code) => (ended = `auditql serve exited (${code}): ${api.stderr()}`));
   const listening = () => /GraphQL API at (http:\/\/\S+\/graphql)/.exec(api.stderr())?.[1];
-  await until('the API server', async () => listening() !== undefined, 60_000, () => ended);
-  return { api, url: listening()! };
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`auditql serve: not listening within 60 s: ${api.stderr()}`)), 60_000);
+    const check = () => {
+      const u = listening();
+      if (u === undefined) return;
+      clearTimeout(timer);
+      api.child.stderr!.off('data', check);
+      resolve(u);
+    };
+    api.child.stderr!.on('data', check);
+    void api.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`auditql serve exited (${code}): ${api.stderr()}`));
+    });
+  });
+  return { api, url };
 }
 
 /** Repeat a one-event ingest (a new source each time) until the subscriber has one of them: it is live. Returns one such ingest's wall ms. */
