@@ -25,8 +25,11 @@ function rowFor(table: string, id: number, version: number): Record<string, unkn
 const exact = (digits: string) => `\u0000${digits}\u0000`;
 const EXACT = /"\\u0000(\d+)\\u0000"/g;
 
-/** Debezium PG envelope (schemaless), docs/formats/debezium.md "Envelope" and "Source block". */
-export function event(i: number, versions: Map<number, number>): string {
+/**
+ * Debezium PG envelope (schemaless), docs/formats/debezium.md "Envelope" and "Source block"; `server` is the
+ * connector's `source.name` (its topic prefix): another server, another stream of the same shape.
+ */
+export function event(i: number, versions: Map<number, number>, server = 'shop'): string {
   const table = TABLES[i % TABLES.length]!;
   const id = (i * 7919) % ENTITIES;
   const key = id * 4 + (i % TABLES.length);
@@ -41,7 +44,7 @@ export function event(i: number, versions: Map<number, number>): string {
   const payload = {
     before: op === 'c' ? null : rowFor(table, id, v - 1 < 0 ? 0 : v - 1),
     after: op === 'd' ? null : rowFor(table, id, v),
-    source: { version: '2.7.3.Final', connector: 'postgresql', name: 'shop', ts_ms: ts, ts_us: tsUs, ts_ns: exact(`${tsUs}000`), snapshot: 'false', db: 'shop', sequence: `["${lsn - 152}","${lsn}"]`, schema: 'public', table, txId: 700 + Math.floor(i / 3), lsn, xmin: null },
+    source: { version: '2.7.3.Final', connector: 'postgresql', name: server, ts_ms: ts, ts_us: tsUs, ts_ns: exact(`${tsUs}000`), snapshot: 'false', db: 'shop', sequence: `["${lsn - 152}","${lsn}"]`, schema: 'public', table, txId: 700 + Math.floor(i / 3), lsn, xmin: null },
     op,
     ts_ms: ts + 40,
     ts_us: (ts + 40) * 1000 + 211,
@@ -51,13 +54,13 @@ export function event(i: number, versions: Map<number, number>): string {
   return JSON.stringify(payload).replace(EXACT, '$1');
 }
 
-/** Write `n` events as JSON lines; returns the file size. */
-export async function writeDebeziumWorkload(path: string, N: number): Promise<number> {
+/** Write `n` events as JSON lines (of connector `server`, default `shop`); returns the file size. */
+export async function writeDebeziumWorkload(path: string, N: number, server = 'shop'): Promise<number> {
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   const versions = new Map<number, number>();
   let chunk: string[] = [];
   for (let i = 0; i < N; i++) {
-    chunk.push(event(i, versions));
+    chunk.push(event(i, versions, server));
     if (chunk.length === 2000) {
       if (!out.write(chunk.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
       chunk = [];

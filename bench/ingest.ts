@@ -18,6 +18,8 @@
  *   BENCH_EVENTS=200000 npm run bench:ingest    (smaller run; BENCH_BATCH sets the batch size, default 5000)
  *   BENCH_MODE=decode-only                      (step 1 only, no warehouse; last line `node_us_per_event=… decode_events_per_s=… decode_peak_rss_mib=…`)
  *   BENCH_FILE=/tmp/dbz.jsonl                   (reuse that file if it exists, else write it there and keep it)
+ *   BENCH_MODE=processes                        (bench/ingest-processes.ts: 1, 2, then 4 `auditql ingest` processes side by side on
+ *                                                different sources, BENCH_EVENTS each, default 100,000, with a subscriber attached)
  * Profile the hot path: `BENCH_MODE=decode-only BENCH_EVENTS=50000 node --cpu-prof dist/bench/ingest.js`.
  */
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, chmodSync, rmSync, statSync } from 'node:fs';
@@ -41,6 +43,8 @@ import { loadDecoder } from '../src/decoders/registry.js';
 import { decodeContext } from '../src/decoders/context.js';
 import { writeDebeziumWorkload } from './debezium-workload.js';
 import { decodeOnly } from './decode-only.js';
+import { ingestProcesses } from './ingest-processes.js';
+import { intEnv } from './support.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 5000);
@@ -73,6 +77,7 @@ async function decodeOnlyStep(file: string) {
 }
 
 async function main() {
+  if (MODE === 'processes') return ingestProcesses(intEnv('BENCH_EVENTS', 100_000), BATCH);
   const dir = mkdtempSync(join(tmpdir(), 'auditql-bench-'));
   chmodSync(dir, 0o755);
   if (MODE === 'decode-only') {
@@ -85,7 +90,7 @@ async function main() {
     }
     return;
   }
-  if (MODE !== 'full') throw new Error(`BENCH_MODE=${MODE}: expected full or decode-only`);
+  if (MODE !== 'full') throw new Error(`BENCH_MODE=${MODE}: expected full, decode-only or processes`);
   let stopEmbedded = async () => {};
   let url = process.env.DATABASE_URL;
   if (!url) {

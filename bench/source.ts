@@ -16,17 +16,14 @@
  * The last line is machine-readable:
  *   baseline_tps=<n> capture_tps=<n> capture_ctx_tps=<n> row_trigger_tps=<n> ratio=<capture_ctx_tps / baseline_tps>
  */
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { intEnv, scratchPostgres, type ScratchPostgres } from './support.js';
+import { cli, cliOnce, intEnv, requireBuiltCli, scratchPostgres, until, type ScratchPostgres } from './support.js';
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = `${ROOT}bin/auditql.js`;
 const TABLES = ['pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history'];
 const PUBLICATION = 'bench_source';
 
@@ -62,33 +59,6 @@ async function pgbench(url: string): Promise<number> {
   const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
   if (!m) throw new Error(`pgbench printed no tps:\n${stdout}`);
   return Number(m[1]);
-}
-
-/** The built CLI as a child process; resolves with its exit once stopped. */
-function cli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, AUDITQL_LOG_FORMAT: 'text', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  return { child, exited, stderr: () => stderr };
-}
-
-async function cliOnce(args: string[], env: Record<string, string>): Promise<void> {
-  const c = cli(args, env);
-  const code = await c.exited;
-  if (code !== 0) throw new Error(`auditql ${args[0]} exited ${code}: ${c.stderr()}`);
-}
-
-/** Until `probe` says yes or `what` gives up after `ms` (a readiness probe, as embedded.ts waits for a connection). */
-async function until(what: string, probe: () => Promise<boolean>, ms: number, failed?: () => string | null): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await probe()) return;
-    const why = failed?.();
-    if (why) throw new Error(`${what}: ${why}`);
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000} s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 interface Phase { readonly tps: number; readonly drainMs?: number }
@@ -147,7 +117,7 @@ async function withRowTrigger(src: string): Promise<Phase> {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(CLI) || !existsSync(`${ROOT}dist/src/cli/main.js`)) throw new Error('the built CLI is missing: run `npm run build`');
+  requireBuiltCli();
   const { stdout: version } = await run(PGBENCH, ['--version']);
   console.log(`bench:source: pgbench TPC-B, scale ${scale}, ${clients} clients, ${seconds} s per phase (${version.trim()})`);
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
