@@ -166,6 +166,14 @@ async function everyRead(sizes: readonly number[]): Promise<void> {
     await walk(CHANGES, 'changes', { first, filter: { until: new Date(Date.UTC(1995, 0, 1)).toISOString() } });
     await walk(ACTIVITY, 'activity', { first, filter: { since: new Date(today + 60 * DAY).toISOString() } });
   }
+  // cursors a client made up: before the epoch, at it, inside a dropped day, and past any date
+  const cursor = (seq: string, partUs: bigint) => Buffer.from(`c1:${seq}:${partUs}`).toString('base64url');
+  const activityCursor = (seq: string, partUs: bigint) => Buffer.from(`a1:${seq}:${partUs}`).toString('base64url');
+  for (const us of [-86_400_000_000n, 0n, BigInt(daysAgo(12, 12).getTime()) * 1000n, 9_000_000_000_000_000_000n]) {
+    await walk(CHANGES, 'changes', { first: 9, after: cursor('999999', us) });
+    await walk(WHO, 'whoChanged', { table: 'customers', first: 9, after: cursor('999999', us) });
+    await walk(ACTIVITY, 'activity', { first: 9, after: activityCursor('999999', us) });
+  }
   for (const id of ['tx-1', 'tx-7', 'tx-40', 'tx-60', 'tx-nothing']) await same(TX, { id });
 }
 
