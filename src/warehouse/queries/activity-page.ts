@@ -1,12 +1,14 @@
 /**
  * A page of activity matching a filter: the one query behind `activityByUser` and `activity`. Newest
- * first walks `(part_at, seq)` down `activity_user` or `activity_time`; feed order walks `seq` up.
+ * first walks `(part_at, seq)` down `activity_user` or `activity_time`, a few daily partitions at a time
+ * (day-walk.ts); feed order walks `seq` up over every partition.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Warehouse } from '../tables.js';
 import { activityColumns, activityFailed, type ActivityRecord } from './activity-record.js';
 import { afterKeyset, allOf, orderBy } from './keyset.js';
 import type { PageRequest } from './change-page.js';
+import { walkDays } from './day-walk.js';
 
 export interface ActivityQuery {
   readonly database?: string | null;
@@ -51,7 +53,13 @@ export function activityConditions(q: ActivityQuery): RawBuilder<unknown>[] {
 export async function pageActivity(db: Kysely<Warehouse>, q: ActivityQuery, page: PageRequest): Promise<ActivityRecord[]> {
   const where = activityConditions(q);
   if (page.after) where.push(afterKeyset('a', page.order, page.after));
-  const r = await sql<ActivityRecord>`select ${activityColumns('a')} from auditql.activity a
-    where ${allOf(where)} ${orderBy('a', page.order)} limit ${page.limit}`.execute(db);
-  return r.rows;
+  const read = async (range: readonly RawBuilder<unknown>[], limit: number) =>
+    (await sql<ActivityRecord>`select ${activityColumns('a')} from auditql.activity a
+      where ${allOf([...where, ...range])} ${orderBy('a', page.order)} limit ${limit}`.execute(db)).rows;
+  if (page.order === 'NEWEST_FIRST') {
+    // A few daily partitions at a time, from the page's bound down (day-walk.ts).
+    const walked = await walkDays(db, 'activity', { after: page.after, since: q.since, until: q.until }, page.limit, (range, need) => read(range('a'), need));
+    if (walked) return walked;
+  }
+  return read([], page.limit);
 }

@@ -1,8 +1,9 @@
 /**
  * A page of changes matching a filter: the one query behind `entityHistory`, `whoChanged` and `changes`.
  * Newest first walks `(part_at, seq)` down the `changes_entity`, `changes_table_time` or `changes_time`
- * index (and prunes partitions by time); feed order walks `seq` up, as subscriptions do. One entity's page
- * newest first reads through the entity locator (located-changes.ts) instead of every partition.
+ * index; feed order walks `seq` up, as subscriptions do, over every partition. One entity's page newest
+ * first reads through the entity locator (located-changes.ts), any other page newest first a few daily
+ * partitions at a time (day-walk.ts), instead of every partition.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { executeNamed } from '../named-statements.js';
@@ -11,6 +12,7 @@ import { changeColumns, type ChangeRecord } from './change-record.js';
 import { afterKeyset, allOf, orderBy, type Keyset, type PageOrder } from './keyset.js';
 import { dayOfPartUs, locatedChanges } from './located-changes.js';
 import { dayOf } from '../partitions.js';
+import { walkDays } from './day-walk.js';
 
 export interface ChangeQuery {
   readonly table?: string | null;
@@ -75,6 +77,12 @@ export async function pageChanges(db: Kysely<Warehouse>, q: ChangeQuery, page: P
       where, toDay: bounds[0] ?? null, fromDay: q.since ? dayOf(q.since) : null, partialToDay: bounds.length > 0, limit: page.limit,
     });
     if (located) return located;
+  } else if (page.order === 'NEWEST_FIRST') {
+    // A range newest first: a few daily partitions at a time, from the page's bound down (day-walk.ts).
+    const walked = await walkDays(db, 'changes', { after: page.after, since: q.since, until: q.until }, page.limit, async (range, need) =>
+      (await sql<ChangeRecord>`select ${changeColumns('c')} from auditql.changes c
+        where ${allOf([...where, ...range('c')])} ${orderBy('c', page.order)} limit ${need}`.execute(db)).rows);
+    if (walked) return walked;
   }
   const statement = sql<ChangeRecord>`select ${changeColumns('c')} from auditql.changes c
     where ${allOf(where)} ${orderBy('c', page.order)} limit ${page.limit}`;
