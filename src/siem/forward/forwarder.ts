@@ -12,6 +12,7 @@ import type { Warehouse } from '../../warehouse/tables.js';
 import { feedHead } from '../../warehouse/queries/feed.js';
 import { advanceForwarder, forwarderFailed, openForwarder } from '../../warehouse/queries/forwarders.js';
 import { backoff } from '../../retry-policy.js';
+import { abortableSleep } from '../../abortable-sleep.js';
 import { readFeedEvents, type FeedFilter } from '../feed-events.js';
 import { eventTime } from '../siem-input.js';
 import { formatEvent, type SiemFormat } from '../siem-format.js';
@@ -68,11 +69,9 @@ export class Forwarder {
     return this.abort.signal.aborted;
   }
 
+  /** Waits until `ms` passed or the forwarder stops (the abort listener goes with the wait). */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-    });
+    return abortableSleep(ms, this.abort.signal);
   }
 
   /**
