@@ -6,17 +6,24 @@ import type { Json, JsonRow } from '../../model/json.js';
 import { ABSENT } from '../../policy/mask-value.js';
 import type { RoleView, TableRef } from '../../policy/role-view.js';
 import type { Connection } from '../paging.js';
-import type { ActivityNode, ActorUpdateNode, ChangeNode } from '../nodes.js';
+import type { ActivityNode, ActorUpdateNode, ChangeNode, SchemaChangeNode } from '../nodes.js';
 import type { FieldChangeValue } from '../history/field-changes.js';
 
-export type ScopedKind = 'Change' | 'Activity' | 'ActorUpdate';
+export type ScopedKind = 'Change' | 'Activity' | 'ActorUpdate' | 'SchemaChange';
 
 /** Whether the role sees a node of `kind`. */
 export function sees(view: RoleView, kind: ScopedKind, node: unknown): boolean {
   if (view.allTables || node === null || node === undefined) return true;
   if (kind === 'Change') return view.seesTable(node as ChangeNode);
   if (kind === 'Activity') return view.seesActivity(node as ActivityNode);
+  if (kind === 'SchemaChange') return seesDdl(view, node as SchemaChangeNode);
   return view.seesTable((node as ActorUpdateNode).change);
+}
+
+/** DDL of a table: as that table's rows; DDL of a whole database (no table): as a session event of that database. */
+function seesDdl(view: RoleView, d: SchemaChangeNode): boolean {
+  if (d.table !== null) return view.seesTable({ database: d.database, schema: d.schema, table: d.table });
+  return view.seesActivity({ database: d.database, objectName: null });
 }
 
 /**
