@@ -26,6 +26,10 @@ export interface ForwarderObserver {
   acked(events: number): void;
   /** A step failed and will be retried: with the destination's code when the send failed, else WAREHOUSE. */
   failed(code: string, destination: boolean): void;
+  /** A step that had failed succeeded. */
+  recovered?(): void;
+  /** The forwarder stopped on an error it does not retry (it forwards nothing more). */
+  ended?(): void;
 }
 
 export interface ForwarderOptions {
@@ -55,7 +59,10 @@ export class Forwarder {
   constructor(private readonly o: ForwarderOptions) {}
 
   start(): Promise<void> {
-    this.running ??= this.run();
+    this.running ??= this.run().catch((err: unknown) => {
+      this.o.observer?.ended?.();
+      throw err;
+    });
     return this.running;
   }
 
@@ -82,7 +89,10 @@ export class Forwarder {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         const r = await op();
-        if (attempt > 1) this.o.log.info(`forwarder ${this.o.name}: ${what} succeeded after ${attempt} attempts`);
+        if (attempt > 1) {
+          this.o.log.info(`forwarder ${this.o.name}: ${what} succeeded after ${attempt} attempts`);
+          this.o.observer?.recovered?.();
+        }
         return r;
       } catch (err) {
         if (this.stopped) return null;
