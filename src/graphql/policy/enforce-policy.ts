@@ -21,7 +21,7 @@ import type { ChangeNode } from '../nodes.js';
 import type { FieldChangeValue } from '../history/field-changes.js';
 import { viewOf } from './view-of.js';
 import {
-  scopedActivityExtra, scopedChangeExtra, scopedColumns, scopedConnection, scopedFieldChanges, sees, type ScopedKind,
+  APP_REDACTED, scopedActivityExtra, scopedChangeExtra, scopedColumns, scopedConnection, scopedFieldChanges, sees, type ScopedKind,
 } from './scoped-values.js';
 
 const { defaultFieldResolver, getNamedType, isNonNullType, isObjectType } = graphqlJs;
@@ -42,7 +42,6 @@ const row = (v: unknown, view: RoleView, c: unknown) => (view.transparent ? v : 
 const columns = (v: unknown, view: RoleView, c: unknown) => scopedColumns(view, c as ChangeNode, v as string[]);
 
 /** Application context under `appContext: redact`: JSON says it is masked; a String field can only be null. */
-const APP_REDACTED = Object.freeze({ $masked: 'redact' });
 const appJson: Rewrite = (v, view) => (view.appContext === 'redact' && v != null ? APP_REDACTED : v);
 const appString: Rewrite = (v, view) => (view.appContext === 'redact' ? null : v);
 
