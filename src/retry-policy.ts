@@ -2,6 +2,7 @@
  * Waiting out an outage of the warehouse or a source (README "Outages"): which errors are worth retrying,
  * how long to wait between attempts, and for how long in all before giving up.
  */
+import { abortableSleep } from './abortable-sleep.js';
 import { AuditqlError, ErrorCode } from './errors.js';
 
 /** How long an outage is waited out, counted from its first failure. `Infinity`: for as long as it lasts. */
@@ -89,7 +90,7 @@ export async function waitOut<T>(op: () => Promise<T>, o: WaitOutOptions): Promi
         const limit = Number.isFinite(o.policy.limitMs) ? `for up to ${seconds(o.policy.limitMs)}` : 'until it is back';
         o.log?.(`${sentence}; retrying with backoff ${limit}`);
       }
-      await sleep(Math.min(backoff(attempt), Math.max(0, since + o.policy.limitMs - now)), o.signal);
+      await abortableSleep(Math.min(backoff(attempt), Math.max(0, since + o.policy.limitMs - now)), o.signal);
     }
   }
 }
@@ -99,18 +100,6 @@ function oneLine(err: unknown): string {
   const message = e.message || (e.errors?.length ? oneLine(e.errors[0]) : String(err));
   const line = message.split('\n')[0]!;
   return e.code && !(err instanceof AuditqlError) && !line.includes(e.code) ? `${line} [${e.code}]` : line;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 /** `waitOut` bound to its options, for code that takes a retry wrapper (connectWarehouse). */

@@ -4,7 +4,9 @@
  * retries, destination errors by stable code (docs/siem.md "Failures"), the last acknowledgement, and the
  * lag in events and seconds, read from the warehouse on each scrape with a timeout (a warehouse that does
  * not answer leaves the last values; a scrape never hangs). Labels: `forwarder` (operator-configured names)
- * and `code` (a bounded set) — never event data.
+ * and `code` (a bounded set) — never event data. Its readiness check (docs/operations.md "Probes") names
+ * each forwarder that is failing (a step retried since, with its code) or has stopped: it degrades
+ * readiness only, since the API and ingest never wait on a forwarder.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Kysely } from 'kysely';
@@ -12,6 +14,13 @@ import type { Warehouse } from '../warehouse/tables.js';
 import { forwarderLags, type ForwarderLag } from '../warehouse/queries/forwarders.js';
 import type { ForwarderObserver } from '../siem/forward/forwarder.js';
 import { withTimeout } from './registry.js';
+import type { ReadinessCheck } from '../health/readiness.js';
+
+/** A forwarder's health as its retries tell it: failing since when, with which code; or stopped. */
+interface ForwarderHealth {
+  failing: { readonly code: string; readonly sinceMs: number } | null;
+  stopped: boolean;
+}
 
 const SCRAPE_TIMEOUT_MS = 2000;
 
@@ -23,6 +32,7 @@ export class ForwarderMetrics {
   /** The forwarders this process runs, and the warehouse each reads. */
   private readonly watched = new Map<string, Kysely<Warehouse>>();
   private pending: Promise<Map<string, ForwarderLag>> | null = null;
+  private readonly health = new Map<string, ForwarderHealth>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -66,14 +76,37 @@ export class ForwarderMetrics {
     this.watched.set(forwarder, db);
     this.sent.inc({ forwarder }, 0);
     this.retries.inc({ forwarder }, 0);
+    const h: ForwarderHealth = { failing: null, stopped: false };
+    this.health.set(forwarder, h);
     return {
       acked: (events) => {
         this.sent.inc({ forwarder }, events);
         this.lastAck.set({ forwarder }, Date.now() / 1000);
+        h.failing = null;
       },
       failed: (code, destination) => {
         this.retries.inc({ forwarder });
         if (destination) this.errors.inc({ forwarder, code });
+        h.failing = { code, sinceMs: h.failing?.sinceMs ?? Date.now() };
+      },
+      recovered: () => { h.failing = null; },
+      ended: () => { h.stopped = true; },
+    };
+  }
+
+  /** `forwarders`: "ok", else each failing or stopped forwarder with its code, for /readyz; degrades only. */
+  readiness(): ReadinessCheck {
+    return {
+      name: 'forwarders',
+      degradesOnly: true,
+      check: async () => {
+        const now = Date.now();
+        const bad = [...this.health].flatMap(([name, h]) => {
+          if (h.stopped) return [`${name}: stopped`];
+          if (h.failing) return [`${name}: failing for ${Math.round((now - h.failing.sinceMs) / 1000)} s (${h.failing.code})`];
+          return [];
+        });
+        return bad.length === 0 ? null : bad.join('; ');
       },
     };
   }

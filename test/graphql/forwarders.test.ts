@@ -1,9 +1,18 @@
-/** `Query.forwarders` (docs/siem.md "Lag"): admin and auditor read every forwarder's cursor and lag; analyst, siem and a role with a table scope are refused. */
+/** `Query.forwarders` (docs/siem.md "Lag"): admin and auditor read every forwarder's cursor and lag; analyst, siem and a role with a table scope are refused; the lag is an upper bound that a running forwarder brings to 0. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { postGraphql, startTestApi, type TestApi } from './helpers.js';
 import { mkChange, store } from './seed.js';
 import { advanceForwarder, forwarderFailed, openForwarder } from '../../src/warehouse/queries/forwarders.js';
-import { parsePolicy } from '../../src/policy/load-policy.js';
+import { BUILTIN_POLICY, parsePolicy } from '../../src/policy/load-policy.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { probeUntil } from '../helpers/until.js';
+import { Forwarder } from '../../src/siem/forward/forwarder.js';
+import { rotatedFile } from '../../src/siem/forward/rotated-file.js';
+import { parseFilter } from '../../src/siem/forward/forward-filter.js';
+import { roleView } from '../../src/policy/role-view.js';
+import { silentLogger } from '../../src/log.js';
 
 let t: TestApi;
 const Q = '{ forwarders { name destination format role cursor ackedEvents lagEvents lastErrorCode } }';
@@ -37,5 +46,31 @@ it.each(['analyst', 'siem', 'scoped'])('%s is refused', async (role) => {
     expect(r.errors?.map((e) => e.extensions?.['code'])).toEqual(['AUDITQL_FORBIDDEN']);
   } finally {
     await api.api.close();
+  }
+});
+
+it('lagEvents is an upper bound: it counts events the filter leaves out, until the forwarder reads past them', async () => {
+  const own = await startTestApi({ auth: { mode: 'none', role: 'admin' } });
+  const dir = mkdtempSync(join(tmpdir(), 'auditql-lag-'));
+  try {
+    await store(own.w, [1, 2].map((id) => mkChange({ table: 'orders', key: { id }, before: null, after: { id }, operation: 'INSERT' })));
+    const lag = async () => (await postGraphql<{ forwarders: { name: string; lagEvents: number; cursor: string }[] }>(own.url, '{ forwarders { name lagEvents cursor } }')).data!.forwarders;
+    // A forwarder of activity only: the two changes are above its cursor, so they count, though it will never send them.
+    await openForwarder(own.w.db, 'sessions', 'file', 'json', 'admin');
+    expect(await lag()).toEqual([{ name: 'sessions', lagEvents: 2, cursor: '0' }]);
+    const f = new Forwarder({
+      name: 'sessions', db: own.w.db, destination: rotatedFile({ dir, name: 'sessions' }), destinationKind: 'file', format: 'json',
+      filter: parseFilter(['kind=activity']), view: roleView(BUILTIN_POLICY, 'admin')!, log: silentLogger, flushMs: 20,
+    });
+    void f.start();
+    try {
+      const caught = await probeUntil('the forwarder reading past what it does not send', lag, (rows) => rows[0]!.lagEvents === 0);
+      expect(caught[0]!.cursor).not.toBe('0');
+    } finally {
+      await f.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await own.close();
   }
 });

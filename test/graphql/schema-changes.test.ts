@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCases } from '../helpers/fixtures.js';
 import { ingestFixtures } from '../helpers/ingest-fixtures.js';
 import { startTestApi, ok, gql, type TestApi } from './helpers.js';
+import { parsePolicy } from '../../src/policy/load-policy.js';
 import { ChangesDocument, SchemaChangesDocument, type SchemaChangesQuery } from './generated.js';
 
 interface ExpectedDdl { kind: string; changeType: string; database: string | null; schema: string | null; table: string | null; ddl: string | null; occurredAt: string | null }
@@ -64,6 +65,21 @@ describe('Query.schemaChanges', () => {
     } while (after);
     expect(pages).toBe(Math.ceil(newestFirst.length / 3));
     expect(seen).toEqual(newestFirst);
+  });
+
+  it("applies the role's table scope: a table's DDL as its rows, a database's DDL as that database's sessions", async () => {
+    const policy = parsePolicy({ roles: { scoped: { tables: ['test..e', 'shop..orders'], fields: ['Query.*'] } } }, null);
+    const api = await startTestApi({ warehouse: t.w, auth: { mode: 'none', role: 'scoped' }, policy });
+    try {
+      const r = await ok(api.url, SchemaChangesDocument, { first: 100 });
+      const seen = newestFirst.filter((x) => (x.table === null ? x.database === 'test' || x.database === 'shop' : x.database === 'test' && x.table === 'e'));
+      expect(seen.map((x) => x.changeType).sort()).toEqual(['CREATE', 'database-alter', 'table-alter', 'table-create']);
+      expect(r.schemaChanges.edges.map((x) => fields(x.node))).toEqual(seen);
+      const other = await ok(api.url, SchemaChangesDocument, { table: 'customers', first: 100 });
+      expect(other.schemaChanges.edges).toEqual([]);
+    } finally {
+      await api.api.close();
+    }
   });
 
   it('refuses a cursor that is not a schema change\'s', async () => {

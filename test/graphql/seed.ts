@@ -144,14 +144,16 @@ export interface EvidenceRow {
   readonly clientApplication?: string | null;
   readonly activitySeq?: string | null;
   readonly contextSeq?: string | null;
+  /** What the evidence says beyond its columns (an application context's content). */
+  readonly detail?: Record<string, unknown>;
 }
 
 /** Record attribution evidence for a change, as the attribution step does. */
 export async function attribute(w: WarehouseDb, changeSeq: string, e: EvidenceRow): Promise<string> {
   const r = await w.pool.query<{ seq: string }>(
-    `INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, app_user, remote_host, client_application, activity_seq, context_seq)
-     VALUES (nextval('auditql.feed_seq'), $1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq`,
-    [changeSeq, e.evidence, e.confidence, e.dbUser ?? null, e.appUser ?? null, e.remoteHost ?? null, e.clientApplication ?? null, e.activitySeq ?? null, e.contextSeq ?? null],
+    `INSERT INTO auditql.attributions (seq, change_seq, evidence, confidence, db_user, app_user, remote_host, client_application, activity_seq, context_seq, detail)
+     VALUES (nextval('auditql.feed_seq'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq`,
+    [changeSeq, e.evidence, e.confidence, e.dbUser ?? null, e.appUser ?? null, e.remoteHost ?? null, e.clientApplication ?? null, e.activitySeq ?? null, e.contextSeq ?? null, JSON.stringify(e.detail ?? {})],
   );
   return r.rows[0]!.seq;
 }

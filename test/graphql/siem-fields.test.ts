@@ -68,7 +68,10 @@ describe('masked by the caller\'s role', () => {
       expect(r.errors).toBeUndefined();
       for (const v of ['a@x', 'b@x', 'lit@x.example', 'param@x.example']) expect(r.text).not.toContain(`"${v}"`);
       expect(r.text).not.toContain('lit@x.example');
+      expect(r.text).not.toContain('alice@example.com'); // appContext: redact reaches the mappings too
       const change = r.data!.entityHistory.nodes[0]!;
+      expect(change.ocsf.actor.user).toMatchObject({ name: 'app_rw' });
+      expect(change.ecs.user.name).toBe('app_rw');
       expect(change.ocsf.unmapped.auditql.after).toEqual({ id: 7, email: { $masked: 'redact' }, note: null });
       expect(change.ecs.auditql.after.email).toEqual({ $masked: 'redact' });
       const a = r.data!.activityByUser.nodes[0]!;

@@ -4,13 +4,14 @@
  * warehouse and a real HTTP receiver: with role analyst no secret (an email, an SSN and card numbers in
  * before/after and a key; a literal, bind parameters and an error detail in a statement) is in any byte the
  * receiver got, in any format; with role auditor they all are; a scoped custom role never sends a row of a
- * table outside its scope.
+ * table outside its scope; under `appContext: redact` (analyst, or a role that masks nothing else) the
+ * application user and the application's context are in no byte either.
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
 import { until } from '../helpers/until.js';
-import { mkActivity, mkChange, store } from '../graphql/seed.js';
+import { attribute, mkActivity, mkChange, store } from '../graphql/seed.js';
 import { Forwarder } from '../../src/siem/forward/forwarder.js';
 import { httpWebhook } from '../../src/siem/forward/http-webhook.js';
 import { EVERYTHING } from '../../src/siem/feed-events.js';
@@ -30,6 +31,10 @@ const STMT_EMAIL = 'stmt.literal@example.net';
 const PARAM = 'param.secret@example.net';
 const ERR_EMAIL = 'dup.secret@example.com';
 const SECRETS = [EMAIL, EMAIL2, SSN, CARD, CARD_KEY, STMT_EMAIL, PARAM, ERR_EMAIL];
+/** Application context (docs/security.md "Application context"): the application user, and what else its context said. */
+const APP_USER = 'carol.app@example.com';
+const APP_REQUEST = 'req-7f3a-secret';
+const APP_SECRETS = [APP_USER, APP_REQUEST];
 const TOTAL = 5;
 
 let w: TestWarehouse;
@@ -44,13 +49,17 @@ const lines = (path: string) => received(path).split('\n').filter(Boolean).map((
 beforeAll(async () => {
   w = await freshWarehouse();
   const alice = { id: 1001, name: 'Alice', email: EMAIL, ssn: SSN, card_number: CARD };
-  await store(w, [
+  const stored = await store(w, [
     mkChange({ table: 'customers', key: { id: 1001 }, before: null, after: alice, operation: 'INSERT' }),
     mkChange({ table: 'customers', key: { id: 1001 }, before: alice, after: { ...alice, email: EMAIL2 }, operation: 'UPDATE', extra: { newkey: { id: 1001, card_number: CARD } } }),
     mkChange({ table: 'cards', key: { card_number: CARD_KEY }, before: null, after: { card_number: CARD_KEY, holder: 'Alice' }, operation: 'INSERT' }),
     mkActivity({ class: 'WRITE', command: 'UPDATE', objectName: 'public.customers', commandText: `UPDATE customers SET email = '${STMT_EMAIL}' WHERE id = 1001`, parameters: [PARAM, 1001], errorMessage: `Key (email)=(${ERR_EMAIL}) already exists.` }),
     mkActivity({ class: 'READ', objectName: 'public.orders', commandText: 'select 1' }),
   ]);
+  for (const seq of stored.seqs.change) {
+    await attribute(w, seq, { evidence: 'APP_CONTEXT', confidence: 'EXACT', appUser: APP_USER, detail: { context: { user: APP_USER, requestId: APP_REQUEST } } });
+    await attribute(w, seq, { evidence: 'ACTIVITY_TX', confidence: 'EXACT', dbUser: 'app_rw', clientApplication: 'billing' });
+  }
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -89,7 +98,8 @@ describe.each(['ocsf', 'ecs', 'json'] as const)('format %s', (format) => {
   it('role analyst: no secret in any byte received', async () => {
     await forwardAll(`analyst-${format}`, 'analyst', format);
     const text = received(`/analyst-${format}`);
-    for (const s of SECRETS) expect(text, s).not.toContain(s);
+    for (const s of [...SECRETS, ...APP_SECRETS]) expect(text, s).not.toContain(s);
+    expect(text).toContain('app_rw'); // the database user stays: it is not application context
     expect(text).toContain('$masked'); // masked, not dropped
     expect(text).toContain('UPDATE customers SET email = ? WHERE id = ?'); // the statement's digest
   });
@@ -98,6 +108,7 @@ describe.each(['ocsf', 'ecs', 'json'] as const)('format %s', (format) => {
     await forwardAll(`auditor-${format}`, 'auditor', format);
     const text = received(`/auditor-${format}`);
     for (const s of SECRETS) expect(text, s).toContain(s);
+    expect(text).toContain(APP_USER);
     expect(text).not.toContain('$masked');
   });
 });
@@ -111,6 +122,15 @@ it('a role with a table scope sends nothing of a table outside it, and masks as 
   expect(text).toContain('************1111');
   expect(text).not.toContain('UPDATE customers');
   expect(lines('/support').map((e) => e.table ?? e.objectName)).toEqual(['customers', 'customers', 'public.customers', 'public.orders']);
+});
+
+it.each(['ocsf', 'ecs', 'json'] as const)('%s: a role that masks nothing but application context sends no byte of it', async (format) => {
+  const policy = parsePolicy({ roles: { noapp: { tables: ['**'], statements: 'raw', appContext: 'redact' } } }, null);
+  await forwardAll(`noapp-${format}`, 'noapp', format, policy);
+  const text = received(`/noapp-${format}`);
+  for (const s of APP_SECRETS) expect(text, s).not.toContain(s);
+  for (const s of SECRETS) expect(text, s).toContain(s); // nothing else is masked
+  expect(text).toContain('app_rw');
 });
 
 it('--role defaults to siem and must be a role of the policy', () => {

@@ -1,6 +1,7 @@
 /**
  * `auditql ingest` and `auditql forward` with AUDITQL_METRICS_PORT: this process's metrics and probes on HOST:port
- * (docs/operations.md). Readiness: every source this process ingests runs and, with DATABASE_URL, the
+ * (docs/operations.md). Readiness: every source this process ingests runs (its forwarders failing only
+ * degrade it) and, with DATABASE_URL, the
  * warehouse answers with current migrations (through its own one-connection pool, so probes never queue
  * behind batch writes).
  */
@@ -15,7 +16,7 @@ import { openWarehouse } from '../../warehouse/db.js';
 export async function ingestMetricsEndpoint(env: EnvConfig, log: Logger): Promise<MetricsServer | null> {
   if (env.metricsPort === null) return null;
   const telemetry = processTelemetry();
-  const checks: ReadinessCheck[] = [telemetry.ingest.readiness()];
+  const checks: ReadinessCheck[] = [telemetry.ingest.readiness(), telemetry.forward.readiness()];
   const warehouse = env.databaseUrl ? openWarehouse(env.databaseUrl, { max: 1, applicationName: 'auditql-metrics' }) : null;
   if (warehouse) {
     checks.unshift(warehouseReadiness(warehouse.pool));

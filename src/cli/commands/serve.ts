@@ -88,8 +88,9 @@ export async function startServing(env: EnvConfig, log: Logger, o: { devAdminKey
     introspection: env.introspection,
     log: childLogger(log, { component: 'api' }),
     telemetry: processTelemetry(),
-    // `auditql start` ingests in this process: it is ready only while its sources run.
-    readiness: [processTelemetry().ingest.readiness()],
+    // `auditql start` ingests in this process: it is ready only while its sources run; its forwarders
+    // (AUDITQL_FORWARD) failing or stopped show in the detail but only degrade it.
+    readiness: [processTelemetry().ingest.readiness(), processTelemetry().forward.readiness()],
     routes: [
       () => publicKeyRouter(ledgerConfig().signer),
       ...(firehoseRoute ? [(routeLog: Logger) => firehoseRouter({ ...firehoseRoute, log: routeLog })] : []),

@@ -3,7 +3,7 @@
  * by field, so HTTP queries and subscription executions (shared-execution.ts runs the same schema) go
  * through the same code, and a field added later under an existing type is covered by its type:
  * - root fields the role may not use (`roles.<name>.fields`) refuse with AUDITQL_FORBIDDEN;
- * - `Change`, `Activity` and their connections drop rows outside the role's table scope, and subscription
+ * - `Change`, `Activity`, `SchemaChange` and their connections drop rows outside the role's table scope, and subscription
  *   streams skip them;
  * - row values (`before`, `after`, `key`, `fieldChanges`, key headers in `extra`) are masked, statements shown as the role's
  *   `statements` policy says (`entityAt` masks through scopedEntityState, scoped-values.ts);
@@ -21,7 +21,7 @@ import type { ChangeNode } from '../nodes.js';
 import type { FieldChangeValue } from '../history/field-changes.js';
 import { viewOf } from './view-of.js';
 import {
-  scopedActivityExtra, scopedChangeExtra, scopedColumns, scopedConnection, scopedFieldChanges, sees, type ScopedKind,
+  APP_REDACTED, scopedActivityExtra, scopedChangeExtra, scopedColumns, scopedConnection, scopedFieldChanges, sees, type ScopedKind,
 } from './scoped-values.js';
 
 const { defaultFieldResolver, getNamedType, isNonNullType, isObjectType } = graphqlJs;
@@ -35,14 +35,13 @@ export const WAREHOUSE_WIDE_FIELDS: ReadonlySet<string> = new Set([
   'Change.proof', 'Activity.proof', 'Query.forwarders',
 ]);
 
-const SCOPED_KINDS: ReadonlySet<string> = new Set(['Change', 'Activity', 'ActorUpdate']);
-const CONNECTIONS: Readonly<Record<string, ScopedKind>> = { ChangeConnection: 'Change', ActivityConnection: 'Activity' };
+const SCOPED_KINDS: ReadonlySet<string> = new Set(['Change', 'Activity', 'ActorUpdate', 'SchemaChange']);
+const CONNECTIONS: Readonly<Record<string, ScopedKind>> = { ChangeConnection: 'Change', ActivityConnection: 'Activity', SchemaChangeConnection: 'SchemaChange' };
 
 const row = (v: unknown, view: RoleView, c: unknown) => (view.transparent ? v : view.maskRow(c as ChangeNode, v as JsonRow | null));
 const columns = (v: unknown, view: RoleView, c: unknown) => scopedColumns(view, c as ChangeNode, v as string[]);
 
 /** Application context under `appContext: redact`: JSON says it is masked; a String field can only be null. */
-const APP_REDACTED = Object.freeze({ $masked: 'redact' });
 const appJson: Rewrite = (v, view) => (view.appContext === 'redact' && v != null ? APP_REDACTED : v);
 const appString: Rewrite = (v, view) => (view.appContext === 'redact' ? null : v);
 

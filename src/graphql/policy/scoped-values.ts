@@ -6,17 +6,25 @@ import type { Json, JsonRow } from '../../model/json.js';
 import { ABSENT } from '../../policy/mask-value.js';
 import type { RoleView, TableRef } from '../../policy/role-view.js';
 import type { Connection } from '../paging.js';
-import type { ActivityNode, ActorUpdateNode, ChangeNode } from '../nodes.js';
+import type { ActivityNode, ActorUpdateNode, ChangeNode, SchemaChangeNode } from '../nodes.js';
 import type { FieldChangeValue } from '../history/field-changes.js';
+import type { ActorNode } from '../actor.js';
 
-export type ScopedKind = 'Change' | 'Activity' | 'ActorUpdate';
+export type ScopedKind = 'Change' | 'Activity' | 'ActorUpdate' | 'SchemaChange';
 
 /** Whether the role sees a node of `kind`. */
 export function sees(view: RoleView, kind: ScopedKind, node: unknown): boolean {
   if (view.allTables || node === null || node === undefined) return true;
   if (kind === 'Change') return view.seesTable(node as ChangeNode);
   if (kind === 'Activity') return view.seesActivity(node as ActivityNode);
+  if (kind === 'SchemaChange') return seesDdl(view, node as SchemaChangeNode);
   return view.seesTable((node as ActorUpdateNode).change);
+}
+
+/** DDL of a table: as that table's rows; DDL of a whole database (no table): as a session event of that database. */
+function seesDdl(view: RoleView, d: SchemaChangeNode): boolean {
+  if (d.table !== null) return view.seesTable({ database: d.database, schema: d.schema, table: d.table });
+  return view.seesActivity({ database: d.database, objectName: null });
 }
 
 /**
@@ -63,6 +71,19 @@ export function scopedEntityState<S extends EntityStateLike>(view: RoleView, s: 
   if (view.transparent || s.asOf === null) return s;
   if (!view.seesTable(s.asOf)) return { ...s, row: null, existence: 'NO_HISTORY', complete: false, unknownColumns: [], asOf: null };
   return { ...s, row: view.maskRow(s.asOf, s.row), unknownColumns: scopedColumns(view, s.asOf, s.unknownColumns) };
+}
+
+/** Application context under `appContext: redact`, where JSON can say so (docs/security.md "Application context"). */
+export const APP_REDACTED = Object.freeze({ $masked: 'redact' });
+
+/**
+ * An actor as a role sees it: under `appContext: redact` without the application user, on the actor and
+ * on each piece of evidence, and with each evidence's detail (the application's context) redacted — as
+ * the API's `Actor.appUser`, `Evidence.appUser` and `Evidence.detail` read.
+ */
+export function scopedActor(view: RoleView, a: ActorNode | null): ActorNode | null {
+  if (a === null || view.appContext !== 'redact') return a;
+  return { ...a, appUser: null, evidence: a.evidence.map((e) => ({ ...e, appUser: null, detail: APP_REDACTED })) };
 }
 
 /** Keys that carry row values inside `Change.extra` (Debezium's key headers on a primary-key update). */

@@ -12,6 +12,7 @@ import type { Warehouse } from '../../warehouse/tables.js';
 import { feedHead } from '../../warehouse/queries/feed.js';
 import { advanceForwarder, forwarderFailed, openForwarder } from '../../warehouse/queries/forwarders.js';
 import { backoff } from '../../retry-policy.js';
+import { abortableSleep } from '../../abortable-sleep.js';
 import { readFeedEvents, type FeedFilter } from '../feed-events.js';
 import { eventTime } from '../siem-input.js';
 import { formatEvent, type SiemFormat } from '../siem-format.js';
@@ -25,6 +26,10 @@ export interface ForwarderObserver {
   acked(events: number): void;
   /** A step failed and will be retried: with the destination's code when the send failed, else WAREHOUSE. */
   failed(code: string, destination: boolean): void;
+  /** A step that had failed succeeded. */
+  recovered?(): void;
+  /** The forwarder stopped on an error it does not retry (it forwards nothing more). */
+  ended?(): void;
 }
 
 export interface ForwarderOptions {
@@ -54,7 +59,10 @@ export class Forwarder {
   constructor(private readonly o: ForwarderOptions) {}
 
   start(): Promise<void> {
-    this.running ??= this.run();
+    this.running ??= this.run().catch((err: unknown) => {
+      this.o.observer?.ended?.();
+      throw err;
+    });
     return this.running;
   }
 
@@ -68,11 +76,9 @@ export class Forwarder {
     return this.abort.signal.aborted;
   }
 
+  /** Waits until `ms` passed or the forwarder stops (the abort listener goes with the wait). */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-    });
+    return abortableSleep(ms, this.abort.signal);
   }
 
   /**
@@ -83,7 +89,10 @@ export class Forwarder {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         const r = await op();
-        if (attempt > 1) this.o.log.info(`forwarder ${this.o.name}: ${what} succeeded after ${attempt} attempts`);
+        if (attempt > 1) {
+          this.o.log.info(`forwarder ${this.o.name}: ${what} succeeded after ${attempt} attempts`);
+          this.o.observer?.recovered?.();
+        }
         return r;
       } catch (err) {
         if (this.stopped) return null;

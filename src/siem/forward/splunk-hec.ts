@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DeliveryError, expectOk, type Destination, type OutgoingEvent } from './destination.js';
+import { abortableSleep } from '../../abortable-sleep.js';
 
 export interface HecOptions {
   readonly url: string;
@@ -20,12 +21,6 @@ export interface HecOptions {
   /** Give up on an ackId after this long and send the batch again (default 60 s). */
   readonly ackTimeoutMs?: number;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
 
 export function ackUrlOf(eventUrl: string): string {
   const u = new URL(eventUrl);
@@ -48,7 +43,7 @@ export function splunkHec(o: HecOptions): Destination {
       const body = JSON.parse(await expectOk(res, 'Splunk HEC ack')) as { acks?: Record<string, boolean> };
       if (body.acks?.[String(ackId)] === true) return;
       if (Date.now() > deadline) throw new DeliveryError(`Splunk HEC did not acknowledge ackId ${ackId} in time`, null, 'ACK_TIMEOUT');
-      await sleep(o.ackPollMs ?? 250, signal);
+      await abortableSleep(o.ackPollMs ?? 250, signal);
     }
     throw new DeliveryError('stopped while waiting for a Splunk HEC acknowledgement');
   }

@@ -1,6 +1,7 @@
 /** One shard being read by this process: its reader, what was handed on, what the warehouse stored. */
 import type { SourceRecord } from '../../contracts/records.js';
 import { readShard, type ShardReaderOptions } from './shard-reader.js';
+import { abortableSleep } from '../../abortable-sleep.js';
 
 export type ShardTaskState = 'reading' | 'ended' | 'leaving';
 
@@ -34,13 +35,7 @@ export class ShardTask {
     return this.state === 'ended' && (this.last === null || this.stored === this.last);
   }
 
-  wait = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (this.abort.signal.aborted) return resolve();
-      const onAbort = () => { clearTimeout(t); resolve(); };
-      const t = setTimeout(() => { this.abort.signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-      this.abort.signal.addEventListener('abort', onAbort, { once: true });
-    });
+  wait = (ms: number): Promise<void> => abortableSleep(ms, this.abort.signal);
 
   /** Stop reading (records already handed on still flow and are acknowledged). */
   stop(state: ShardTaskState = 'leaving'): void {
