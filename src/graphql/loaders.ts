@@ -13,6 +13,7 @@ import { precedingChanges, type HistoryTarget } from '../warehouse/queries/entit
 import type { ChangeRecord } from '../warehouse/queries/change-record.js';
 import type { ActivityRecord } from '../warehouse/queries/activity-record.js';
 import type { TxKey } from '../warehouse/queries/transaction-key.js';
+import { EVERY_DAY, filtersOf, locateTxs, type LocatedDay, type TxLocate } from '../warehouse/queries/tx-days.js';
 import { schemaVersions, type SchemaVersionKey } from '../warehouse/queries/schema-version.js';
 import type { SchemaChangeRecord } from '../warehouse/queries/schema-change-page.js';
 import { actorOf, type ActorNode } from './actor.js';
@@ -68,6 +69,20 @@ function observed<K, V>(name: string, batch: DataLoader.BatchLoadFn<K, V>, onBat
 
 export function createLoaders(db: Kysely<Warehouse>, onBatch?: (loader: string, keys: number) => void): Loaders {
   const o = <K, V>(name: string, batch: DataLoader.BatchLoadFn<K, V>) => observed(name, batch, onBatch);
+  // Where the page's transactions are (the transaction locator, docs/warehouse.md "Reading one
+  // transaction"): one probe shared by the summary, changes and activity statements of one tick.
+  const txDays = new DataLoader<TxKey, readonly LocatedDay[] | null, string>(
+    o('txDays', async (keys: readonly TxKey[]) => (await locateTxs(db, keys)) ?? keys.map(() => null)), { cacheKeyFn: txKeyText });
+  const locate: TxLocate = async (keys) => {
+    const located = await txDays.loadMany(keys);
+    const days: LocatedDay[] = [];
+    for (const d of located) {
+      if (d instanceof Error) throw d;
+      if (d === null) return EVERY_DAY;
+      days.push(...d);
+    }
+    return filtersOf(days);
+  };
   return {
     actor: new DataLoader(o('actor', async (seqs: readonly string[]) => {
       const rows = await attributionsForChanges(db, seqs);
@@ -79,11 +94,11 @@ export function createLoaders(db: Kysely<Warehouse>, onBatch?: (loader: string, 
       }
       return seqs.map((s) => actorOf(bySeq.get(s) ?? []));
     })),
-    transactionSummary: new DataLoader(o('transactionSummary', (keys: readonly TxKey[]) => transactionSummaries(db, keys)), { cacheKeyFn: txKeyText }),
-    transactionChanges: new DataLoader(o('transactionChanges', (keys: readonly MemberKey[]) => byPage(keys, (txs, page) => transactionChanges(db, txs, page))), {
+    transactionSummary: new DataLoader(o('transactionSummary', (keys: readonly TxKey[]) => transactionSummaries(db, keys, locate)), { cacheKeyFn: txKeyText }),
+    transactionChanges: new DataLoader(o('transactionChanges', (keys: readonly MemberKey[]) => byPage(keys, (txs, page) => transactionChanges(db, txs, page, locate))), {
       cacheKeyFn: memberKeyText,
     }),
-    transactionActivity: new DataLoader(o('transactionActivity', (keys: readonly MemberKey[]) => byPage(keys, (txs, page) => transactionActivity(db, txs, page))), {
+    transactionActivity: new DataLoader(o('transactionActivity', (keys: readonly MemberKey[]) => byPage(keys, (txs, page) => transactionActivity(db, txs, page, locate))), {
       cacheKeyFn: memberKeyText,
     }),
     preceding: new DataLoader(o('preceding', (targets: readonly HistoryTarget[]) => precedingChanges(db, targets, STITCH_DEPTH)), { cacheKeyFn: (t) => t.seq }),

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { dropPartitionRecorded, type RetentionSigner } from './ledger/retention-event.js';
 import { compressChunksBefore, dropChunksBefore } from './timescale.js';
 import { forgetDays, forgetDaysBetween } from './entity-locator.js';
+import { forgetTxDays, forgetTxDaysBetween } from './tx-locator.js';
 
 export const PARTITIONED_TABLES = ['changes', 'activity'] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
@@ -84,6 +85,7 @@ export class PartitionManager {
       // the same days as below: every day before the cutoff day, from the managed window's start
       const chunks = await dropChunksBefore(this.pool, PARTITIONED_TABLES, new Date(`${cutoffDay}T00:00:00Z`), new Date(EARLIEST), ledger);
       await forgetDaysBetween(this.pool, dayOf(new Date(EARLIEST)), cutoffDay);
+      await forgetTxDaysBetween(this.pool, dayOf(new Date(EARLIEST)), cutoffDay);
       return chunks;
     }
     const r = await this.pool.query<{ name: string }>(
@@ -95,6 +97,7 @@ export class PartitionManager {
     );
     const dropped: string[] = [];
     const droppedDays: string[] = [];
+    const droppedActivityDays: string[] = [];
     for (const { name } of r.rows) {
       const d = name.slice(-8);
       const day = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
@@ -104,11 +107,14 @@ export class PartitionManager {
         else await this.pool.query(`DROP TABLE auditql.${name}`);
         for (const t of PARTITIONED_TABLES) this.known.delete(`${t}:${day}`);
         dropped.push(name);
-        if (name.startsWith('changes')) droppedDays.push(day);
+        (name.startsWith('changes') ? droppedDays : droppedActivityDays).push(day);
       }
     }
     // The entity locator's rows of those days (entity-locator.ts); reads skip them in the meantime.
     await forgetDays(this.pool, droppedDays);
+    // and the transaction locator's (tx-locator.ts)
+    await forgetTxDays(this.pool, 'changes', droppedDays);
+    await forgetTxDays(this.pool, 'activity', droppedActivityDays);
     return dropped.sort();
   }
 

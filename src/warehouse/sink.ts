@@ -21,6 +21,7 @@ import { dayOf, EPOCH, PartitionManager } from './partitions.js';
 import { writeDirect } from './direct-write.js';
 import { writeStaged } from './staged-write.js';
 import { locateChanges } from './entity-locator.js';
+import { locateTransactions } from './tx-locator.js';
 import { SinkLedger, type SinkLedgerOptions } from './ledger/sink-ledger.js';
 import type { Sealer } from './ledger/sealer.js';
 
@@ -124,6 +125,7 @@ export class WarehouseSink implements Sink {
       if (kind === 'change' || kind === 'activity' || kind === 'context') seqs[kind].push(...kindSeqs);
     }
     if (seqs.change.length > 0) await locateChanges(client, byKind.get('change'));
+    if (seqs.change.length > 0 || seqs.activity.length > 0) await locateTransactions(client, [...(byKind.get('change') ?? []), ...(byKind.get('activity') ?? [])]);
     let deadLettered = 0;
     if (batch.deadLetters.length > 0) {
       const d = batch.deadLetters;

@@ -166,7 +166,8 @@ describe('statements per entity page', () => {
     await partitions.ensure('changes', Array.from({ length: 50 }, (_, i) => dayOf(new Date(today - (100 + i) * DAY))));
     expect(await statementsFor(5)).toBe(five);
     expect(await statementsFor(20)).toBe(five);
-    // the locator, the page, attributions, preceding changes, transaction summary, changes and activity
-    expect(five).toBe(7);
+    // the locator, the page, attributions, preceding changes, where the transactions are (the transaction
+    // locator), transaction summary, changes and activity
+    expect(five).toBe(8);
   });
 });

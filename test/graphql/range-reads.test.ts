@@ -4,9 +4,10 @@
  * before the managed window, the far future, and a day in the middle of the walk whose partition was
  * detached), a partition dropped by hand and days dropped by retention:
  * - `changes(filter)`, `whoChanged` without a key, `activity` and `activityByUser`, newest first and in
- *   feed order, with filters and windows, and `transaction(id)`, answer page by page byte for byte what one
- *   statement over the partitioned table answers (a second server on the same warehouse with the walk
- *   bypassed, as on TimescaleDB), at about 30 and about 300 partitions;
+ *   feed order, with filters and windows, and `transaction(id)` (through the transaction locator), answer
+ *   page by page byte for byte what one statement over the partitioned table answers (a second server on
+ *   the same warehouse with the walk and the locator bypassed, as on TimescaleDB), at about 30 and about
+ *   300 partitions;
  * - EXPLAIN of the statements of a page shows the same few partitions at 30 as at 300, where the one
  *   statement over the partitioned table plans every one.
  */
@@ -18,6 +19,7 @@ import { attribute, mkActivity, mkChange, mkContext, mkTransaction, store } from
 import { startApiServer, type ApiServer } from '../../src/graphql/server.js';
 import { openWarehouse, type WarehouseDb } from '../../src/warehouse/db.js';
 import { bypassDayWalk } from '../../src/warehouse/queries/day-walk.js';
+import { bypassTxLocator } from '../../src/warehouse/queries/tx-days.js';
 import { dayOf, PartitionManager } from '../../src/warehouse/partitions.js';
 import type { AuditEvent } from '../../src/model/events.js';
 
@@ -92,6 +94,7 @@ beforeAll(async () => {
 
   scan = openWarehouse(w.url);
   bypassDayWalk(scan.db);
+  bypassTxLocator(scan.db);
   rec = recordingWarehouse(w.url);
   const opts = { auth: { mode: 'none' as const }, port: 0, host: '127.0.0.1' };
   walking = await startApiServer({ ...opts, warehouse: w });
@@ -215,6 +218,8 @@ describe('range reads', () => {
       whoChanged: await partitionsPerStatement(WHO, { table: 'customers', first: 5, after: mid }, 'changes'),
       activity: await partitionsPerStatement(ACTIVITY, { first: 5, after: midActivity }, 'activity'),
       activityByUser: await partitionsPerStatement(BY_USER, { user: 'bob', first: 3, after: midActivity }, 'activity'),
+      // its servers, summary, changes, and the changes its attribution-linked activity is found through
+      transaction: await partitionsPerStatement(TX, { id: 'tx-7' }, 'changes'),
     };
   }
 
@@ -240,7 +245,11 @@ describe('range reads', () => {
     // A page of 5 (about two days here) newest first from the top or from a cursor: two windows (one day,
     // then two), each planning its days' partitions only (and the default one where they do not cover
     // the window's range: the first page's open upper end).
-    for (const [name, statements] of Object.entries(at30)) {
+    const { transaction, ...pages } = at30;
+    // transaction(id: "tx-7"), through the transaction locator: its two days' partitions in each statement
+    expect(transaction).toHaveLength(4);
+    for (const partitions of transaction!) expect(partitions).toEqual([`changes_p${suffix(daysAgo(34))}`, `changes_p${suffix(daysAgo(33))}`].sort());
+    for (const [name, statements] of Object.entries(pages)) {
       expect(statements.length, name).toBeLessThanOrEqual(2);
       expect(new Set(statements.flat()).size, `${name}: ${statements.flat().join(' ')}`).toBeLessThanOrEqual(4);
     }

@@ -59,11 +59,14 @@ async function statementsFor(first: number): Promise<string[]> {
 }
 
 describe('DataLoader batching', () => {
-  it('answers a page of 100 changes with everything in 6 statements, the same as a page of 10', async () => {
+  it('answers a page of 100 changes with everything in 7 statements, the same as a page of 10', async () => {
+    await statementsFor(1); // the handle's one probe of the warehouse's read paths (read-paths.ts)
     const hundred = await statementsFor(100);
     const ten = await statementsFor(10);
-    // page, attributions, preceding changes (stitching), transaction summary, transaction changes, transaction activity
-    expect(hundred).toHaveLength(6);
+    // page, attributions, preceding changes (stitching), where the transactions are (the transaction
+    // locator), transaction summary, transaction changes, transaction activity
+    expect(hundred).toHaveLength(7);
+    expect(hundred.filter((s) => s.includes('join auditql.tx_parts'))).toHaveLength(1);
     expect(ten).toHaveLength(hundred.length);
     expect(hundred.filter((s) => /from auditql\.attributions at\s+where at\.change_seq = any/.test(s))).toHaveLength(1);
   });

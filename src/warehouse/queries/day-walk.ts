@@ -15,6 +15,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Warehouse } from '../tables.js';
 import type { PartitionedTable } from '../partitions.js';
 import type { Keyset } from './keyset.js';
+import { bypass, takes } from './read-paths.js';
 
 const DAY_MS = 86_400_000;
 /** Window sizes in partitions after the head (today and newer): doubling, then this many at a time. */
@@ -35,25 +36,8 @@ export interface WalkBounds {
   readonly until?: Date | null;
 }
 
-// Per Kysely instance: whether range reads walk the days (plain PostgreSQL) or read the parent (TimescaleDB).
-const modes = new WeakMap<object, Promise<boolean>>();
-
 /** Read every range page of this warehouse handle with one statement over the partitioned table, as before. */
-export function bypassDayWalk(db: Kysely<Warehouse>): void {
-  modes.set(db, Promise.resolve(false));
-}
-
-function walksDays(db: Kysely<Warehouse>): Promise<boolean> {
-  let mode = modes.get(db);
-  if (!mode) {
-    mode = sql<{ on: boolean }>`select coalesce((select not coalesce((options->>'timescaledb')::boolean, false)
-        from auditql.schema_migrations where name = '001_warehouse.sql'), false) as "on"`
-      .execute(db).then((r) => Boolean(r.rows[0]?.on));
-    mode.catch(() => modes.delete(db));
-    modes.set(db, mode);
-  }
-  return mode;
-}
+export const bypassDayWalk = (db: Kysely<Warehouse>): void => bypass(db, 'day-walk');
 
 const floorDay = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
 
@@ -100,7 +84,7 @@ export async function walkDays<R>(
   db: Kysely<Warehouse>, table: PartitionedTable, b: WalkBounds, limit: number,
   read: (range: WindowRange, need: number) => Promise<R[]>,
 ): Promise<R[] | null> {
-  if (!(await walksDays(db))) return null;
+  if (!(await takes(db, 'day-walk'))) return null;
   const upper = upperOf(b);
   const from = b.since ? floorDay(b.since.getTime()) : null;
   const days = await partitionDays(db, table, from, upper);

@@ -16,6 +16,7 @@ import type { Warehouse } from '../tables.js';
 import { changeColumns, type ChangeRecord } from './change-record.js';
 import { allOf } from './keyset.js';
 import type { EntityRef } from './entity-history.js';
+import { bypass, takes } from './read-paths.js';
 
 /** An entity (entity-history.ts `EntityRef`): its table, key text and, optionally, database and schema. */
 export type LocatedEntity = Pick<EntityRef, 'table' | 'keyText' | 'database' | 'schema' | 'exactScope'>;
@@ -42,26 +43,8 @@ export function dayOfPartUs(partUs: string): string {
   return new Date(Number(ms)).toISOString().slice(0, 10);
 }
 
-// Per Kysely instance: whether reads go through the locator (not on TimescaleDB, and only once migrated).
-const modes = new WeakMap<object, Promise<boolean>>();
-
 /** Read every entity of this warehouse handle by scanning the partitioned table, as before the locator. */
-export function bypassLocator(db: Kysely<Warehouse>): void {
-  modes.set(db, Promise.resolve(false));
-}
-
-function usesLocator(db: Kysely<Warehouse>): Promise<boolean> {
-  let mode = modes.get(db);
-  if (!mode) {
-    mode = sql<{ on: boolean }>`select coalesce((select not coalesce((options->>'timescaledb')::boolean, false)
-        from auditql.schema_migrations where name = '001_warehouse.sql'), false)
-      and exists (select 1 from auditql.schema_migrations where name = '042_entity_locator.sql') as "on"`
-      .execute(db).then((r) => Boolean(r.rows[0]?.on));
-    mode.catch(() => modes.delete(db));
-    modes.set(db, mode);
-  }
-  return mode;
-}
+export const bypassLocator = (db: Kysely<Warehouse>): void => bypass(db, 'entity-locator');
 
 interface LocatedDay {
   readonly day: string;
@@ -123,7 +106,7 @@ async function readDays(db: Kysely<Warehouse>, days: readonly LocatedDay[], wher
  * warehouse does not use the locator (the caller scans instead).
  */
 export async function locatedChanges(db: Kysely<Warehouse>, e: LocatedEntity, read: LocatedRead): Promise<ChangeRecord[] | null> {
-  if (!(await usesLocator(db))) return null;
+  if (!(await takes(db, 'entity-locator'))) return null;
   const rows: ChangeRecord[] = [];
   let toDay = read.toDay;
   let partial = read.partialToDay;

@@ -3,6 +3,7 @@
  * reuse an id). A null server matches a null server.
  */
 import { sql, type RawBuilder } from 'kysely';
+import type { TxDays } from './tx-days.js';
 
 export interface TxKey {
   readonly txId: string;
@@ -18,18 +19,18 @@ export const txKeys = (keys: readonly TxKey[]): RawBuilder<unknown> =>
   sql`unnest(${keys.map((k) => k.txId)}::text[], ${keys.map((k) => k.server)}::text[]) with ordinality as k(tx_id, server, i)`;
 
 /**
- * Feed sequences of the activity attribution linked to a transaction's changes (over key alias `k`):
- * activity streams may name the server differently, or carry no transaction id at all.
+ * Feed sequences of the activity attribution linked to a transaction's changes (over key alias `k`, its
+ * changes on `days`): activity streams may name the server differently, or carry no transaction id at all.
  */
-export const txLinkedActivitySeqs = (k: string): RawBuilder<unknown> =>
+export const txLinkedActivitySeqs = (k: string, days: TxDays): RawBuilder<unknown> =>
   sql`(select at.activity_seq from auditql.changes c2 join auditql.attributions at on at.change_seq = c2.seq
-      where c2.tx_id = ${sql.ref(`${k}.tx_id`)} and ${sameServer('c2', k)} and at.activity_seq is not null)`;
+      where c2.tx_id = ${sql.ref(`${k}.tx_id`)} and ${sameServer('c2', k)} and ${days.changes('c2')} and at.activity_seq is not null)`;
 
 /**
  * The activity of a transaction over key alias `k`, as feed sequences: activity with its id on the same
- * server, plus activity attribution linked to one of its changes.
+ * server, plus activity attribution linked to one of its changes (rows on `days`).
  */
-export const txActivitySeqs = (k: string): RawBuilder<unknown> =>
-  sql`(select a2.seq from auditql.activity a2 where a2.tx_id = ${sql.ref(`${k}.tx_id`)} and ${sameServer('a2', k)}
+export const txActivitySeqs = (k: string, days: TxDays): RawBuilder<unknown> =>
+  sql`(select a2.seq from auditql.activity a2 where a2.tx_id = ${sql.ref(`${k}.tx_id`)} and ${sameServer('a2', k)} and ${days.activity('a2')}
       union
-      ${txLinkedActivitySeqs(k)})`;
+      ${txLinkedActivitySeqs(k, days)})`;

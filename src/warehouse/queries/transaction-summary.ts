@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Warehouse } from '../tables.js';
 import type { JsonRow } from '../../model/json.js';
 import { sameServer, txActivitySeqs, txKeys, type TxKey } from './transaction-key.js';
+import { txDays, txIdDays, type TxLocate } from './tx-days.js';
 
 export interface TransactionSummary extends TxKey {
   readonly changeCount: number;
@@ -25,8 +26,11 @@ export interface TransactionSummary extends TxKey {
 }
 
 /** Summaries in key order; a transaction the warehouse has nothing of still gets one, with zero counts. */
-export async function transactionSummaries(db: Kysely<Warehouse>, keys: readonly TxKey[]): Promise<TransactionSummary[]> {
+export async function transactionSummaries(
+  db: Kysely<Warehouse>, keys: readonly TxKey[], locate: TxLocate = (k) => txDays(db, k),
+): Promise<TransactionSummary[]> {
   if (keys.length === 0) return [];
+  const days = await locate(keys);
   const r = await sql<TransactionSummary & { i: string }>`select k.i as "i", k.tx_id as "txId", k.server as "server",
       ch.n as "changeCount", ch.first_at as "firstCommittedAt", ch.last_at as "lastCommittedAt",
       ac.n as "activityCount",
@@ -34,8 +38,8 @@ export async function transactionSummaries(db: Kysely<Warehouse>, keys: readonly
       cx.content as "context", cx.app_user as "appUser", cxn.n as "contextCount"
     from ${txKeys(keys)}
     cross join lateral (select count(*)::int as n, min(c.committed_at) as first_at, max(c.committed_at) as last_at
-      from auditql.changes c where c.tx_id = k.tx_id and ${sameServer('c', 'k')}) ch
-    cross join lateral (select count(*)::int as n from ${txActivitySeqs('k')} s) ac
+      from auditql.changes c where c.tx_id = k.tx_id and ${sameServer('c', 'k')} and ${days.changes('c')}) ch
+    cross join lateral (select count(*)::int as n from ${txActivitySeqs('k', days)} s) ac
     cross join lateral (select count(*)::int as n,
         min(e.occurred_at) filter (where e.status = 'BEGIN') as began_at,
         max(e.occurred_at) filter (where e.status = 'END') as ended_at,
@@ -54,11 +58,12 @@ export async function transactionSummaries(db: Kysely<Warehouse>, keys: readonly
  * else its activity. Lets `transaction(id)` find a transaction without being told the server.
  */
 export async function transactionServers(db: Kysely<Warehouse>, txId: string): Promise<(string | null)[]> {
+  const days = await txIdDays(db, txId);
   const r = await sql<{ server: string | null; rank: number }>`
-    select distinct server, 1 as rank from auditql.changes where tx_id = ${txId}
+    select distinct server, 1 as rank from auditql.changes c where tx_id = ${txId} and ${days.changes('c')}
     union select distinct server, 2 from auditql.contexts where tx_id = ${txId}
     union select distinct server, 2 from auditql.transaction_events where tx_id = ${txId}
-    union select distinct server, 3 from auditql.activity where tx_id = ${txId}`.execute(db);
+    union select distinct server, 3 from auditql.activity a where tx_id = ${txId} and ${days.activity('a')}`.execute(db);
   const best = Math.min(...r.rows.map((x) => x.rank));
   return r.rows.filter((x) => x.rank === best).map((x) => x.server);
 }
