@@ -12,10 +12,7 @@
  *   estimate every element for every partition while planning.
  * - Time bounds as plan-time constants: evidence lies within the window of the commit, so everything a
  *   batch can settle against lies within a few windows of the batch's own times; PostgreSQL then plans only
- *   those partitions (plus the epoch one). A batch holding a row of unknown time is unbounded. So the
- *   rules' statements run unnamed, planned for each batch's values: a named statement's generic plan (which
- *   PostgreSQL may keep after five executions) would not know the bounds and would plan every partition
- *   (docs/warehouse.md "Reading one transaction: the transaction locator").
+ *   those partitions (plus the epoch one). A batch holding a row of unknown time is unbounded.
  */
 import type pg from 'pg';
 import type { StoredSeqs } from '../../contracts/batch.js';

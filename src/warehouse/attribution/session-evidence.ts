@@ -96,7 +96,7 @@ ON CONFLICT DO NOTHING`;
 
 /** Settle ACTIVITY_SESSION for a batch's new changes and activity; returns the rows added. */
 export async function settleSessionEvidence(client: pg.PoolClient, b: BatchScope): Promise<number> {
-  const r = await client.query({ text: SQL, values: [
+  const r = await client.query({ name: 'auditql_settle_session', text: SQL, values: [
     b.change.min, b.change.max, b.activity.min, b.activity.max, b.newFirst, b.newLast, b.sessionLo, b.sessionHi,
   ] });
   return r.rowCount ?? 0;

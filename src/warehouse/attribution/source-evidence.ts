@@ -16,6 +16,6 @@ ON CONFLICT DO NOTHING`;
 
 /** Settle SOURCE for a batch's new changes; returns the rows added. */
 export async function settleSourceEvidence(client: pg.PoolClient, b: BatchScope): Promise<number> {
-  const r = await client.query({ text: SQL, values: [b.change.min, b.change.max, b.newFirst, b.newLast] });
+  const r = await client.query({ name: 'auditql_settle_source', text: SQL, values: [b.change.min, b.change.max, b.newFirst, b.newLast] });
   return r.rowCount ?? 0;
 }

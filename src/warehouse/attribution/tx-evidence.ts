@@ -197,7 +197,7 @@ export interface TxEvidenceCounts {
 
 /** Settle APP_CONTEXT and ACTIVITY_TX for a batch's new rows. */
 export async function settleTxEvidence(client: pg.PoolClient, b: BatchScope): Promise<TxEvidenceCounts> {
-  const r = await client.query<{ app_context: number; db_context: number; activity_tx: number }>({ text: SQL, values: [
+  const r = await client.query<{ app_context: number; db_context: number; activity_tx: number }>({ name: 'auditql_settle_tx', text: SQL, values: [
     b.change.min, b.change.max, b.activity.min, b.activity.max, b.context, b.newFirst, b.newLast, b.txLo, b.txHi,
   ] });
   const row = r.rows[0]!;

@@ -27,7 +27,7 @@ SELECT EXISTS (
 /** False when a changes-only batch's transactions have no stored activity or context at all. */
 export async function txEvidenceStored(client: pg.PoolClient, b: BatchScope): Promise<boolean> {
   const r = await client.query<{ found: boolean }>({
-    text: SQL, values: [b.change.min, b.change.max, b.newFirst, b.newLast, b.txLo, b.txHi],
+    name: 'auditql_settle_tx_precheck', text: SQL, values: [b.change.min, b.change.max, b.newFirst, b.newLast, b.txLo, b.txHi],
   });
   return r.rows[0]?.found ?? true;
 }
