@@ -15,9 +15,11 @@
  *    before/after rows of 11 columns whose changed_fields are derived from them. The load is not measured;
  *    a rerun against the same DATABASE_URL reuses rows already loaded.
  * 3. The real API server (`startApiServer`) in a worker thread, so the HTTP client never shares its event
- *    loop. One warm-up request records the statements the server runs, and how: unnamed, or as a named
- *    prepared statement (src/warehouse/named-statements.ts). The raw side replays exactly those statements
- *    the same way (table and key swapped per request) through a plain `pg` client: that is the baseline.
+ *    loop. One request per entity records the statements the server runs for it, and how: unnamed, or as a
+ *    named prepared statement (src/warehouse/named-statements.ts); through the entity locator a page is
+ *    the locator's named statement and a page statement naming the partitions of that entity's days. The
+ *    raw side replays exactly those statements the same way through a plain `pg` client: the baseline.
+ *    The rows are loaded around the sink, so the locators are filled from them as the migrations do.
  * 4. PostGraphile v5 (postgraphile-peer.ts) in another worker thread, over a view of the same rows, as a
  *    member of `auditql_reader`, asked the equivalent query. All three must return the same page.
  * 5. Sequential (GraphQL, the SQL both ways and PostGraphile interleaved on the same random entity, taking
@@ -237,6 +239,15 @@ async function load(pool: pg.Pool, changes: number, entities: number, span: numb
       }
     }));
     await pool.query(`select setval('auditql.feed_seq', greatest((select max(seq) from auditql.changes), 1))`);
+    // The rows came in around the sink, so its locators know nothing of them: fill them as the migrations'
+    // backfills do (migrations/042_entity_locator.sql, 048_tx_locator.sql), what the sink writes per batch.
+    log('  the entity and transaction locators, from the rows');
+    await pool.query(`insert into auditql.entity_parts (table_name, key_text, database_name, schema_name, part_day, n)
+      select table_name, key_text, database_name, schema_name, (part_at at time zone 'UTC')::date, count(*)
+        from auditql.changes where source = $1 group by 1, 2, 3, 4, 5`, [SOURCE]);
+    await pool.query(`insert into auditql.tx_parts (tx_id, server, relation, part_day)
+      select distinct tx_id, server, 'changes', (part_at at time zone 'UTC')::date from auditql.changes
+       where source = $1 and tx_id is not null`, [SOURCE]);
     log('  vacuum analyze auditql.changes');
     await pool.query('vacuum analyze auditql.changes');
   }
@@ -301,18 +312,28 @@ function graphqlClient<V = Target, R = HistoryResponse>(endpoint: string, agent:
  */
 type Way = 'server' | 'unnamed' | 'named';
 
-/** The captured statements with the warm-up entity's table and key text swapped for another entity's. */
-function replayer(statements: readonly Statement[], warm: Target) {
-  const warmKey = keyText(warm.key);
+const entityOf = (t: Target) => `${t.table}/${t.key.id}`;
+
+/**
+ * Replays, for an entity, exactly the statements the server ran for it (captured per entity: a page read
+ * through the entity locator names the partitions of that entity's days, so its text differs by entity).
+ */
+function replayer(byEntity: ReadonlyMap<string, readonly Statement[]>) {
+  const names = new Map<string, string>();
   return (client: pg.Pool | pg.Client, t: Target, way: Way = 'server') => {
-    const kt = keyText(t.key);
+    const statements = byEntity.get(entityOf(t));
+    if (!statements) throw new Error(`no statements captured for ${entityOf(t)}`);
     const run = async () => {
       let rows: { committedAt: Date | null }[] = [];
-      for (const [i, s] of statements.entries()) {
-        const values = s.values.map((v) => (v === warmKey ? kt : v === warm.table ? t.table : v)) as unknown[];
-        const name = way === 'unnamed' ? undefined : way === 'named' ? (s.name ?? `bench_${i}`) : s.name;
-        const r = await (name ? client.query({ name, text: s.text, values }) : client.query(s.text, values));
-        if (rows.length === 0) rows = r.rows as { committedAt: Date | null }[];
+      for (const s of statements) {
+        let name = way === 'unnamed' ? undefined : s.name;
+        if (way === 'named' && !name) {
+          name = names.get(s.text) ?? `bench_${names.size}`;
+          names.set(s.text, name);
+        }
+        const r = await (name ? client.query({ name, text: s.text, values: s.values as unknown[] }) : client.query(s.text, s.values as unknown[]));
+        // the page is the statement that returns rows with a commit time (the locator's returns days)
+        if (rows.length === 0 && r.rows.length > 0 && 'committedAt' in (r.rows[0] as object)) rows = r.rows as { committedAt: Date | null }[];
       }
       return rows;
     };
@@ -357,11 +378,11 @@ async function preparedPlan(client: pg.Client, name: string, values: readonly un
 }
 
 /** Median planning and execution time of a statement (EXPLAIN ANALYZE on the same connection). */
-async function planningMs(client: pg.Client, s: Statement, warm: Target): Promise<{ planning: number; execution: number }> {
+async function planningMs(client: pg.Client, s: Statement): Promise<{ planning: number; execution: number }> {
   const p: number[] = [];
   const e: number[] = [];
   for (let i = 0; i < 20; i++) {
-    const r = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, TIMING OFF) ${s.text}`, s.values.map((v) => (v === warm.table ? warm.table : v)) as unknown[]);
+    const r = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, TIMING OFF) ${s.text}`, s.values as unknown[]);
     const text = r.rows.map((x) => x['QUERY PLAN']).join('\n');
     p.push(Number(/Planning Time: ([\d.]+)/.exec(text)?.[1] ?? NaN));
     e.push(Number(/Execution Time: ([\d.]+)/.exec(text)?.[1] ?? NaN));
@@ -476,19 +497,27 @@ async function measureSpan(url: string, span: number, k: Knobs): Promise<SpanRes
       return { table: TABLES[e % TABLES.length]!, key: { id: 1000 + e } };
     };
 
-    // Warm-up, and the statements one request runs.
+    // Warm-up (the server's first request also probes the warehouse's read paths), then the statements one
+    // request runs, captured for every entity: the raw side replays exactly what the server sent for it.
     const warm = target(0);
-    w.postMessage({ type: 'capture', on: true } satisfies ToWorker);
     const first = await gql(warm);
-    w.postMessage({ type: 'capture', on: false } satisfies ToWorker);
-    const cap = await channel.next();
-    if (cap.type !== 'captured') throw new Error('no statements captured');
     if (first.errors || !first.data) throw new Error(`entityHistory failed: ${JSON.stringify(first.errors)}`);
-    const statements = cap.statements.filter((s) => !/^\s*(begin|commit|rollback)\b/i.test(s.text));
-    log(`one entityHistory(first: ${PAGE}) request ran ${statements.length} SQL statement(s):`);
+    const byEntity = new Map<string, Statement[]>();
+    for (let e = 1; e <= entities; e++) {
+      const t: Target = { table: TABLES[e % TABLES.length]!, key: { id: 1000 + e } };
+      w.postMessage({ type: 'capture', on: true } satisfies ToWorker);
+      const r = await gql(t);
+      w.postMessage({ type: 'capture', on: false } satisfies ToWorker);
+      const cap = await channel.next();
+      if (cap.type !== 'captured') throw new Error('no statements captured');
+      if (r.errors || !r.data) throw new Error(`entityHistory failed: ${JSON.stringify(r.errors)}`);
+      byEntity.set(entityOf(t), cap.statements.filter((s) => !/^\s*(begin|commit|rollback)\b/i.test(s.text)));
+    }
+    const statements = byEntity.get(entityOf(warm))!;
+    log(`one entityHistory(first: ${PAGE}) request ran ${statements.length} SQL statement(s) (statements captured for all ${entities} entities):`);
     for (const s of statements) log(`  ${s.name ? `[named ${s.name}] ` : '[unnamed] '}${s.text.replace(/\s+/g, ' ').slice(0, 400)}  -- ${JSON.stringify(s.values)}`);
     const serverWay = statements.every((s) => s.name) ? 'named prepared statement' : statements.some((s) => s.name) ? 'partly named' : 'unnamed statement';
-    const replay = replayer(statements, warm);
+    const replay = replayer(byEntity);
     await raw.connect();
 
     // Same answer every way (a page of PAGE rows, newest first; the SQL fetches one more to tell hasNextPage).
@@ -570,9 +599,12 @@ async function measureSpan(url: string, span: number, k: Knobs): Promise<SpanRes
     const peerConc = okPgl ? await concurrent(okPgl, 300_000) : null;
     const load1 = loadavg()[0]!;
 
-    const planning = await planningMs(raw, statements[0]!, warm);
-    // The named statement on the raw connection after thousands of executions (the 6th+ may use a generic plan).
-    const named = await preparedPlan(raw, statements[0]!.name ?? 'bench_0', statements[0]!.values);
+    // Planning and execution of the page (the unnamed statement, when there is one); the named statement on
+    // the raw connection after thousands of executions (the 6th+ may use a generic plan).
+    const page = statements.find((s) => !s.name) ?? statements[0]!;
+    const planning = await planningMs(raw, page);
+    const namedOne = statements.find((s) => s.name) ?? statements[0]!;
+    const named = await preparedPlan(raw, namedOne.name ?? 'bench_0', namedOne.values);
     return {
       span, loaded, pgVersion, statements, serverWay, otherWay,
       floor: summary(fSeq), gql: summary(gSeq), sql: summary(sSeq), other: summary(oSeq), gqlConc, sqlConc,
@@ -596,8 +628,8 @@ function report(r: SpanResult, k: Knobs, embedded: boolean, out: (l: string) => 
     `${loaded.entities.toLocaleString('en')} entities (${Math.round(loaded.changes / loaded.entities)} changes each), ` +
     `${loaded.partitions} partitions, ${(loaded.tableBytes / 2 ** 30).toFixed(2)} GiB with indexes; ${loaded.loadSeconds === null ? 'rows reused from an earlier run' : `loaded in ${loaded.loadSeconds.toFixed(0)} s (not measured)`}`);
   out(`statements per request: ${r.statements.length}, sent by the server as a ${r.serverWay}${r.statements[0]!.name ? ` (${r.statements[0]!.name})` : ''}`);
-  out(`  unnamed: planning ${ms(planning.planning)} ms, executing ${ms(planning.execution)} ms (EXPLAIN ANALYZE, median of 20)`);
-  out(`  named, after ${named.generic + named.custom} executions on one connection: ${named.generic} generic / ${named.custom} custom plans; ` +
+  out(`  ${r.statements.some((s) => !s.name) ? 'the unnamed statement (the page)' : 'the statement, unnamed'}: planning ${ms(planning.planning)} ms, executing ${ms(planning.execution)} ms (EXPLAIN ANALYZE, median of 20)`);
+  out(`  ${r.statements.find((s) => s.name)?.name ?? 'named'}, after ${named.generic + named.custom} executions on one connection: ${named.generic} generic / ${named.custom} custom plans; ` +
     `planning ${ms(named.planning)} ms, executing ${ms(named.execution)} ms (EXPLAIN ANALYZE EXECUTE, median of 20); cached plans hold ${(named.cachedPlanBytes / 1024).toFixed(0)} KiB in that backend`);
   const scanKinds = [...new Set(named.scans)].map((x) => `${named.scans.filter((y) => y === x).length} × ${x}`);
   out(`  its plan: ${named.top.join(' → ')} of ${scanKinds.join(', ')}`);
