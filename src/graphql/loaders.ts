@@ -13,7 +13,7 @@ import { precedingChanges, type HistoryTarget } from '../warehouse/queries/entit
 import type { ChangeRecord } from '../warehouse/queries/change-record.js';
 import type { ActivityRecord } from '../warehouse/queries/activity-record.js';
 import type { TxKey } from '../warehouse/queries/transaction-key.js';
-import { EVERY_DAY, filtersOf, locateTxs, type LocatedDay, type TxLocate } from '../warehouse/queries/tx-days.js';
+import { daysOf, locateTxs, type LocatedDay, type TxLocate } from '../warehouse/queries/tx-days.js';
 import { schemaVersions, type SchemaVersionKey } from '../warehouse/queries/schema-version.js';
 import type { SchemaChangeRecord } from '../warehouse/queries/schema-change-page.js';
 import { actorOf, type ActorNode } from './actor.js';
@@ -73,16 +73,10 @@ export function createLoaders(db: Kysely<Warehouse>, onBatch?: (loader: string, 
   // transaction"): one probe shared by the summary, changes and activity statements of one tick.
   const txDays = new DataLoader<TxKey, readonly LocatedDay[] | null, string>(
     o('txDays', async (keys: readonly TxKey[]) => (await locateTxs(db, keys)) ?? keys.map(() => null)), { cacheKeyFn: txKeyText });
-  const locate: TxLocate = async (keys) => {
-    const located = await txDays.loadMany(keys);
-    const days: LocatedDay[] = [];
-    for (const d of located) {
-      if (d instanceof Error) throw d;
-      if (d === null) return EVERY_DAY;
-      days.push(...d);
-    }
-    return filtersOf(days);
-  };
+  const locate: TxLocate = async (keys) => daysOf((await txDays.loadMany(keys)).map((d) => {
+    if (d instanceof Error) throw d;
+    return d;
+  }));
   return {
     actor: new DataLoader(o('actor', async (seqs: readonly string[]) => {
       const rows = await attributionsForChanges(db, seqs);

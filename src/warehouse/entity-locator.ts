@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type { AuditEvent, ChangeEvent } from '../model/events.js';
 import { keyText } from '../model/row-key.js';
-import { dayOf, EPOCH } from './partitions.js';
+import { partDayOf } from './partitions.js';
 
 // One statement per batch, append-only: no unique key and no ON CONFLICT, so writers of different streams
 // never wait on each other's uncommitted locator rows (an ON CONFLICT on a row another transaction has not
@@ -17,9 +17,6 @@ import { dayOf, EPOCH } from './partitions.js';
 const LOCATE_SQL = `INSERT INTO auditql.entity_parts (table_name, key_text, database_name, schema_name, part_day, n)
   SELECT u.t, u.k, u.d, u.s, u.day, count(*) FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[]) AS u(t, k, d, s, day)
   GROUP BY 1, 2, 3, 4, 5`;
-
-/** The day a change is partitioned by: its commit time, or the epoch when unknown (columns.ts `part_at`). */
-const changeDay = (e: ChangeEvent): string => dayOf(e.committedAt && !Number.isNaN(e.committedAt.getTime()) ? e.committedAt : EPOCH);
 
 /** Record where a batch's changes are, inside the batch's transaction. Redelivered changes only add to a count; the sink calls it only for a batch that stored changes. */
 export async function locateChanges(client: pg.PoolClient, events: readonly AuditEvent[] | undefined): Promise<void> {
@@ -30,7 +27,7 @@ export async function locateChanges(client: pg.PoolClient, events: readonly Audi
     changes.map((e) => keyText(e.key)),
     changes.map((e) => e.database ?? null),
     changes.map((e) => e.schema ?? null),
-    changes.map(changeDay),
+    changes.map((e) => partDayOf(e.committedAt)),
   ]);
 }
 

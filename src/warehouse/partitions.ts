@@ -22,6 +22,8 @@ export const EPOCH = new Date(0);
 
 /** The UTC day a timestamp falls in, as 'YYYY-MM-DD'. */
 export const dayOf = (d: Date): string => d.toISOString().slice(0, 10);
+/** The UTC day a row is partitioned by (columns.ts `part_at`): its time, or the epoch when unknown. */
+export const partDayOf = (d: Date | null): string => dayOf(d && !Number.isNaN(d.getTime()) ? d : EPOCH);
 
 export class PartitionManager {
   private readonly known = new Set<string>();

@@ -125,7 +125,7 @@ export class WarehouseSink implements Sink {
       if (kind === 'change' || kind === 'activity' || kind === 'context') seqs[kind].push(...kindSeqs);
     }
     if (seqs.change.length > 0) await locateChanges(client, byKind.get('change'));
-    if (seqs.change.length > 0 || seqs.activity.length > 0) await locateTransactions(client, [...(byKind.get('change') ?? []), ...(byKind.get('activity') ?? [])]);
+    if (seqs.change.length > 0 || seqs.activity.length > 0) await locateTransactions(client, byKind.get('change'), byKind.get('activity'));
     let deadLettered = 0;
     if (batch.deadLetters.length > 0) {
       const d = batch.deadLetters;

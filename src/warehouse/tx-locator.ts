@@ -7,15 +7,13 @@
  */
 import type pg from 'pg';
 import type { AuditEvent } from '../model/events.js';
-import { dayOf, EPOCH } from './partitions.js';
+import { partDayOf } from './partitions.js';
 
 // One statement per batch, append-only (no unique key, no ON CONFLICT: writers of different streams never
-// wait on each other's uncommitted rows, entity-locator.ts says why). A triple is written once per batch.
+// wait on each other's uncommitted rows, entity-locator.ts says why). A triple is written once per batch:
+// the batch's triples are made distinct here, before they are sent.
 const LOCATE_SQL = `INSERT INTO auditql.tx_parts (tx_id, server, relation, part_day)
-  SELECT DISTINCT u.tx, u.server, u.relation, u.day FROM unnest($1::text[], $2::text[], $3::text[], $4::date[]) AS u(tx, server, relation, day)`;
-
-/** The day a row is partitioned by (columns.ts `part_at`): its time, or the epoch when unknown. */
-const dayOfTime = (d: Date | null): string => dayOf(d && !Number.isNaN(d.getTime()) ? d : EPOCH);
+  SELECT u.tx, u.server, u.relation, u.day FROM unnest($1::text[], $2::text[], $3::text[], $4::date[]) AS u(tx, server, relation, day)`;
 
 interface Located {
   readonly txId: string;
@@ -25,22 +23,24 @@ interface Located {
 }
 
 function located(e: AuditEvent): Located | null {
-  if (e.kind === 'change' && e.txId != null) return { txId: e.txId, server: e.origin.server, relation: 'changes', day: dayOfTime(e.committedAt) };
-  if (e.kind === 'activity' && e.txId != null) return { txId: e.txId, server: e.server, relation: 'activity', day: dayOfTime(e.occurredAt ?? e.startedAt) };
+  if (e.kind === 'change' && e.txId != null) return { txId: e.txId, server: e.origin.server, relation: 'changes', day: partDayOf(e.committedAt) };
+  if (e.kind === 'activity' && e.txId != null) return { txId: e.txId, server: e.server, relation: 'activity', day: partDayOf(e.occurredAt ?? e.startedAt) };
   return null;
 }
 
 /** Record where a batch's transactions are, inside the batch's transaction. Redelivered rows only repeat what is known. */
-export async function locateTransactions(client: pg.PoolClient, events: readonly AuditEvent[]): Promise<void> {
+export async function locateTransactions(client: pg.PoolClient, ...kinds: (readonly AuditEvent[] | undefined)[]): Promise<void> {
   const seen = new Set<string>();
   const rows: Located[] = [];
-  for (const e of events) {
-    const l = located(e);
-    if (!l) continue;
-    const k = `${l.relation}\u0000${l.day}\u0000${l.server ?? '\u0001'}\u0000${l.txId}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    rows.push(l);
+  for (const events of kinds) {
+    for (const e of events ?? []) {
+      const l = located(e);
+      if (!l) continue;
+      const k = `${l.relation}\u0000${l.day}\u0000${l.server === null ? '-' : `+${l.server}`}\u0000${l.txId}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      rows.push(l);
+    }
   }
   if (rows.length === 0) return;
   await client.query(LOCATE_SQL, [rows.map((r) => r.txId), rows.map((r) => r.server), rows.map((r) => r.relation), rows.map((r) => r.day)]);

@@ -61,11 +61,21 @@ export interface LocatedDay {
 }
 
 /** The day filters of a set of located days. */
-export function filtersOf(rows: readonly LocatedDay[]): TxDays {
+function filtersOf(rows: readonly LocatedDay[]): TxDays {
   return {
     changes: filterOf(rows.filter((r) => r.relation === 'changes').map((r) => r.day)),
     activity: filterOf(rows.filter((r) => r.relation === 'activity').map((r) => r.day)),
   };
+}
+
+/** The day filters of what was located per key; a key located as null (the locator off) allows every day. */
+export function daysOf(located: readonly (readonly LocatedDay[] | null)[]): TxDays {
+  const days: LocatedDay[] = [];
+  for (const d of located) {
+    if (d === null) return EVERY_DAY;
+    days.push(...d);
+  }
+  return filtersOf(days);
 }
 
 /** Finds where transactions have rows; a query by transaction takes one, so a request can share its probes. */
@@ -89,7 +99,7 @@ export async function locateTxs(db: Kysely<Warehouse>, keys: readonly TxKey[]): 
 export async function txDays(db: Kysely<Warehouse>, keys: readonly TxKey[]): Promise<TxDays> {
   if (keys.length === 0) return EVERY_DAY;
   const located = await locateTxs(db, keys);
-  return located ? filtersOf(located.flat()) : EVERY_DAY;
+  return located ? daysOf(located) : EVERY_DAY;
 }
 
 /** Where transaction id `txId` has rows on any server, or every day when the locator is off. */
