@@ -10,6 +10,7 @@ import type {
 import { keyText } from '../model/row-key.js';
 import { EPOCH } from './partitions.js';
 import { textArrayLiteral } from './pg-array.js';
+import { keyIsDerivable } from './stored-key.js';
 
 type Cell = string | number | boolean | null;
 export interface ColumnSpec<E> {
@@ -46,7 +47,8 @@ export const CHANGE_COLUMNS: readonly ColumnSpec<ChangeEvent>[] = [
   { column: 'database_name', type: 'text', get: (e) => e.database },
   { column: 'schema_name', type: 'text', get: (e) => e.schema },
   { column: 'table_name', type: 'text', get: (e) => e.table },
-  { column: 'key', type: 'jsonb', get: (e) => JSON.stringify(e.key), value: (e) => e.key },
+  // NULL where the key is the image's values of its columns: derived on read (stored-key.ts)
+  { column: 'key', type: 'jsonb', get: (e) => (keyIsDerivable(e) ? null : JSON.stringify(e.key)), value: (e) => e.key },
   { column: 'key_text', type: 'text', get: (e) => keyText(e.key) },
   { column: 'key_source', type: 'text', get: (e) => e.keySource },
   { column: 'before', type: 'jsonb', get: (e) => json(e.before), value: (e) => e.before },

@@ -16,10 +16,12 @@
  * each leaf's bytes, per table (`LeafTable.encoding`).
  */
 
+import { storedKeySql } from '../stored-key.js';
+
 export const LEAF_ENCODING = 'auditql-leaf/1';
 export const LEAF_ENCODING_V2 = 'auditql-leaf/2';
 
-type ColumnKind = 'plain' | 'timestamptz' | 'float8';
+type ColumnKind = 'plain' | 'timestamptz' | 'float8' | 'change-key';
 
 /** A table whose rows are leaves of the log: its code in auditql.ledger_leaves.kind and its columns. */
 export interface LeafTable {
@@ -34,20 +36,24 @@ export interface LeafTable {
   readonly columns: readonly (readonly [string, ColumnKind])[];
 }
 
+const MARKS: Readonly<Record<string, ColumnKind>> = { '@': 'timestamptz', '%': 'float8', '~': 'change-key' };
 const cols = (spec: string): LeafTable['columns'] =>
-  spec.trim().split(/\s+/).map((c) =>
-    (c.endsWith('@') ? [c.slice(0, -1), 'timestamptz'] as const : c.endsWith('%') ? [c.slice(0, -1), 'float8'] as const : [c, 'plain'] as const));
+  spec.trim().split(/\s+/).map((c) => {
+    const kind = MARKS[c.slice(-1)];
+    return kind ? [c.slice(0, -1), kind] as const : [c, 'plain'] as const;
+  });
 
 const v1 = { encoding: LEAF_ENCODING, space: 'feed' } as const;
 
 /**
  * Every table whose rows share the feed sequence `seq` (migrations/001_warehouse.sql), encoding version 1.
- * `@` marks timestamptz.
+ * `@` marks timestamptz; `~` the change's key, as stored or derived where the sink left it NULL
+ * (stored-key.ts: the same jsonb either way, so the bytes are those of version 1).
  */
 export const LEAF_TABLES: readonly LeafTable[] = [
   {
     ...v1, kind: 1, table: 'changes', partitioned: true,
-    columns: cols(`seq source position part_at@ format operation database_name schema_name table_name key key_text key_source
+    columns: cols(`seq source position part_at@ format operation database_name schema_name table_name key~ key_text key_source
       before after before_complete unknown_before unknown_after changed_fields tx_id tx_order committed_at@
       committed_at_source server connection source_user extra ingested_at@`),
   },
@@ -98,14 +104,19 @@ export const leafTableByKind = (kind: number): LeafTable => {
 
 const micros = (ref: string): string => `(extract(epoch from ${ref}) * 1000000)::int8`;
 const float8Bits = (ref: string): string => `encode(float8send(${ref}), 'hex')`;
-const value = (k: ColumnKind, ref: string): string => (k === 'timestamptz' ? micros(ref) : k === 'float8' ? float8Bits(ref) : ref);
+const value = (k: ColumnKind, alias: string, column: string): string => {
+  const ref = `${alias}.${column}`;
+  if (k === 'timestamptz') return micros(ref);
+  if (k === 'float8') return float8Bits(ref);
+  return k === 'change-key' ? storedKeySql(alias) : ref;
+};
 
 /**
  * SQL: the canonical text of the row aliased `alias` of table `t`; `seq` replaces the row's own seq (verify
  * asks whether a row is another seq's leaf, to tell an exchange of seqs from an edit).
  */
 export function canonicalTextSql(t: LeafTable, alias: string, seq?: string): string {
-  const args = t.columns.map(([c, k]) => (c === 'seq' && seq ? seq : value(k, `${alias}.${c}`)));
+  const args = t.columns.map(([c, k]) => (c === 'seq' && seq ? seq : value(k, alias, c)));
   return `json_build_array('${t.encoding}', '${t.table}', ${args.join(', ')})::text`;
 }
 

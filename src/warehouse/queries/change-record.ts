@@ -6,6 +6,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { JsonRow } from '../../model/json.js';
 import type { Operation } from '../../model/events.js';
 import { partUsOf, type Keyset } from './keyset.js';
+import { storedKeySql } from '../stored-key.js';
 
 export interface ChangeRecord extends Keyset {
   readonly source: string;
@@ -50,7 +51,7 @@ const buildChangeColumns = (alias: string): RawBuilder<unknown> => {
   return sql`${c('seq')} as "seq", ${partUsOf(alias)} as "partUs", ${c('source')} as "source",
     ${c('position')} as "position", ${c('format')} as "format", ${c('operation')} as "operation",
     ${c('database_name')} as "database", ${c('schema_name')} as "schema", ${c('table_name')} as "table",
-    ${c('key')} as "key", ${c('key_text')} as "keyText", ${c('key_source')} as "keySource",
+    ${sql.raw(storedKeySql(alias))} as "key", ${c('key_text')} as "keyText", ${c('key_source')} as "keySource",
     ${c('before')} as "before", ${c('after')} as "after", ${c('before_complete')} as "beforeComplete",
     ${c('unknown_before')} as "unknownBefore", ${c('unknown_after')} as "unknownAfter",
     ${c('changed_fields')} as "changedFields", ${c('tx_id')} as "txId", ${c('tx_order')} as "txOrder",
