@@ -45,6 +45,8 @@ import { writeDebeziumWorkload } from './debezium-workload.js';
 import { decodeOnly } from './decode-only.js';
 import { ingestProcesses } from './ingest-processes.js';
 import { intEnv } from './support.js';
+import { storedKeySql } from '../src/warehouse/stored-key.js';
+import { changeExtraSql } from '../src/warehouse/source-blocks.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 5000);
@@ -52,7 +54,7 @@ const MODE = process.env.BENCH_MODE ?? 'full';
 const MiB = (n: number) => (n / 2 ** 20).toFixed(0);
 
 const COLUMNS = `seq, source, position, part_at, format, operation, database_name, schema_name, table_name, key, key_text, key_source, before, after,
-  before_complete, unknown_before, unknown_after, changed_fields, tx_id, tx_order, committed_at, committed_at_source, server, connection, source_user, extra`;
+  before_complete, unknown_before, unknown_after, changed_fields, tx_id, tx_order, committed_at, committed_at_source, server, connection, source_user, extra, extra_block`;
 
 /** The workload file: BENCH_FILE when it exists, else written (to BENCH_FILE, or into `dir`). */
 async function workload(dir: string): Promise<string> {
@@ -183,10 +185,19 @@ async function main() {
     const verifyS = (performance.now() - tv) / 1000;
     const verifyPerS = report.rowsChecked / verifyS;
     console.log(`verify: ${report.rowsChecked} rows, ${report.checkpointsVerified} checkpoints in ${verifyS.toFixed(1)} s → ${Math.round(verifyPerS)} rows/s (divergences ${report.divergenceCount}, expected: the ${offFirst ? N : 2 * N} rows ${offFirst ? 'of the COPY baseline' : 'of the off run and the COPY baseline'}, which are not leaves)`);
+    // What a stored row takes (pg_column_size of the heap tuple's data), and an estimate of what it took
+    // with the key and the extra's shared block in every row (before migrations 050 and 051).
+    const size = (await w.pool.query<{ now: string; whole: string }>(
+      `SELECT avg(pg_column_size(c.*))::int AS now,
+              avg(pg_column_size(c.*) - coalesce(pg_column_size(c.key), 0) + pg_column_size(${storedKeySql('c')})
+                  - pg_column_size(c.extra) + pg_column_size(${changeExtraSql('c')}) - CASE WHEN c.extra_block IS NULL THEN 0 ELSE 16 END)::int AS whole
+       FROM auditql.changes c WHERE c.source = $1`, [source])).rows[0]!;
+    console.log(`stored row: ${size.now} bytes on average (about ${size.whole} with the key and the shared block in every row)`);
     console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
     console.log(`events_per_s=${Math.round(eventsPerS)} copy_rows_per_s=${Math.round(copyPerS)} ratio=${(eventsPerS / copyPerS).toFixed(2)} ` +
       `ceiling_rows_per_s=${Math.round(ceilingPerS)} ceiling_ratio=${(eventsPerS / ceilingPerS).toFixed(2)} node_us_per_event=${decoded.usPerEvent.toFixed(1)} ` +
-      `peak_rss_mib=${MiB(peakRss)} decode_peak_rss_mib=${MiB(decoded.peakRss)} ledger_overhead=${ledgerOverhead.toFixed(3)} ledger_order=${offFirst ? 'off-on' : 'on-off'} verify_rows_per_s=${Math.round(verifyPerS)}`);
+      `peak_rss_mib=${MiB(peakRss)} decode_peak_rss_mib=${MiB(decoded.peakRss)} ledger_overhead=${ledgerOverhead.toFixed(3)} ledger_order=${offFirst ? 'off-on' : 'on-off'} verify_rows_per_s=${Math.round(verifyPerS)} ` +
+      `row_bytes=${size.now} row_bytes_whole=${size.whole}`);
   } finally {
     await w.close();
     await stopEmbedded();

@@ -11,12 +11,13 @@ import { keyText } from '../model/row-key.js';
 import { EPOCH } from './partitions.js';
 import { textArrayLiteral } from './pg-array.js';
 import { keyIsDerivable } from './stored-key.js';
+import { splitExtra } from './source-blocks.js';
 
 type Cell = string | number | boolean | null;
 export interface ColumnSpec<E> {
   readonly column: string;
   /** SQL type of one element; `jsonb` and `text[]` travel as text and are cast per row. */
-  readonly type: 'text' | 'bigint' | 'boolean' | 'timestamptz' | 'jsonb' | 'text[]';
+  readonly type: 'text' | 'bigint' | 'boolean' | 'timestamptz' | 'jsonb' | 'text[]' | 'uuid';
   readonly get: (e: E) => Cell;
   /**
    * jsonb, timestamptz and text[] columns: the value `get` encodes (a JSON value, a Date, the elements), so it
@@ -64,7 +65,9 @@ export const CHANGE_COLUMNS: readonly ColumnSpec<ChangeEvent>[] = [
   { column: 'server', type: 'text', get: (e) => e.origin.server },
   { column: 'connection', type: 'text', get: (e) => e.origin.connection },
   { column: 'source_user', type: 'text', get: (e) => e.origin.user },
-  { column: 'extra', type: 'jsonb', get: (e) => JSON.stringify(e.extra), value: (e) => e.extra },
+  // the row's own facts; those shared with other rows of its stream are in its block (source-blocks.ts)
+  { column: 'extra', type: 'jsonb', get: (e) => JSON.stringify(splitExtra(e.extra).own), value: (e) => e.extra },
+  { column: 'extra_block', type: 'uuid', get: (e) => splitExtra(e.extra).block?.id ?? null },
 ];
 
 export const ACTIVITY_COLUMNS: readonly ColumnSpec<ActivityEvent>[] = [

@@ -14,7 +14,8 @@
  * (ledger/sink-ledger.ts).
  */
 import type pg from 'pg';
-import type { AuditEvent, EventKind } from '../model/events.js';
+import type { AuditEvent, ChangeEvent, EventKind } from '../model/events.js';
+import { ensureSourceBlocks } from './source-blocks.js';
 import type { Batch, BatchResult, StoredSeqs } from '../contracts/batch.js';
 import type { Sink } from '../contracts/sink.js';
 import { dayOf, EPOCH, PartitionManager } from './partitions.js';
@@ -82,6 +83,7 @@ export class WarehouseSink implements Sink {
       else byKind.set(e.kind, [e]);
     }
     await this.ensurePartitions(byKind);
+    await ensureSourceBlocks(this.pool, byKind.get('change') as ChangeEvent[] | undefined);
 
     const client = await this.pool.connect();
     let result: BatchResult;

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { newRows, settledWithChange, type BatchScope } from './scope.js';
+import { changeExtraSql } from '../source-blocks.js';
 
 const WITH_CHANGE = settledWithChange('p.change_seq');
 
@@ -21,7 +22,7 @@ WITH settings AS (
 new_change AS MATERIALIZED (
   SELECT c.seq, c.server, c.connection, c.part_at, c.operation,
          auditql.change_object_keys(c.database_name, c.schema_name, c.table_name) AS objects,
-         auditql.tx_namespace(c.format, c.extra) = 'postgresql' AS pg
+         auditql.tx_namespace(c.format, ${changeExtraSql('c')}) = 'postgresql' AS pg
   FROM auditql.changes c
   WHERE ${newRows('c', '$1', '$2', '$5', '$6')}
     AND c.connection IS NOT NULL AND c.server IS NOT NULL AND c.committed_at IS NOT NULL
@@ -65,7 +66,7 @@ pair AS MATERIALIZED (
     SELECT c.* FROM auditql.changes c
     WHERE c.server = a.server AND c.connection = v.connection AND c.part_at BETWEEN a.lo AND a.hi
       AND c.part_at BETWEEN $7::timestamptz AND $8::timestamptz AND c.committed_at IS NOT NULL
-      AND (NOT v.by_pid OR auditql.tx_namespace(c.format, c.extra) = 'postgresql')
+      AND (NOT v.by_pid OR auditql.tx_namespace(c.format, ${changeExtraSql('c')}) = 'postgresql')
     OFFSET 0 -- an indexed probe per connection, never a hash join over every change of the server
   ) c
   WHERE v.connection IS NOT NULL

@@ -18,6 +18,7 @@
 import type pg from 'pg';
 import { DB_CONTEXT_SOURCE } from './evidence.js';
 import { newRows, settledWithChange, type BatchScope } from './scope.js';
+import { changeExtraSql } from '../source-blocks.js';
 
 const WITH_CHANGE = settledWithChange('p.change_seq');
 
@@ -99,7 +100,7 @@ evidence_keys AS MATERIALIZED (
 ),
 tx_change AS MATERIALIZED (
   SELECT c.* FROM evidence_keys k
-  CROSS JOIN LATERAL (${bounded(`c.seq, c.server, c.tx_id, c.committed_at, auditql.tx_namespace(c.format, c.extra) AS ns,
+  CROSS JOIN LATERAL (${bounded(`c.seq, c.server, c.tx_id, c.committed_at, auditql.tx_namespace(c.format, ${changeExtraSql('c')}) AS ns,
          auditql.change_object_keys(c.database_name, c.schema_name, c.table_name) AS objects`,
     'auditql.changes c', 'c', 'c.tx_id = k.tx_id AND c.server = k.server', 'k.lo', 'k.hi')}) c
 ),

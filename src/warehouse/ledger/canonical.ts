@@ -17,11 +17,12 @@
  */
 
 import { storedKeySql } from '../stored-key.js';
+import { changeExtraSql } from '../source-blocks.js';
 
 export const LEAF_ENCODING = 'auditql-leaf/1';
 export const LEAF_ENCODING_V2 = 'auditql-leaf/2';
 
-type ColumnKind = 'plain' | 'timestamptz' | 'float8' | 'change-key';
+type ColumnKind = 'plain' | 'timestamptz' | 'float8' | 'change-key' | 'change-extra';
 
 /** A table whose rows are leaves of the log: its code in auditql.ledger_leaves.kind and its columns. */
 export interface LeafTable {
@@ -36,7 +37,7 @@ export interface LeafTable {
   readonly columns: readonly (readonly [string, ColumnKind])[];
 }
 
-const MARKS: Readonly<Record<string, ColumnKind>> = { '@': 'timestamptz', '%': 'float8', '~': 'change-key' };
+const MARKS: Readonly<Record<string, ColumnKind>> = { '@': 'timestamptz', '%': 'float8', '~': 'change-key', '^': 'change-extra' };
 const cols = (spec: string): LeafTable['columns'] =>
   spec.trim().split(/\s+/).map((c) => {
     const kind = MARKS[c.slice(-1)];
@@ -48,14 +49,15 @@ const v1 = { encoding: LEAF_ENCODING, space: 'feed' } as const;
 /**
  * Every table whose rows share the feed sequence `seq` (migrations/001_warehouse.sql), encoding version 1.
  * `@` marks timestamptz; `~` the change's key, as stored or derived where the sink left it NULL
- * (stored-key.ts: the same jsonb either way, so the bytes are those of version 1).
+ * (stored-key.ts); `^` the change's extra with its shared block merged back (source-blocks.ts). Both are
+ * the same jsonb the row held before those columns were split, so the bytes are those of version 1.
  */
 export const LEAF_TABLES: readonly LeafTable[] = [
   {
     ...v1, kind: 1, table: 'changes', partitioned: true,
     columns: cols(`seq source position part_at@ format operation database_name schema_name table_name key~ key_text key_source
       before after before_complete unknown_before unknown_after changed_fields tx_id tx_order committed_at@
-      committed_at_source server connection source_user extra ingested_at@`),
+      committed_at_source server connection source_user extra^ ingested_at@`),
   },
   {
     ...v1, kind: 2, table: 'activity', partitioned: true,
@@ -108,7 +110,8 @@ const value = (k: ColumnKind, alias: string, column: string): string => {
   const ref = `${alias}.${column}`;
   if (k === 'timestamptz') return micros(ref);
   if (k === 'float8') return float8Bits(ref);
-  return k === 'change-key' ? storedKeySql(alias) : ref;
+  if (k === 'change-key') return storedKeySql(alias);
+  return k === 'change-extra' ? changeExtraSql(alias) : ref;
 };
 
 /**

@@ -7,6 +7,7 @@ import type { JsonRow } from '../../model/json.js';
 import type { Operation } from '../../model/events.js';
 import { partUsOf, type Keyset } from './keyset.js';
 import { storedKeySql } from '../stored-key.js';
+import { changeExtraSql } from '../source-blocks.js';
 
 export interface ChangeRecord extends Keyset {
   readonly source: string;
@@ -56,6 +57,6 @@ const buildChangeColumns = (alias: string): RawBuilder<unknown> => {
     ${c('unknown_before')} as "unknownBefore", ${c('unknown_after')} as "unknownAfter",
     ${c('changed_fields')} as "changedFields", ${c('tx_id')} as "txId", ${c('tx_order')} as "txOrder",
     ${c('committed_at')} as "committedAt", ${c('committed_at_source')} as "committedAtSource",
-    ${c('server')} as "server", ${c('connection')} as "connection", ${c('extra')} as "extra",
+    ${c('server')} as "server", ${c('connection')} as "connection", ${sql.raw(changeExtraSql(alias))} as "extra",
     ${c('ingested_at')} as "ingestedAt"`;
 };

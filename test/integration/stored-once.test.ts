@@ -1,8 +1,11 @@
 /**
- * A change's key stored once (src/warehouse/stored-key.ts, docs/warehouse.md "Storing each fact once"):
- * against a real PostgreSQL, every kind of key reads back as the key the decoder made, whether the sink
- * stored it or left it NULL; a warehouse whose rows all hold their key (the layout before migration 050)
- * answers the same and its ledger verifies; and a derived key is still covered by the ledger.
+ * Each fact stored once (docs/warehouse.md "Storing each fact once"), against a real PostgreSQL:
+ * - a change's key (src/warehouse/stored-key.ts): every kind of key reads back as the key the decoder
+ *   made, whether the sink stored it or left it NULL;
+ * - the shared part of `extra` (src/warehouse/source-blocks.ts): stored once per distinct block, every
+ *   row's `extra` reads back as decoded, to the byte;
+ * - a warehouse whose rows hold their whole key and extra (the layout before migrations 050 and 051)
+ *   answers the same and its ledger verifies; a derived key or a shared block is still covered by the ledger.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
@@ -10,6 +13,7 @@ import { change, type ChangeEvent } from '../../src/model/events.js';
 import type { JsonRow } from '../../src/model/json.js';
 import { changeColumns } from '../../src/warehouse/queries/change-record.js';
 import { keyIsDerivable, storedKeySql } from '../../src/warehouse/stored-key.js';
+import { changeExtraSql, SHARED_EXTRA_FIELDS } from '../../src/warehouse/source-blocks.js';
 import { verifyLedger } from '../../src/warehouse/ledger/verify.js';
 import { NEW_DAY, seedLedger, type Seeded } from '../helpers/ledger-seed.js';
 
@@ -32,11 +36,20 @@ const CASES: readonly Case[] = [
   { name: 'no image', key: { id: 3 }, before: null, after: null, derivable: false },
 ];
 
+/** Extras: Debezium's source facts (two tables of one connector, a snapshot row), pgoutput's, none shared, only shared. */
+const dbz = (table: string, lsn: number, snapshot = 'false') =>
+  ({ connector: 'postgresql', version: '2.7.3.Final', snapshot, ts_us: 1_700_000_000_000_000 + lsn, lsn, sequence: `["${lsn - 8}","${lsn}"]`, topic: `shop.public.${table}` });
+const EXTRAS: readonly JsonRow[] = [
+  dbz('t0', 100), dbz('t0', 108), dbz('t0', 116, 'last'), dbz('other', 124),
+  { lsn: '0/16B3748', commitLsn: '0/16B3790', relationOid: 16_384, replicaIdentity: 'd', oldKind: 'key' },
+  { lsn: 5 }, { connector: 'mysql', server_id: 223_344, 'ü "q"\n': 'x' }, {},
+];
+
 const mk = (i: number, c: Case): ChangeEvent => change({
   format: 'debezium', position: `k${i}`, operation: c.after ? 'INSERT' : c.before ? 'DELETE' : 'TRUNCATE', database: 'shop', schema: 'public',
   table: `t${i}`, key: c.key, keySource: 'RECORD_KEY', before: c.before, after: c.after, beforeComplete: true, unknownBefore: [], unknownAfter: [],
   changedFields: [], txId: `kt${i}`, txOrder: 1, committedAt: NEW_DAY, committedAtSource: 'SOURCE',
-  origin: { server: 'pg1', connection: null, user: null }, extra: {},
+  origin: { server: 'pg1', connection: null, user: null }, extra: { ...EXTRAS[i % EXTRAS.length]! },
 });
 
 const EVENTS = CASES.map((c, i) => mk(i, c));
@@ -72,15 +85,51 @@ describe('a key stored once', () => {
     expect(seeded.rows[0]!.n).toBe('5');
   });
 
-  it('answers the same and verifies when every row holds its key, as rows stored before migration 050 do', async () => {
+  it('stores each shared block once, and every extra reads back as decoded, to the byte', async () => {
+    const r = await s.w.pool.query<{ position: string; own: Record<string, unknown>; blocked: boolean; text: string; want: string }>(
+      `select c.position, c.extra as own, c.extra_block is not null as blocked, ${changeExtraSql('c')}::text as text, w.want::jsonb::text as want
+       from auditql.changes c join unnest($1::text[], $2::text[]) w(position, want) using (position) order by c.position`,
+      [EVENTS.map((e) => e.position), EVENTS.map((e) => JSON.stringify(e.extra))]);
+    expect(r.rows).toHaveLength(EVENTS.length);
+    for (const row of r.rows) {
+      const extra = EVENTS[Number(row.position.slice(1))]!.extra;
+      const shared = Object.keys(extra).filter((k) => SHARED_EXTRA_FIELDS.includes(k));
+      expect({ p: row.position, text: row.text, blocked: row.blocked, ownShared: Object.keys(row.own).filter((k) => SHARED_EXTRA_FIELDS.includes(k)) })
+        .toEqual({ p: row.position, text: row.want, blocked: shared.length > 0, ownShared: [] });
+    }
+    const blocks = await s.w.pool.query<{ block: unknown }>(`select block from auditql.source_blocks order by block::text`);
+    const want = new Set(EVENTS.map((e) => Object.fromEntries(Object.entries(e.extra).filter(([k]) => SHARED_EXTRA_FIELDS.includes(k))))
+      .filter((b) => Object.keys(b).length > 0).map((b) => JSON.stringify(b)));
+    // dbz t0 (twice), t0 snapshot 'last', other, pgoutput, mysql: 5 distinct blocks; the seed's extras share none
+    expect(want.size).toBe(5);
+    expect(blocks.rows).toHaveLength(want.size);
+  });
+
+  it('answers the same and verifies when every row holds its whole key and extra, as rows stored before migrations 050 and 051 do', async () => {
     const before = await readAll();
     expect((await verify()).intact).toBe(true);
-    const filled = await s.w.pool.query(`update auditql.changes c set key = ${storedKeySql('c')} where c.key is null`);
+    const filled = await s.w.pool.query(
+      `update auditql.changes c set key = ${storedKeySql('c')}, extra = ${changeExtraSql('c')}, extra_block = null
+       where c.key is null or c.extra_block is not null`);
     expect(filled.rowCount).toBeGreaterThan(5);
     expect(await readAll()).toEqual(before);
     const report = await verify();
     expect([report.intact, report.divergenceCount]).toEqual([true, 0]);
-    await s.w.pool.query(`update auditql.changes c set key = null where c.position like 'c%' or c.position in ('k0', 'k4')`);
+  });
+
+  it('a shared block is covered by the ledger: editing it, or pointing a row at another, is found', async () => {
+    const t = await seedLedger(undefined, EVENTS);
+    try {
+      const check = () => verifyLedger(t.w.pool, { trusted: [t.signer] });
+      expect((await check()).intact).toBe(true);
+      await t.w.pool.query(`update auditql.changes set extra_block = (select extra_block from auditql.changes where position = 'k3')
+                            where position = 'k0'`);
+      expect((await check()).divergenceCount).toBe(1);
+      await t.w.pool.query(`update auditql.source_blocks set block = block || '{"version": "9"}' where block ? 'version'`);
+      expect((await check()).divergenceCount).toBeGreaterThan(1);
+    } finally {
+      await t.w.destroy();
+    }
   });
 
   it('a derived key is still covered by the ledger: editing the image it comes from is found', async () => {

@@ -1,0 +1,92 @@
+/**
+ * The part of a change's `extra` that repeats row after row — the connector, its version, the topic, the
+ * snapshot flag, a pgoutput relation's oid and replica identity — stored once per distinct value in
+ * `auditql.source_blocks` and referenced by `changes.extra_block` (docs/warehouse.md "Storing each fact
+ * once", migrations/051_source_blocks.sql). The row keeps the rest (positions, times, key headers).
+ *
+ * A block's id is the first 16 bytes of the SHA-256 of its JSON text, as a uuid: computed from the content,
+ * so the COPY encoding needs no lookup, every writer agrees without coordination, and a block is inserted
+ * once per warehouse (ON CONFLICT DO NOTHING, before the batch's transaction, so a row never refers to a
+ * block a reader cannot see). Readers merge it back with one SQL expression, `changeExtraSql`: the API's
+ * column list, the attribution rules and the ledger's canonical bytes all use it, so a row's `extra` reads
+ * and hashes as the one jsonb it was decoded as (jsonb merges keys into its own order).
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Json } from '../model/json.js';
+import type { ChangeEvent } from '../model/events.js';
+
+/** The `extra` fields that are facts of the stream rather than of the row (docs/warehouse.md). */
+export const SHARED_EXTRA_FIELDS: readonly string[] = ['connector', 'version', 'snapshot', 'topic', 'server_id', 'relationOid', 'replicaIdentity'];
+const SHARED = new Set(SHARED_EXTRA_FIELDS);
+
+export interface SplitExtra {
+  /** The block's JSON text and id, or null when the row has none of the shared fields. */
+  readonly block: { readonly text: string; readonly id: string } | null;
+  /** The row's own fields. */
+  readonly own: Readonly<Record<string, Json>>;
+}
+
+// Content → id. Bounded: a warehouse has few distinct blocks (connectors × versions × topics); past the bound
+// the cache starts over rather than grow without end.
+const ids = new Map<string, string>();
+const MAX_CACHED = 10_000;
+
+function idOf(text: string): string {
+  let id = ids.get(text);
+  if (id === undefined) {
+    const h = createHash('sha256').update(text, 'utf8').digest('hex');
+    id = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+    if (ids.size >= MAX_CACHED) ids.clear();
+    ids.set(text, id);
+  }
+  return id;
+}
+
+// The sink asks for a change's split twice (extra and extra_block cells) and once more to insert blocks.
+const splits = new WeakMap<object, SplitExtra>();
+
+export function splitExtra(extra: Readonly<Record<string, Json>>): SplitExtra {
+  let s = splits.get(extra);
+  if (s) return s;
+  let shared: Record<string, Json> | null = null;
+  let own: Record<string, Json> | null = null;
+  for (const k in extra) {
+    if (SHARED.has(k)) (shared ??= {})[k] = extra[k]!;
+  }
+  if (shared) {
+    own = {};
+    for (const k in extra) if (!SHARED.has(k)) own[k] = extra[k]!;
+    const text = JSON.stringify(shared);
+    s = { block: { text, id: idOf(text) }, own };
+  } else {
+    s = { block: null, own: extra };
+  }
+  splits.set(extra, s);
+  return s;
+}
+
+// Per warehouse (pool): the blocks already known to be stored there.
+const stored = new WeakMap<pg.Pool, Set<string>>();
+
+/** Insert the blocks of `changes` the warehouse may not hold yet, in their own short transaction. */
+export async function ensureSourceBlocks(pool: pg.Pool, changes: readonly ChangeEvent[] | undefined): Promise<void> {
+  if (!changes) return;
+  let known = stored.get(pool);
+  if (!known) stored.set(pool, (known = new Set()));
+  const fresh = new Map<string, string>();
+  for (const e of changes) {
+    const b = splitExtra(e.extra).block;
+    if (b && !known.has(b.id)) fresh.set(b.id, b.text);
+  }
+  if (fresh.size === 0) return;
+  await pool.query(
+    'INSERT INTO auditql.source_blocks (id, block) SELECT * FROM unnest($1::uuid[], $2::jsonb[]) ON CONFLICT (id) DO NOTHING',
+    [[...fresh.keys()], [...fresh.values()]]);
+  for (const id of fresh.keys()) known.add(id);
+}
+
+/** SQL: the `extra` of the change row aliased `alias`, its block merged back. */
+export const changeExtraSql = (alias: string): string =>
+  `(case when ${alias}.extra_block is null then ${alias}.extra` +
+  ` else (select sb.block from auditql.source_blocks sb where sb.id = ${alias}.extra_block) || ${alias}.extra end)`;
