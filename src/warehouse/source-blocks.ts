@@ -5,9 +5,9 @@
  * once", migrations/051_source_blocks.sql). The row keeps the rest (positions, times, key headers).
  *
  * A block's id is the first 16 bytes of the SHA-256 of its JSON text, as a uuid: computed from the content,
- * so the COPY encoding needs no lookup, every writer agrees without coordination, and a block is inserted
- * once per warehouse (ON CONFLICT DO NOTHING, before the batch's transaction, so a row never refers to a
- * block a reader cannot see). Readers merge it back with one SQL expression, `changeExtraSql`: the API's
+ * so the COPY encoding needs no lookup and every writer agrees without coordination; the sink inserts the
+ * batch's blocks before its transaction (ON CONFLICT DO NOTHING), so a row never refers to a block a
+ * reader cannot see. Readers merge it back with one SQL expression, `changeExtraSql`: the API's
  * column list, the attribution rules and the ledger's canonical bytes all use it, so a row's `extra` reads
  * and hashes as the one jsonb it was decoded as (jsonb merges keys into its own order).
  */
@@ -66,24 +66,24 @@ export function splitExtra(extra: Readonly<Record<string, Json>>): SplitExtra {
   return s;
 }
 
-// Per warehouse (pool): the blocks already known to be stored there.
-const stored = new WeakMap<pg.Pool, Set<string>>();
-
-/** Insert the blocks of `changes` the warehouse may not hold yet, in their own short transaction. */
+/**
+ * Insert the blocks of `changes` in their own statement, before the batch's transaction: committed before
+ * any row refers to them, and never waiting on another writer's open transaction. Every batch sends its
+ * distinct blocks (a handful) rather than trusting a cache of what was stored: a warehouse restored or
+ * recreated under a running process must not end up with rows whose block it lacks. A block already
+ * stored is a no-op (no row written, nothing to flush).
+ */
 export async function ensureSourceBlocks(pool: pg.Pool, changes: readonly ChangeEvent[] | undefined): Promise<void> {
   if (!changes) return;
-  let known = stored.get(pool);
-  if (!known) stored.set(pool, (known = new Set()));
-  const fresh = new Map<string, string>();
+  const blocks = new Map<string, string>();
   for (const e of changes) {
     const b = splitExtra(e.extra).block;
-    if (b && !known.has(b.id)) fresh.set(b.id, b.text);
+    if (b) blocks.set(b.id, b.text);
   }
-  if (fresh.size === 0) return;
+  if (blocks.size === 0) return;
   await pool.query(
     'INSERT INTO auditql.source_blocks (id, block) SELECT * FROM unnest($1::uuid[], $2::jsonb[]) ON CONFLICT (id) DO NOTHING',
-    [[...fresh.keys()], [...fresh.values()]]);
-  for (const id of fresh.keys()) known.add(id);
+    [[...blocks.keys()], [...blocks.values()]]);
 }
 
 /** SQL: the `extra` of the change row aliased `alias`, its block merged back. */

@@ -15,6 +15,7 @@ import { changeColumns } from '../../src/warehouse/queries/change-record.js';
 import { keyIsDerivable, storedKeySql } from '../../src/warehouse/stored-key.js';
 import { changeExtraSql, SHARED_EXTRA_FIELDS } from '../../src/warehouse/source-blocks.js';
 import { verifyLedger } from '../../src/warehouse/ledger/verify.js';
+import { migrate } from '../../src/warehouse/migrate.js';
 import { NEW_DAY, seedLedger, type Seeded } from '../helpers/ledger-seed.js';
 
 interface Case { readonly name: string; readonly key: JsonRow; readonly before: JsonRow | null; readonly after: JsonRow | null; readonly derivable: boolean }
@@ -66,7 +67,7 @@ async function readAll(): Promise<Map<string, unknown>> {
 
 const verify = () => verifyLedger(s.w.pool, { trusted: [s.signer] });
 
-describe('a key stored once', () => {
+describe('each fact stored once', () => {
   it('is left NULL exactly where the image holds it, and every key reads back as decoded, to the byte', async () => {
     expect(EVENTS.map(keyIsDerivable)).toEqual(CASES.map((c) => c.derivable));
     const r = await s.w.pool.query<{ position: string; stored: boolean; key: unknown; text: string; want: string }>(
@@ -115,6 +116,39 @@ describe('a key stored once', () => {
     expect(await readAll()).toEqual(before);
     const report = await verify();
     expect([report.intact, report.divergenceCount]).toEqual([true, 0]);
+  });
+
+  it('migrations 050 and 051 upgrade a populated warehouse of the layout before them in place: same rows, same ledger', async () => {
+    const t = await seedLedger(undefined, EVENTS);
+    try {
+      // Back to the layout before 050 and 051, rows and all: every key and extra whole, no block table.
+      await t.w.pool.query(`update auditql.changes c set key = ${storedKeySql('c')}, extra = ${changeExtraSql('c')}, extra_block = null`);
+      await t.w.pool.query(`alter table auditql.changes drop column extra_block; drop table auditql.source_blocks;
+                            alter table auditql.changes alter column key set not null;
+                            delete from auditql.schema_migrations where name in ('050_key_stored_once.sql', '051_source_blocks.sql')`);
+      const old = await t.w.pool.query(`select position, key, extra from auditql.changes order by seq`);
+      const parts = await t.w.pool.query<{ n: number }>(`select count(distinct tableoid)::int as n from auditql.changes`);
+      expect(parts.rows[0]!.n).toBeGreaterThan(1);
+      expect((await migrate(t.w.pool)).applied).toEqual(['050_key_stored_once.sql', '051_source_blocks.sql']);
+      const now = await sql<{ position: string; key: unknown; extra: unknown }>`select ${changeColumns('c')} from auditql.changes c order by c.seq`.execute(t.w.db);
+      expect(now.rows.map((r) => ({ position: r.position, key: r.key, extra: r.extra }))).toEqual(old.rows);
+      const check = () => verifyLedger(t.w.pool, { trusted: [t.signer] });
+      expect((await check()).divergenceCount).toBe(0);
+      // and the new layout's rows join them
+      const later = { ...mk(100, CASES[0]!), position: 'after-upgrade' };
+      await t.write([later]);
+      await t.sink.ledger.seal();
+      const report = await check();
+      expect([report.intact, report.divergenceCount]).toEqual([true, 0]);
+      // the process that wrote before still sends the block the recreated table lacks
+      const added = await t.w.pool.query(`select ${changeExtraSql('c')} as extra from auditql.changes c where c.position = 'after-upgrade'`);
+      expect(added.rows[0]!.extra).toEqual(later.extra);
+      const mixed = await t.w.pool.query<{ old: number; new: number }>(
+        `select count(*) filter (where extra_block is null and key is not null)::int as old, count(*) filter (where extra_block is not null)::int as new from auditql.changes`);
+      expect(mixed.rows[0]).toEqual({ old: old.rows.length, new: 1 });
+    } finally {
+      await t.w.destroy();
+    }
   });
 
   it('a shared block is covered by the ledger: editing it, or pointing a row at another, is found', async () => {
