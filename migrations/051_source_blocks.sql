@@ -21,3 +21,28 @@ BEGIN
     GRANT SELECT ON auditql.source_blocks TO auditql_reader;
   END IF;
 END $$;
+
+-- For SQL readers of the warehouse: every change with its key and extra whole, as the API returns them
+-- (the same expressions as src/warehouse/stored-key.ts and source-blocks.ts; test/integration/stored-once.test.ts
+-- holds them equal).
+CREATE VIEW auditql.changes_whole AS
+SELECT c.seq, c.source, c.position, c.part_at, c.format, c.operation, c.database_name, c.schema_name, c.table_name,
+       coalesce(c.key, (SELECT jsonb_object_agg(k.p->>0, coalesce(c.after, c.before)->(k.p->>0))
+                        FROM jsonb_array_elements(c.key_text::jsonb) k(p))) AS key,
+       c.key_text, c.key_source, c.before, c.after, c.before_complete, c.unknown_before, c.unknown_after,
+       c.changed_fields, c.tx_id, c.tx_order, c.committed_at, c.committed_at_source, c.server, c.connection,
+       c.source_user,
+       CASE WHEN c.extra_block IS NULL THEN c.extra
+            ELSE (SELECT sb.block FROM auditql.source_blocks sb WHERE sb.id = c.extra_block) || c.extra END AS extra,
+       c.ingested_at
+FROM auditql.changes c;
+
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'auditql_writer') THEN
+    GRANT SELECT ON auditql.changes_whole TO auditql_writer;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'auditql_reader') THEN
+    GRANT SELECT ON auditql.changes_whole TO auditql_reader;
+  END IF;
+END $$;

@@ -74,7 +74,7 @@ describe('postgres capture', () => {
     (await w.pool.query(
       `select position, operation, database_name, schema_name, table_name, key, key_source, before, after, before_complete,
               unknown_before, unknown_after, changed_fields, tx_id, tx_order, committed_at, server, format
-       from auditql.changes where source = 'pg-test' order by seq`,
+       from auditql.changes_whole where source = 'pg-test' order by seq`,
     )).rows;
 
   it('checks the publication, names tables without REPLICA IDENTITY FULL in one warning, and creates the slot', async () => {

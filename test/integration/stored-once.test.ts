@@ -106,6 +106,15 @@ describe('each fact stored once', () => {
     expect(blocks.rows).toHaveLength(want.size);
   });
 
+  it('auditql.changes_whole gives SQL readers every key and extra as the API does', async () => {
+    const r = await s.w.pool.query<{ n: number; differ: number }>(
+      `select count(*)::int as n,
+              count(*) filter (where v.key is distinct from ${storedKeySql('c')} or v.extra is distinct from ${changeExtraSql('c')}
+                               or v.key is null or v.extra is null)::int as differ
+       from auditql.changes c join auditql.changes_whole v using (seq)`);
+    expect(r.rows[0]).toEqual({ n: EVENTS.length + 5, differ: 0 });
+  });
+
   it('answers the same and verifies when every row holds its whole key and extra, as rows stored before migrations 050 and 051 do', async () => {
     const before = await readAll();
     expect((await verify()).intact).toBe(true);
@@ -123,7 +132,7 @@ describe('each fact stored once', () => {
     try {
       // Back to the layout before 050 and 051, rows and all: every key and extra whole, no block table.
       await t.w.pool.query(`update auditql.changes c set key = ${storedKeySql('c')}, extra = ${changeExtraSql('c')}, extra_block = null`);
-      await t.w.pool.query(`alter table auditql.changes drop column extra_block; drop table auditql.source_blocks;
+      await t.w.pool.query(`drop view auditql.changes_whole; alter table auditql.changes drop column extra_block; drop table auditql.source_blocks;
                             alter table auditql.changes alter column key set not null;
                             delete from auditql.schema_migrations where name in ('050_key_stored_once.sql', '051_source_blocks.sql')`);
       const old = await t.w.pool.query(`select position, key, extra from auditql.changes order by seq`);
