@@ -113,6 +113,11 @@ describe('each fact stored once', () => {
                                or v.key is null or v.extra is null)::int as differ
        from auditql.changes c join auditql.changes_whole v using (seq)`);
     expect(r.rows[0]).toEqual({ n: EVENTS.length + 5, differ: 0 });
+    // a time bound on the view prunes partitions as on the table
+    const plan = await s.w.pool.query<{ 'QUERY PLAN': string }>(
+      `explain (costs off) select * from auditql.changes_whole where part_at >= $1 and part_at < $1::timestamptz + interval '1 day'`, ['2026-11-20T00:00:00Z']);
+    const scanned = plan.rows.map((x) => x['QUERY PLAN']).filter((l) => / on changes_/.test(l) && !/source_blocks/.test(l));
+    expect(scanned).toHaveLength(1);
   });
 
   it('answers the same and verifies when every row holds its whole key and extra, as rows stored before migrations 050 and 051 do', async () => {
