@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { AuditqlError, ErrorCode } from '../errors.js';
+import { MIGRATION_LOCK, takeSessionLock } from './locks.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
-const LOCK_KEY = 7_411_001; // pg_advisory_lock key for migrations
 
 export interface MigrateResult {
   readonly applied: string[];
@@ -99,7 +99,7 @@ export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
     if (before && files.every((f) => sameMigration(f.file, before.get(f.file)?.checksum, f.checksum))) {
       return { applied: [], timescaledb: Boolean(before.get('001_warehouse.sql')?.options.timescaledb) };
     }
-    await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
+    await takeSessionLock(client, MIGRATION_LOCK);
     await client.query('CREATE SCHEMA IF NOT EXISTS auditql');
     await client.query(`CREATE TABLE IF NOT EXISTS auditql.schema_migrations (
       name text PRIMARY KEY, checksum text NOT NULL, options jsonb NOT NULL DEFAULT '{}', applied_at timestamptz NOT NULL DEFAULT now())`);
@@ -136,7 +136,7 @@ export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
     }
     return { applied, timescaledb };
   } finally {
-    await client.query('select pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     client.release();
   }
 }
