@@ -138,6 +138,9 @@ async function anAttachedChild(client: pg.PoolClient, parentIndex: string): Prom
 }
 
 const UNDEFINED_TABLE = '42P01';
+const DEADLOCK = '40P01';
+/** Deadlocks a build may lose (each leaves an invalid index, dropped and built again) before the run fails. */
+const MAX_DEADLOCKS = 10;
 
 async function createOnPartitioned(client: pg.PoolClient, ix: CreateIndex, o: ConcurrentIndexOptions): Promise<void> {
   const parent = `auditql.${ix.name}`;
@@ -147,6 +150,7 @@ async function createOnPartitioned(client: pg.PoolClient, ix: CreateIndex, o: Co
   }
   // A partition created from now on gets its index cloned and attached by PostgreSQL; the ones that
   // exist get theirs here. Loop until none lacks one: retention may drop a partition meanwhile.
+  let deadlocks = 0;
   for (;;) {
     const lacking = await partitionsLacking(client, ix.table, parent);
     if (lacking.length === 0) {
@@ -167,7 +171,14 @@ async function createOnPartitioned(client: pg.PoolClient, ix: CreateIndex, o: Co
         // SHARE UPDATE EXCLUSIVE on the parent index, ACCESS EXCLUSIVE on the (new) partition index only.
         await shortLockStatement(client, `ALTER INDEX ${parent} ATTACH PARTITION ${p.schema}.${child}`, o);
       } catch (err) {
-        if ((err as { code?: string }).code !== UNDEFINED_TABLE) throw err;
+        const code = (err as { code?: string }).code;
+        // Retention dropping this partition waits for the build, and the build for its snapshot: one of
+        // them loses. If the build did, the next pass builds it again (or finds the partition gone).
+        if (code === DEADLOCK && ++deadlocks <= MAX_DEADLOCKS) {
+          o.log?.(`the build on ${p.schema}.${p.name} lost a deadlock; trying again`);
+          continue;
+        }
+        if (code !== UNDEFINED_TABLE) throw err;
         o.log?.(`partition ${p.schema}.${p.name} went away during the build`); // dropped by retention: nothing to index
       }
     }

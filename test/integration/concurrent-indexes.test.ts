@@ -14,6 +14,7 @@ import { parseIngestArgs } from '../../src/cli/commands/ingest-options.js';
 import { ingestFileCommand } from '../../src/cli/commands/ingest-file.js';
 import { openWarehouse, type WarehouseDb } from '../../src/warehouse/db.js';
 import { migrate, pendingMigrations } from '../../src/warehouse/migrate.js';
+import { CONCURRENT_INDEXES_DIRECTIVE, runConcurrentIndexes } from '../../src/warehouse/concurrent-indexes.js';
 import { PartitionManager } from '../../src/warehouse/partitions.js';
 import { settleSessionEvidence } from '../../src/warehouse/attribution/session-evidence.js';
 import type { BatchScope } from '../../src/warehouse/attribution/scope.js';
@@ -306,6 +307,43 @@ describe('concurrent-indexes runner', () => {
     const rows = await perPartition('auditql.activity_session_partial');
     expectOnEveryPartition(rows);
     expect(rows.map((r) => r.partition)).toContain('activity_p20261128');
+  });
+
+  it('finishes when retention drops a partition during its build, whichever side PostgreSQL breaks the deadlock on', async () => {
+    // A partitioned table of its own, with a build that takes seconds: 1 ms a row (declared immutable so
+    // that it may be indexed).
+    await w.pool.query(`
+      CREATE TABLE auditql.scratch (id int, at timestamptz NOT NULL) PARTITION BY RANGE (at);
+      CREATE TABLE auditql.scratch_p1 PARTITION OF auditql.scratch FOR VALUES FROM ('2026-01-01') TO ('2026-01-02');
+      CREATE TABLE auditql.scratch_p2 PARTITION OF auditql.scratch FOR VALUES FROM ('2026-01-02') TO ('2026-01-03');
+      INSERT INTO auditql.scratch SELECT g, '2026-01-01' FROM generate_series(1, 2500) g;
+      INSERT INTO auditql.scratch SELECT g, '2026-01-02' FROM generate_series(1, 10) g;
+      CREATE FUNCTION auditql.slow(i int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN PERFORM pg_sleep(0.001); RETURN i; END $$`);
+    const c = await w.pool.connect();
+    const lines: string[] = [];
+    try {
+      const run = runConcurrentIndexes(c, 'scratch.sql', `${CONCURRENT_INDEXES_DIRECTIVE}\nCREATE INDEX scratch_slow ON auditql.scratch ((auditql.slow(id)));\n`,
+        { timescaledb: false, lockTimeoutMs: 100, maxWaitMs: 60_000, log: (l) => lines.push(l) });
+      run.catch(() => {});
+      await until('the build on scratch_p1 running', async () => (await w.pool.query(
+        `select 1 from pg_stat_activity where datname = current_database() and state = 'active'
+            and query like 'CREATE INDEX CONCURRENTLY scratch_p1_scratch_slow %'`)).rowCount === 1);
+      // Retention's drop: ACCESS EXCLUSIVE on the parent, then waits for the build on the partition.
+      const dropped = await w.pool.query('DROP TABLE auditql.scratch_p1').then(() => true, (e: { code?: string }) => {
+        expect(e.code).toBe('40P01');
+        return false;
+      });
+      await run;
+      expect(dropped || lines.some((l) => l.includes('lost a deadlock'))).toBe(true);
+      expect(await parentValid('auditql.scratch_slow')).toBe(true);
+      const attached = await w.pool.query<{ partition: string; valid: boolean }>(
+        `select c.relname as partition, x.indisvalid as valid from pg_inherits i join pg_index x on x.indexrelid = i.inhrelid join pg_class c on c.oid = x.indrelid
+          where i.inhparent = 'auditql.scratch_slow'::regclass order by 1`);
+      expect(attached.rows).toEqual([...(dropped ? [] : [{ partition: 'scratch_p1', valid: true }]), { partition: 'scratch_p2', valid: true }]);
+    } finally {
+      c.release();
+      await w.pool.query('DROP TABLE auditql.scratch; DROP FUNCTION auditql.slow(int)');
+    }
   });
 
   it('keeps two migrators apart: both finish, one applies the migration', async () => {
