@@ -59,7 +59,7 @@ export async function connectWarehouse(
     const retry = opts.retry ?? ((op) => op());
     const migrated = await retry(async () => {
       await assertReachable(warehouse);
-      return migrate(warehouse.pool);
+      return migrate(warehouse.pool, { log: opts.log });
     });
     return {
       warehouse,

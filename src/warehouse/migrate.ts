@@ -1,6 +1,7 @@
 /**
- * Applies migrations/*.sql in order, each once, each in its own transaction, under an advisory lock so
- * concurrent `serve`/`ingest` processes starting together do not race. See migrations/README.md.
+ * Applies migrations/*.sql in order, each once, each in its own transaction — or, for a file of index
+ * builds marked `-- auditql:concurrent-indexes`, outside any (concurrent-indexes.ts) — under an advisory
+ * lock so concurrent `serve`/`ingest` processes starting together do not race. See migrations/README.md.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,14 +9,26 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { AuditqlError, ErrorCode } from '../errors.js';
+import { isConcurrentIndexMigration, runConcurrentIndexes } from './concurrent-indexes.js';
+import { MIGRATION_LOCK, takeSessionLock } from './locks.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
-const LOCK_KEY = 7_411_001; // pg_advisory_lock key for migrations
 
 export interface MigrateResult {
   readonly applied: string[];
   readonly timescaledb: boolean;
 }
+
+export interface MigrateOptions {
+  /** Concurrent-indexes migrations: how long a catalog step may wait for a lock before it gives way (ms). */
+  readonly lockTimeoutMs?: number;
+  /** …and how long to keep retrying such a step before failing, to be resumed by the next run (ms). */
+  readonly maxLockWaitMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+const DEFAULT_LOCK_TIMEOUT_MS = 500;
+const DEFAULT_MAX_LOCK_WAIT_MS = 30 * 60_000;
 
 function migrationsDir(): string {
   // compiled: dist/src/warehouse → ../../../migrations; from sources (vitest): src/warehouse → ../../migrations
@@ -90,7 +103,7 @@ export async function pendingMigrations(pool: pg.Pool): Promise<string[]> {
   }
 }
 
-export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
+export async function migrate(pool: pg.Pool, opts: MigrateOptions = {}): Promise<MigrateResult> {
   const client = await pool.connect();
   try {
     // Up to date: no lock, no DDL — so the read-only API role and the insert-only ingest role can start.
@@ -99,7 +112,7 @@ export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
     if (before && files.every((f) => sameMigration(f.file, before.get(f.file)?.checksum, f.checksum))) {
       return { applied: [], timescaledb: Boolean(before.get('001_warehouse.sql')?.options.timescaledb) };
     }
-    await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
+    await takeSessionLock(client, MIGRATION_LOCK);
     await client.query('CREATE SCHEMA IF NOT EXISTS auditql');
     await client.query(`CREATE TABLE IF NOT EXISTS auditql.schema_migrations (
       name text PRIMARY KEY, checksum text NOT NULL, options jsonb NOT NULL DEFAULT '{}', applied_at timestamptz NOT NULL DEFAULT now())`);
@@ -111,6 +124,8 @@ export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
     // The partitioning path is chosen once, by the first migration, and kept.
     const first = done.get('001_warehouse.sql');
     const timescaledb = first ? Boolean(first.options.timescaledb) : await useTimescale(client);
+    const record = (file: string, checksum: string) => client.query(
+      'insert into auditql.schema_migrations (name, checksum, options) values ($1, $2, $3)', [file, checksum, JSON.stringify({ timescaledb })]);
     const applied: string[] = [];
     for (const { file, raw, checksum } of files) {
       const prior = done.get(file);
@@ -120,13 +135,27 @@ export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
         }
         continue;
       }
+      if (isConcurrentIndexMigration(raw)) {
+        try {
+          await runConcurrentIndexes(client, file, raw, {
+            timescaledb,
+            lockTimeoutMs: opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+            maxWaitMs: opts.maxLockWaitMs ?? DEFAULT_MAX_LOCK_WAIT_MS,
+            log: opts.log && ((line) => opts.log!(`migration ${file}: ${line}`)),
+            onRetry: opts.log && ((what, n, ms) => opts.log!(`migration ${file}: ${what} gave way to a lock held by another transaction (attempt ${n}); again in ${ms} ms`)),
+          });
+        } catch (err) {
+          throw new AuditqlError(ErrorCode.INTERNAL, `migration ${file} failed (the next run resumes it): ${(err as Error).message}`, { cause: err });
+        }
+        await record(file, checksum); // only now: every index it builds is valid, everything it drops is gone
+        applied.push(file);
+        continue;
+      }
       await client.query('BEGIN');
       try {
         if (timescaledb && file === '001_warehouse.sql') await client.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
         await client.query(expandPlaceholders(raw, timescaledb));
-        await client.query('insert into auditql.schema_migrations (name, checksum, options) values ($1, $2, $3)', [
-          file, checksum, JSON.stringify({ timescaledb }),
-        ]);
+        await record(file, checksum);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
@@ -136,7 +165,7 @@ export async function migrate(pool: pg.Pool): Promise<MigrateResult> {
     }
     return { applied, timescaledb };
   } finally {
-    await client.query('select pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     client.release();
   }
 }

@@ -10,13 +10,13 @@ import { dropPartitionRecorded, type RetentionSigner } from './ledger/retention-
 import { compressChunksBefore, dropChunksBefore } from './timescale.js';
 import { forgetDays, forgetDaysBetween } from './entity-locator.js';
 import { forgetTxDays, forgetTxDaysBetween } from './tx-locator.js';
+import { PARTITION_LOCK, takeSessionLock } from './locks.js';
 
 export const PARTITIONED_TABLES = ['changes', 'activity'] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
 
 const DAY_MS = 86_400_000;
 const EARLIEST = Date.UTC(1990, 0, 1);
-const LOCK_KEY = 7_411_002;
 
 export const EPOCH = new Date(0);
 
@@ -62,7 +62,7 @@ export class PartitionManager {
     }
     const client = await this.pool.connect();
     try {
-      await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
+      await takeSessionLock(client, PARTITION_LOCK);
       for (const day of missing) {
         // migrations/010_roles.sql: a SECURITY DEFINER function, so the insert-only writer role can create
         // partitions it does not own; it leaves a day whose rows already sit in the default partition there.
@@ -70,7 +70,7 @@ export class PartitionManager {
         this.known.add(`${table}:${day}`);
       }
     } finally {
-      await client.query('select pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
+      await client.query('select pg_advisory_unlock($1)', [PARTITION_LOCK]).catch(() => {});
       client.release();
     }
   }

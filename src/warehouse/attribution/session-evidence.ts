@@ -27,10 +27,12 @@ new_change AS MATERIALIZED (
   WHERE ${newRows('c', '$1', '$2', '$5', '$6')}
     AND c.connection IS NOT NULL AND c.server IS NOT NULL AND c.committed_at IS NOT NULL
 ),
--- a server no activity of the period names has nothing to correlate (one probe per server, not per change)
+-- a server no activity of the period names with a session or a pid has nothing to correlate (one probe
+-- per server, not per change; each EXISTS is a probe of a partial index: activity_session_partial, activity_pid)
 active_server AS MATERIALIZED (
   SELECT s.server FROM (SELECT DISTINCT server FROM new_change) s
-  WHERE EXISTS (SELECT 1 FROM auditql.activity a WHERE a.server = s.server AND a.part_at BETWEEN $7::timestamptz AND $8::timestamptz)
+  WHERE EXISTS (SELECT 1 FROM auditql.activity a WHERE a.server = s.server AND a.session_id IS NOT NULL AND a.part_at BETWEEN $7::timestamptz AND $8::timestamptz)
+     OR EXISTS (SELECT 1 FROM auditql.activity a WHERE a.server = s.server AND a.pid IS NOT NULL AND a.part_at BETWEEN $7::timestamptz AND $8::timestamptz)
 ),
 new_act AS MATERIALIZED (
   SELECT a.server, a.session_id,
