@@ -39,7 +39,7 @@ export async function preparePeer(pool: pg.Pool): Promise<void> {
   await pool.query(`
     CREATE SCHEMA IF NOT EXISTS ${PEER_SCHEMA};
     CREATE OR REPLACE VIEW ${PEER_SCHEMA}.changes WITH (security_invoker = true) AS
-      SELECT seq, part_at, table_name, key_text, operation, committed_at, key, before, after FROM auditql.changes;
+      SELECT seq, part_at, table_name, key_text, operation, committed_at, key, before, after FROM auditql.changes_whole; -- key whole, as the API returns it
     COMMENT ON VIEW ${PEER_SCHEMA}.changes IS E'@primaryKey seq';
     DO $$ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${PEER_ROLE}') THEN

@@ -44,6 +44,7 @@ import { startApiServer } from '../src/graphql/server.js';
 import { silentLogger } from '../src/log.js';
 import { keyText } from '../src/model/row-key.js';
 import { CHANGE_COLUMNS } from '../src/warehouse/columns.js';
+import { splitExtra } from '../src/warehouse/source-blocks.js';
 import { openWarehouse } from '../src/warehouse/db.js';
 import { migrate } from '../src/warehouse/migrate.js';
 import { ensureDatabase } from '../src/warehouse/connect.js';
@@ -53,6 +54,10 @@ import { intEnv, scratchPostgres, workerChannel, type ScratchPostgres } from './
 
 const SOURCE = 'auditql-bench';
 const TABLES = ['customers', 'orders'] as const;
+/** Each table's shared block of `extra`, as the sink would store it. */
+const BLOCKS = TABLES.map((table) => ({
+  table, ...splitExtra({ connector: 'postgresql', version: '2.7.3.Final', topic: `shop.public.${table}` }).block!,
+}));
 const PAGE = 20;
 /** max_locks_per_transaction of the bench's embedded PostgreSQL (the default is 64). */
 const LOCKS_PER_TRANSACTION = 1024;
@@ -150,7 +155,9 @@ function insertSql(entities: number): string {
     database_name: `'shop'`,
     schema_name: `'public'`,
     table_name: 't.tbl',
-    key: `jsonb_build_object('id', t.id)`,
+    // as the sink stores them: the key NULL (it is the image's id, derived on read: src/warehouse/stored-key.ts),
+    // the stream's facts in a shared block (src/warehouse/source-blocks.ts)
+    key: 'null',
     key_text: `'[["id","' || t.id || '"]]'`,
     key_source: `'RECORD_KEY'`,
     before: 'r.b',
@@ -166,9 +173,9 @@ function insertSql(entities: number): string {
     server: `'shop'`,
     connection: 'null',
     source_user: 'null',
-    extra: `jsonb_build_object('connector', 'postgresql', 'version', '2.7.3.Final',
-      'ts_us', (extract(epoch from t.ts) * 1000000)::bigint + 1500, 'lsn', 240000000 + g * 912,
-      'sequence', '["' || (240000000 + g * 912 - 912) || '","' || (240000000 + g * 912) || '"]', 'topic', 'shop.public.' || t.tbl)`,
+    extra: `jsonb_build_object('ts_us', (extract(epoch from t.ts) * 1000000)::bigint + 1500, 'lsn', 240000000 + g * 912,
+      'sequence', '["' || (240000000 + g * 912 - 912) || '","' || (240000000 + g * 912) || '"]')`,
+    extra_block: `(case t.tbl ${BLOCKS.map((b) => `when '${b.table}' then '${b.id}'::uuid`).join(' ')} end)`,
   };
   const expected = ['seq', 'source', 'position', ...CHANGE_COLUMNS.map((c) => c.column)].sort();
   if (JSON.stringify(Object.keys(cols).sort()) !== JSON.stringify(expected)) {
@@ -222,6 +229,8 @@ async function load(pool: pg.Pool, changes: number, entities: number, span: numb
     }
     log(`  ${span} daily partitions (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     const offset = (await pool.query<{ s: string }>(`select coalesce(max(seq), 0) as s from auditql.changes`)).rows[0]!.s;
+    await pool.query(`insert into auditql.source_blocks (id, block) select * from unnest($1::uuid[], $2::jsonb[]) on conflict do nothing`,
+      [BLOCKS.map((b) => b.id), BLOCKS.map((b) => b.text)]);
     const text = insertSql(entities);
     const chunk = Math.max(1, Math.min(50_000, Math.floor((changes * PARTITIONS_PER_STATEMENT) / span)));
     const secondsPerChange = ((end - firstDay) / 1000) / changes;
