@@ -135,7 +135,7 @@ async function walk(query: string, field: string, variables: Record<string, unkn
   let after: string | null = null;
   let rows = 0;
   for (;;) {
-    const page = (await same(query, { ...variables, after }))[field]!;
+    const page: { edges: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } = (await same(query, { ...variables, after }))[field]!;
     rows += page.edges.length;
     if (!page.pageInfo.hasNextPage) return rows;
     after = page.pageInfo.endCursor;
