@@ -43,27 +43,27 @@ function idOf(text: string): string {
   return id;
 }
 
-// The sink asks for a change's split twice (extra and extra_block cells) and once more to insert blocks.
-const splits = new WeakMap<object, SplitExtra>();
+// A COPY row asks for its change's split twice in a row (the extra and extra_block cells): the last one is
+// kept, as columns.ts keeps the last instant's text. No per-event map on the ingest path.
+let lastExtra: object | null = null;
+let lastSplit: SplitExtra = { block: null, own: {} };
 
 export function splitExtra(extra: Readonly<Record<string, Json>>): SplitExtra {
-  let s = splits.get(extra);
-  if (s) return s;
+  if (extra === lastExtra) return lastSplit;
   let shared: Record<string, Json> | null = null;
-  let own: Record<string, Json> | null = null;
   for (const k in extra) {
     if (SHARED.has(k)) (shared ??= {})[k] = extra[k]!;
   }
+  let split: SplitExtra = { block: null, own: extra };
   if (shared) {
-    own = {};
+    const own: Record<string, Json> = {};
     for (const k in extra) if (!SHARED.has(k)) own[k] = extra[k]!;
     const text = JSON.stringify(shared);
-    s = { block: { text, id: idOf(text) }, own };
-  } else {
-    s = { block: null, own: extra };
+    split = { block: { text, id: idOf(text) }, own };
   }
-  splits.set(extra, s);
-  return s;
+  lastExtra = extra;
+  lastSplit = split;
+  return split;
 }
 
 /**
