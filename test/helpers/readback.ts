@@ -3,21 +3,19 @@
  * (test/helpers/fixtures.ts `comparable`): proof that what was decoded is what was stored.
  */
 import type pg from 'pg';
-import { storedKeySql } from '../../src/warehouse/stored-key.js';
-import { changeExtraSql } from '../../src/warehouse/source-blocks.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const num = (v: string | null) => (v === null ? null : Number(v));
 
 export async function readBack(pool: pg.Pool, source: string): Promise<Record<string, unknown[]>> {
   const q = (sql: string) => pool.query(sql, [source]).then((r) => r.rows);
-  const changes = (await q(`select c.*, ${storedKeySql('c')} as stored_key, ${changeExtraSql('c')} as merged_extra from auditql.changes c where source = $1 order by seq`)).map((r) => ({
+  const changes = (await q(`select * from auditql.changes_whole where source = $1 order by seq`)).map((r) => ({
     kind: 'change', format: r.format, operation: r.operation, database: r.database_name, schema: r.schema_name,
-    table: r.table_name, key: r.stored_key, keySource: r.key_source, before: r.before, after: r.after,
+    table: r.table_name, key: r.key, keySource: r.key_source, before: r.before, after: r.after,
     beforeComplete: r.before_complete, unknownBefore: r.unknown_before, unknownAfter: r.unknown_after,
     changedFields: r.changed_fields, txId: r.tx_id, txOrder: num(r.tx_order), committedAt: iso(r.committed_at),
     committedAtSource: r.committed_at_source, origin: { server: r.server, connection: r.connection, user: r.source_user },
-    extra: r.merged_extra,
+    extra: r.extra,
   }));
   const activity = (await q(`select * from auditql.activity where source = $1 order by seq`)).map((r) => ({
     kind: 'activity', format: r.format, class: r.class, rawClass: r.raw_class, command: r.command,

@@ -19,7 +19,6 @@ import { startPostgresCapture, type PostgresCapture } from '../../src/cli/comman
 import { decodeContext } from '../../src/decoders/context.js';
 import { isConflict } from '../../src/warehouse/attribution.js';
 import type { Logger } from '../../src/log.js';
-import { storedKeySql } from '../../src/warehouse/stored-key.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -133,7 +132,7 @@ describe('auditql install-source + auditql.set_actor', () => {
     expect(contexts.rows[0]).toMatchObject({ content: { user: 'ann@example.com', requestId: 'r1' }, server: 'shop' });
 
     const evidence = await w.pool.query<{ key: { id: number }; db_user: null; app_user: string }>(
-      `select ${storedKeySql('c')} as key, at.db_user, at.app_user from auditql.attributions at join auditql.changes c on c.seq = at.change_seq
+      `select c.key, at.db_user, at.app_user from auditql.attributions at join auditql.changes_whole c on c.seq = at.change_seq
        where at.evidence = 'APP_CONTEXT' order by c.seq, at.seq`);
     const of = (id: number) => evidence.rows.filter((r) => r.key.id === id).map((r) => ({ dbUser: r.db_user, appUser: r.app_user }));
     expect([1, 2, 3, 5].map((id) => of(id).map((e) => e.appUser))).toEqual([

@@ -29,8 +29,6 @@ import { topicDecoders } from '../../src/cli/commands/ingest-kafka.js';
 import { readCheckpoints, WarehouseSink } from '../../src/warehouse/sink.js';
 import type { Batch } from '../../src/contracts/batch.js';
 import { maxwellRow } from '../helpers/array-source.js';
-import { storedKeySql } from '../../src/warehouse/stored-key.js';
-import { changeExtraSql } from '../../src/warehouse/source-blocks.js';
 
 const require = createRequire(import.meta.url);
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -375,7 +373,7 @@ async function consume(
 
 /** Stored change rows of a source: Kafka position (without `#n`) → keys, ordered by position. */
 async function storedChanges(w: TestWarehouse, source: string): Promise<{ position: string; key: unknown; operation: string; extra: Record<string, unknown> }[]> {
-  const r = await w.pool.query(`select c.position, ${storedKeySql('c')} as key, c.operation, ${changeExtraSql('c')} as extra from auditql.changes c where c.source = $1 order by c.position`, [source]);
+  const r = await w.pool.query(`select position, key, operation, extra from auditql.changes_whole where source = $1 order by position`, [source]);
   return r.rows;
 }
 

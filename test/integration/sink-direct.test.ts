@@ -9,7 +9,6 @@ import { freshWarehouse, type TestWarehouse } from '../helpers/db.js';
 import { FEED_CHANNEL, WarehouseSink } from '../../src/warehouse/sink.js';
 import type { Batch } from '../../src/contracts/batch.js';
 import { change, context, type AuditEvent, type ChangeEvent, type ContextEvent } from '../../src/model/events.js';
-import { storedKeySql } from '../../src/warehouse/stored-key.js';
 
 let w: TestWarehouse;
 beforeAll(async () => { w = await freshWarehouse(); });
@@ -33,7 +32,7 @@ const batch = (source: string, events: AuditEvent[]): Batch => ({ source, events
 
 async function stored(source: string): Promise<{ position: string; seq: string; id: string }[]> {
   // `order by c.seq`: a bare `seq` would sort by the text output column
-  const r = await w.pool.query(`select c.position, c.seq::text as seq, ${storedKeySql('c')}->>'id' as id from auditql.changes c where c.source = $1 order by c.seq`, [source]);
+  const r = await w.pool.query(`select c.position, c.seq::text as seq, c.key->>'id' as id from auditql.changes_whole c where c.source = $1 order by c.seq`, [source]);
   return r.rows;
 }
 

@@ -3,7 +3,8 @@
  * it both ways: every error code of `ErrorCode` has its row in docs/errors.md "The codes" and no row names a
  * code the enum lacks; the close-code table of docs/subscriptions.md "Close codes" lists exactly
  * `SubscriptionCloseCode` (with `CloseReason`'s reasons), and its graphql-ws rows are graphql-ws's own
- * `CloseCode`s, all of those the server can send. Pure: reads files, no database.
+ * `CloseCode`s, all of those the server can send; docs/warehouse.md names the `extra` fields stored once
+ * (`SHARED_EXTRA_FIELDS`). Pure: reads files, no database.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { CloseCode } from 'graphql-ws';
 import { ErrorCode } from '../../src/errors.js';
 import { CloseReason, SubscriptionCloseCode } from '../../src/graphql/subscriptions/close-codes.js';
 import { packageRoot } from '../../src/package-root.js';
+import { SHARED_EXTRA_FIELDS } from '../../src/warehouse/source-blocks.js';
 
 const doc = (path: string) => readFileSync(join(packageRoot(), path), 'utf8');
 
@@ -102,5 +104,15 @@ describe('docs/subscriptions.md "Close codes"', () => {
     const documentedCodes = new Set(rows.map((r) => r.code));
     const undocumented = enumEntries.filter(([n, v]) => !clientSide.has(n) && !documentedCodes.has(v)).map(([n]) => n);
     expect(undocumented, 'graphql-ws close codes missing from the table').toEqual([]);
+  });
+});
+
+describe('docs/warehouse.md "Storing each fact once"', () => {
+  it('names exactly the extra fields a change shares with its stream (SHARED_EXTRA_FIELDS)', () => {
+    const text = section(doc('docs/warehouse.md'), 'Storing each fact once');
+    const start = text.indexOf('**The source block.**');
+    const list = text.slice(text.indexOf(' — ', start), text.indexOf('; the list is', start));
+    const named = [...list.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    expect([...named].sort()).toEqual([...SHARED_EXTRA_FIELDS].sort());
   });
 });
